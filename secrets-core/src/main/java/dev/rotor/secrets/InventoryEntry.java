@@ -1,0 +1,121 @@
+package dev.rotor.secrets;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One secret in {@link Secrets#inventory()}: what is held, where it came from, how fresh it is. Never a value: the
+ * last error is Rotor's own message (refs and sources only) or an exception class name. Immutable.
+ */
+public final class InventoryEntry {
+    private final SecretRef ref;
+    private final String source;
+    private final String version;
+    private final SecretState state;
+    private final Instant fetchedAt;
+    private final Instant expiresAt;
+    private final Instant nextRefresh;
+    private final String lastError;
+    private final Instant lastErrorAt;
+    private final String owner;
+    private final Duration maxAge;
+    private final boolean required;
+    private final boolean fresh;
+
+    @SuppressWarnings("ParameterNumber")
+    public InventoryEntry(
+            SecretRef ref,
+            String source,
+            String version,
+            SecretState state,
+            Instant fetchedAt,
+            Instant expiresAt,
+            Instant nextRefresh,
+            String lastError,
+            Instant lastErrorAt,
+            String owner,
+            Duration maxAge,
+            boolean required,
+            boolean fresh) {
+        this.ref = ref;
+        this.source = source;
+        this.version = version;
+        this.state = state;
+        this.fetchedAt = fetchedAt;
+        this.expiresAt = expiresAt;
+        this.nextRefresh = nextRefresh;
+        this.lastError = lastError;
+        this.lastErrorAt = lastErrorAt;
+        this.owner = owner;
+        this.maxAge = maxAge;
+        this.required = required;
+        this.fresh = fresh;
+    }
+
+    public SecretRef ref() {
+        return ref;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public Optional<String> version() {
+        return Optional.ofNullable(version);
+    }
+
+    public SecretState state() {
+        return state;
+    }
+
+    public Optional<Instant> fetchedAt() {
+        return Optional.ofNullable(fetchedAt);
+    }
+
+    /** The lease's hard deadline, for leased secrets. */
+    public Optional<Instant> expiresAt() {
+        return Optional.ofNullable(expiresAt);
+    }
+
+    public Optional<Instant> nextRefresh() {
+        return Optional.ofNullable(nextRefresh);
+    }
+
+    /** The last failure, as an exception class and Rotor's own message; empty after a success. */
+    public Optional<String> lastError() {
+        return Optional.ofNullable(lastError);
+    }
+
+    public Optional<Instant> lastErrorAt() {
+        return Optional.ofNullable(lastErrorAt);
+    }
+
+    public Optional<String> owner() {
+        return Optional.ofNullable(owner);
+    }
+
+    public Optional<Duration> maxAge() {
+        return Optional.ofNullable(maxAge);
+    }
+
+    public boolean required() {
+        return required;
+    }
+
+    /**
+     * Whether the version in service is younger than the declared maximum age (by its fetch time) and not expired;
+     * true when no maximum age is declared and a servable version is held.
+     */
+    public boolean fresh() {
+        return fresh;
+    }
+
+    @Override
+    public String toString() {
+        return "InventoryEntry{ref=" + ref + ", source=" + source + ", version=" + version + ", state=" + state
+                + ", fetchedAt=" + fetchedAt + ", expiresAt=" + expiresAt + ", nextRefresh=" + nextRefresh
+                + (lastError == null ? "" : ", lastError=" + lastError) + (owner == null ? "" : ", owner=" + owner)
+                + (maxAge == null ? "" : ", maxAge=" + maxAge) + ", fresh=" + fresh + "}";
+    }
+}

@@ -1,0 +1,165 @@
+package dev.rotor.secrets;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The time a source granted for one version of a secret: an id (used to renew and revoke), a duration counted from
+ * when it was issued, and whether it can be renewed. For rotating static credentials (a Vault database static role)
+ * the {@linkplain #rotationPeriod() rotation period} says how often the source replaces them.
+ *
+ * <p>Immutable and thread-safe. A lease id is an identifier, not a credential, so {@link #toString()} prints it.
+ *
+ * <pre>{@code
+ * Lease lease = Lease.builder(Duration.ofHours(1), issuedAt).id("database/creds/app/x1").renewable(true).build();
+ * }</pre>
+ */
+public final class Lease {
+    private final String id;
+    private final Duration duration;
+    private final boolean renewable;
+    private final Instant issuedAt;
+    private final Instant expiresAt;
+    private final Duration rotationPeriod;
+
+    private Lease(Builder b) {
+        this.id = b.id;
+        this.duration = b.duration;
+        this.renewable = b.renewable;
+        this.issuedAt = b.issuedAt;
+        this.expiresAt = b.issuedAt.plus(b.duration);
+        this.rotationPeriod = b.rotationPeriod;
+    }
+
+    /** A lease of the given duration issued at the given time; not renewable, no id, unless the builder says so. */
+    public static Builder builder(Duration duration, Instant issuedAt) {
+        return new Builder(duration, issuedAt);
+    }
+
+    /** Shorthand for a lease with an id. */
+    public static Lease of(String id, Duration duration, boolean renewable, Instant issuedAt) {
+        return builder(duration, issuedAt).id(id).renewable(renewable).build();
+    }
+
+    /** The same lease extended by a renewal: a new duration counted from the renewal time. */
+    public Lease renewed(Duration newDuration, Instant renewedAt) {
+        return newBuilder().duration(newDuration).issuedAt(renewedAt).build();
+    }
+
+    /** A builder holding this lease's values. */
+    public Builder newBuilder() {
+        Builder b = new Builder(duration, issuedAt);
+        b.id = id;
+        b.renewable = renewable;
+        b.rotationPeriod = rotationPeriod;
+        return b;
+    }
+
+    /** The id a source needs to renew or revoke the lease, if it has one. */
+    public Optional<String> id() {
+        return Optional.ofNullable(id);
+    }
+
+    /** How long the lease runs from {@link #issuedAt()}. */
+    public Duration duration() {
+        return duration;
+    }
+
+    /** Whether the source may extend it. */
+    public boolean renewable() {
+        return renewable;
+    }
+
+    /** When the source issued (or last renewed) the lease. */
+    public Instant issuedAt() {
+        return issuedAt;
+    }
+
+    /** The hard deadline: past it the credentials are no longer valid. */
+    public Instant expiresAt() {
+        return expiresAt;
+    }
+
+    /** For credentials the source rotates on a schedule: the period between rotations. */
+    public Optional<Duration> rotationPeriod() {
+        return Optional.ofNullable(rotationPeriod);
+    }
+
+    @Override
+    public String toString() {
+        return "Lease{id=" + (id == null ? "-" : id) + ", duration=" + duration + ", renewable=" + renewable
+                + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt
+                + (rotationPeriod == null ? "" : ", rotationPeriod=" + rotationPeriod) + "}";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Lease)) {
+            return false;
+        }
+        Lease l = (Lease) o;
+        return Objects.equals(id, l.id)
+                && duration.equals(l.duration)
+                && renewable == l.renewable
+                && issuedAt.equals(l.issuedAt)
+                && Objects.equals(rotationPeriod, l.rotationPeriod);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, duration, renewable, issuedAt, rotationPeriod);
+    }
+
+    /** Builds a {@link Lease}; {@link #build()} rejects a zero or negative duration. Not thread-safe. */
+    public static final class Builder {
+        private String id;
+        private Duration duration;
+        private boolean renewable;
+        private Instant issuedAt;
+        private Duration rotationPeriod;
+
+        private Builder(Duration duration, Instant issuedAt) {
+            this.duration = duration;
+            this.issuedAt = issuedAt;
+        }
+
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder duration(Duration duration) {
+            this.duration = duration;
+            return this;
+        }
+
+        public Builder renewable(boolean renewable) {
+            this.renewable = renewable;
+            return this;
+        }
+
+        public Builder issuedAt(Instant issuedAt) {
+            this.issuedAt = issuedAt;
+            return this;
+        }
+
+        public Builder rotationPeriod(Duration rotationPeriod) {
+            this.rotationPeriod = rotationPeriod;
+            return this;
+        }
+
+        public Lease build() {
+            Objects.requireNonNull(duration, "lease duration");
+            Objects.requireNonNull(issuedAt, "lease issuedAt");
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("lease duration must be positive, was " + duration);
+            }
+            if (rotationPeriod != null && (rotationPeriod.isNegative() || rotationPeriod.isZero())) {
+                throw new IllegalArgumentException("lease rotationPeriod must be positive, was " + rotationPeriod);
+            }
+            return new Lease(this);
+        }
+    }
+}

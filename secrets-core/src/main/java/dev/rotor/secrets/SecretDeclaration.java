@@ -1,0 +1,71 @@
+package dev.rotor.secrets;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What an application declares about a secret it depends on: who owns it, how old it may get before it counts as
+ * overdue for rotation, and whether the application is unhealthy without it. Declared secrets appear in {@link
+ * Secrets#inventory()} even before their first read. Immutable.
+ *
+ * <pre>{@code
+ * Secrets.builder().declare(SecretDeclaration.of("vault:database/creds/app").owner("payments-team")
+ *         .maxAge(Duration.ofDays(30)).required(true))
+ * }</pre>
+ */
+public final class SecretDeclaration {
+    private final SecretRef ref;
+    private final String owner;
+    private final Duration maxAge;
+    private final boolean required;
+
+    private SecretDeclaration(SecretRef ref, String owner, Duration maxAge, boolean required) {
+        this.ref = ref;
+        this.owner = owner;
+        this.maxAge = maxAge;
+        this.required = required;
+    }
+
+    public static SecretDeclaration of(String ref) {
+        return new SecretDeclaration(SecretRef.parse(ref).withoutField(), null, null, false);
+    }
+
+    public SecretDeclaration owner(String owner) {
+        return new SecretDeclaration(ref, Objects.requireNonNull(owner, "owner"), maxAge, required);
+    }
+
+    public SecretDeclaration maxAge(Duration maxAge) {
+        Objects.requireNonNull(maxAge, "maxAge");
+        if (maxAge.isNegative() || maxAge.isZero()) {
+            throw new SecretConfigurationException("maxAge must be positive, was " + maxAge, ref, null);
+        }
+        return new SecretDeclaration(ref, owner, maxAge, required);
+    }
+
+    public SecretDeclaration required(boolean required) {
+        return new SecretDeclaration(ref, owner, maxAge, required);
+    }
+
+    public SecretRef ref() {
+        return ref;
+    }
+
+    public Optional<String> owner() {
+        return Optional.ofNullable(owner);
+    }
+
+    public Optional<Duration> maxAge() {
+        return Optional.ofNullable(maxAge);
+    }
+
+    public boolean required() {
+        return required;
+    }
+
+    @Override
+    public String toString() {
+        return "SecretDeclaration{ref=" + ref + ", owner=" + owner + ", maxAge=" + maxAge + ", required=" + required
+                + "}";
+    }
+}

@@ -1,0 +1,33 @@
+package dev.rotor.secrets;
+
+/** Every lifecycle step Rotor reports. */
+public enum SecretEventType {
+    /** A secret was loaded for the first time. */
+    LOADED,
+    /** A lease was extended. */
+    RENEWED,
+    /** A new version replaced the previous one. */
+    ROTATED,
+    /** A refresh, renewal or load failed; the last good version (if any) stays in service. */
+    REFRESH_FAILED,
+    /** A lease reached its hard deadline without a newer version. */
+    EXPIRED,
+    /** A lease was revoked. */
+    REVOKED,
+    /** A validator vetoed a new version. */
+    REJECTED,
+    /** A version past its hard deadline was served because the stale policy allows it. */
+    STALE_SERVED,
+    /** The application reported a secret compromised. */
+    COMPROMISED,
+    /** A source logged in to its store. */
+    AUTH_LOGIN,
+    /** A source renewed its own token. */
+    AUTH_RENEWED,
+    /** A source failed to log in or to renew its token. */
+    AUTH_FAILED,
+    /** A source's circuit breaker opened: calls fail fast for a while. */
+    CIRCUIT_OPENED,
+    /** A source's circuit breaker closed again. */
+    CIRCUIT_CLOSED
+}

@@ -1,0 +1,320 @@
+package dev.rotor.secrets;
+
+import dev.rotor.secrets.internal.Engine;
+import dev.rotor.secrets.internal.EventBus;
+import dev.rotor.secrets.internal.SystemScheduler;
+import dev.rotor.secrets.spi.SecretSource;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Rotor client: built once, it holds the sources, the refresh engine and the listeners.
+ *
+ * <pre>{@code
+ * try (Secrets secrets = Secrets.builder().build()) {          // file: and env: sources are found automatically
+ *     Secret db = secrets.get("file:/run/secrets/db");          // first read loads; later reads never wait
+ *     SecretHandle key = secrets.handle("env:API_KEY");          // live view: key.current() is one volatile read
+ *     secrets.watch("file:/run/secrets/db", change -> pool.swap(change.current()));
+ * }
+ * }</pre>
+ *
+ * <p><b>Reads.</b> The first read of a secret waits for the source (at most {@link RefreshPolicy#loadTimeout()}).
+ * After that, reads are a map lookup and a volatile read: the engine refreshes in the background before the lease
+ * ends and keeps serving the last good version while the source fails. Past the lease end, {@link StalePolicy}
+ * decides.
+ *
+ * <p><b>Threads.</b> Thread-safe. Blocking source calls run on the engine's executor (a daemon pool unless one is
+ * given), at most {@link RefreshPolicy#maxInFlightPerSource()} at once per source; timing runs on the {@link
+ * Scheduler}. Listeners and event listeners run on engine threads; one that throws is logged and isolated.
+ */
+public final class Secrets implements AutoCloseable {
+    private final Engine engine;
+
+    private Secrets(Engine engine) {
+        this.engine = engine;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The version of the secret in service. A ref with a field returns the whole secret; use {@link #value(String)}
+     * for the field's value.
+     *
+     * @throws SecretException typed by cause when the secret cannot be loaded or has expired
+     */
+    public Secret get(String ref) {
+        return engine.get(ref);
+    }
+
+    /** As {@link #get(String)}, for a parsed ref. */
+    public Secret get(SecretRef ref) {
+        return engine.get(ref);
+    }
+
+    /** The secret mapped onto {@code type} with Jackson (see {@link Secret#as(Class)}). */
+    public <T> T get(String ref, Class<T> type) {
+        return engine.get(ref).as(type);
+    }
+
+    /** The value of the ref's field, or the raw value when it names none. */
+    public String value(String ref) {
+        return engine.get(ref).value(SecretRef.parse(ref));
+    }
+
+    /** Loads the secret if needed and returns a live view of it. */
+    public SecretHandle handle(String ref) {
+        return engine.handle(ref);
+    }
+
+    /**
+     * Loads the secret if needed and calls {@code listener} with the current version, then with every new one. See
+     * {@link SecretListener} for the delivery guarantees.
+     */
+    public Subscription watch(String ref, SecretListener listener) {
+        return engine.watch(ref, listener);
+    }
+
+    /** Fetches the secret now (joining a refresh already under way) and returns the version in service after it. */
+    public Secret refresh(String ref) {
+        return engine.refresh(ref);
+    }
+
+    /**
+     * Reports the secret compromised: revokes its lease where the source can, fetches (or, where the source can,
+     * rotates to) a new version, hands it to the listeners and wipes the old one.
+     */
+    public Secret compromised(String ref) {
+        return engine.compromised(ref);
+    }
+
+    /**
+     * Loads many secrets at once: in parallel, and through one batch call per source where the source supports it.
+     *
+     * @throws SecretException the first failure, with the others attached as suppressed exceptions; the secrets that
+     *     loaded stay loaded
+     */
+    public List<Secret> preload(Collection<String> refs) {
+        return engine.preload(refs);
+    }
+
+    /** Every secret held or declared, with its state and freshness. Never a value. */
+    public List<InventoryEntry> inventory() {
+        return engine.inventory();
+    }
+
+    /** Adds a listener for every lifecycle event. */
+    public Subscription addEventListener(SecretEventListener listener) {
+        engine.addEventListener(listener);
+        return () -> engine.removeEventListener(listener);
+    }
+
+    /** Publishes an event to the listeners: sources use it for their own steps (login, token renewal). */
+    public void publish(SecretEvent event) {
+        engine.publish(event);
+    }
+
+    /** Stops the engine's threads, revokes leases when the builder said so, wipes every held value. Idempotent. */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /**
+     * Builds {@link Secrets}. Every option has a default; {@link #build()} rejects conflicting options with a
+     * message naming them. Not thread-safe.
+     */
+    public static final class Builder {
+        private final List<SecretSource> sources = new ArrayList<>();
+        private boolean discover = true;
+        private ClassLoader classLoader;
+        private Scheduler scheduler;
+        private Executor executor;
+        private RefreshPolicy refreshPolicy = RefreshPolicy.defaults();
+        private StalePolicy stalePolicy = StalePolicy.strict();
+        private RandomGenerator random;
+        private final List<SecretEventListener> eventListeners = new ArrayList<>();
+        private boolean auditLog = true;
+        private final List<SecretValidator> validators = new ArrayList<>();
+        private final Map<SecretRef, List<SecretValidator>> refValidators = new LinkedHashMap<>();
+        private final Map<SecretRef, SecretDeclaration> declarations = new LinkedHashMap<>();
+        private long maximumEntries = 10_000;
+        private boolean revokeOnClose;
+        private CircuitBreakerConfig circuitBreaker;
+
+        private Builder() {}
+
+        /** Registers a source; it wins over any discovered one for its scheme. */
+        public Builder source(SecretSource source) {
+            sources.add(Objects.requireNonNull(source, "source"));
+            return this;
+        }
+
+        /** Whether to find sources for other schemes through {@link java.util.ServiceLoader} (default true). */
+        public Builder discoverSources(boolean discover) {
+            this.discover = discover;
+            return this;
+        }
+
+        /** The class loader for discovery (default: the thread's context class loader). */
+        public Builder classLoader(ClassLoader loader) {
+            this.classLoader = loader;
+            return this;
+        }
+
+        /** The scheduler, and through it the clock (default: one daemon thread on the system clock). */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Where blocking source calls and listener deliveries run (default: an owned daemon pool). */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public Builder refreshPolicy(RefreshPolicy policy) {
+            this.refreshPolicy = Objects.requireNonNull(policy, "refreshPolicy");
+            return this;
+        }
+
+        public Builder stalePolicy(StalePolicy policy) {
+            this.stalePolicy = Objects.requireNonNull(policy, "stalePolicy");
+            return this;
+        }
+
+        /** The random source for jitter (default: a fresh generator); fix it to make jitter repeatable in tests. */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        public Builder eventListener(SecretEventListener listener) {
+            eventListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Whether to log every event as JSON to the SLF4J logger {@code rotor.audit} (default true). */
+        public Builder auditLog(boolean enabled) {
+            this.auditLog = enabled;
+            return this;
+        }
+
+        /** A validator for every secret. */
+        public Builder validator(SecretValidator validator) {
+            validators.add(Objects.requireNonNull(validator, "validator"));
+            return this;
+        }
+
+        /** A validator for one secret. */
+        public Builder validator(String ref, SecretValidator validator) {
+            refValidators
+                    .computeIfAbsent(SecretRef.parse(ref).withoutField(), k -> new ArrayList<>())
+                    .add(Objects.requireNonNull(validator, "validator"));
+            return this;
+        }
+
+        public Builder declare(SecretDeclaration declaration) {
+            declarations.put(declaration.ref(), declaration);
+            return this;
+        }
+
+        /** The most secrets held at once; entries with a handle or a watcher never count and are never evicted. */
+        public Builder maximumEntries(long maximum) {
+            this.maximumEntries = maximum;
+            return this;
+        }
+
+        /** Whether {@link Secrets#close()} revokes the leases it holds (default false). */
+        public Builder revokeOnClose(boolean revoke) {
+            this.revokeOnClose = revoke;
+            return this;
+        }
+
+        /** The circuit breaker configuration used for each source. */
+        public Builder circuitBreaker(CircuitBreakerConfig config) {
+            this.circuitBreaker = Objects.requireNonNull(config, "circuitBreaker");
+            return this;
+        }
+
+        public Secrets build() {
+            if (maximumEntries < 1) {
+                throw new SecretConfigurationException(
+                        "maximumEntries must be at least 1, was " + maximumEntries, null, null);
+            }
+            if (!discover && sources.isEmpty()) {
+                throw new SecretConfigurationException(
+                        "no sources: register one with source(...) or leave discoverSources on", null, null);
+            }
+            SystemScheduler ownedScheduler = null;
+            Scheduler sched = scheduler;
+            if (sched == null) {
+                ownedScheduler = new SystemScheduler();
+                sched = ownedScheduler;
+            }
+            ExecutorService ownedExecutor = null;
+            Executor exec = executor;
+            if (exec == null) {
+                AtomicInteger n = new AtomicInteger();
+                ownedExecutor = Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "rotor-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+                exec = ownedExecutor;
+            }
+            EventBus bus = new EventBus();
+            if (auditLog) {
+                bus.add(new JsonAuditLogger());
+            }
+            eventListeners.forEach(bus::add);
+            ClassLoader loader = classLoader;
+            if (loader == null) {
+                loader = Thread.currentThread().getContextClassLoader();
+            }
+            if (loader == null) {
+                loader = Secrets.class.getClassLoader();
+            }
+            try {
+                return new Secrets(new Engine(
+                        sources,
+                        discover,
+                        loader,
+                        sched,
+                        ownedScheduler,
+                        exec,
+                        ownedExecutor,
+                        refreshPolicy,
+                        stalePolicy,
+                        random != null ? random : RandomGenerator.of("L64X128MixRandom"),
+                        bus,
+                        validators,
+                        refValidators,
+                        declarations,
+                        maximumEntries,
+                        revokeOnClose,
+                        circuitBreaker));
+            } catch (RuntimeException e) {
+                if (ownedScheduler != null) {
+                    ownedScheduler.close();
+                }
+                if (ownedExecutor != null) {
+                    ownedExecutor.shutdownNow();
+                }
+                throw e;
+            }
+        }
+    }
+}

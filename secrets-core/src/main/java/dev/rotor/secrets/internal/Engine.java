@@ -1,0 +1,431 @@
+package dev.rotor.secrets.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.rotor.secrets.InventoryEntry;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Scheduler;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretDeclaration;
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretHandle;
+import dev.rotor.secrets.SecretListener;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretState;
+import dev.rotor.secrets.SecretValidator;
+import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.StalePolicy;
+import dev.rotor.secrets.Subscription;
+import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.spi.FetchReason;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spi.SourceCapability;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The refresh engine behind {@link dev.rotor.secrets.Secrets}. Entries live in a bounded Caffeine cache (entries with
+ * a handle or a watcher are pinned and never evicted); the read path goes through an alias map from the text a caller
+ * passed to the entry, then one volatile read. Timing is driven by the injected {@link Scheduler}, never by reads.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    private static final int MAX_ALIASES = 100_000;
+
+    final Scheduler scheduler;
+    final TimeSource time;
+    final Executor executor;
+    final RefreshPolicy policy;
+    final StalePolicy stale;
+    final RandomGenerator random;
+    final EventBus events;
+    private final ExecutorService ownedExecutor;
+    private final AutoCloseable ownedScheduler;
+    private final Sources sources;
+    private final Map<String, SourceGate> gates = new ConcurrentHashMap<>();
+    private final CircuitBreakerConfig breakerConfig;
+    private final Map<String, Entry> byText = new ConcurrentHashMap<>();
+    private final Cache<SecretRef, Entry> entries;
+    private final List<SecretValidator> validators;
+    private final Map<SecretRef, List<SecretValidator>> refValidators;
+    private final Map<SecretRef, SecretDeclaration> declarations;
+    private final boolean revokeOnClose;
+    private volatile boolean closed;
+
+    @SuppressWarnings("ParameterNumber")
+    public Engine(
+            List<SecretSource> registered,
+            boolean discover,
+            ClassLoader loader,
+            Scheduler scheduler,
+            AutoCloseable ownedScheduler,
+            Executor executor,
+            ExecutorService ownedExecutor,
+            RefreshPolicy policy,
+            StalePolicy stale,
+            RandomGenerator random,
+            EventBus events,
+            List<SecretValidator> validators,
+            Map<SecretRef, List<SecretValidator>> refValidators,
+            Map<SecretRef, SecretDeclaration> declarations,
+            long maximumEntries,
+            boolean revokeOnClose,
+            CircuitBreakerConfig breakerConfig) {
+        this.sources = new Sources(registered, discover, loader);
+        this.scheduler = scheduler;
+        this.ownedScheduler = ownedScheduler;
+        this.time = scheduler.timeSource();
+        this.executor = executor;
+        this.ownedExecutor = ownedExecutor;
+        this.policy = policy;
+        this.stale = stale;
+        this.random = random;
+        this.events = events;
+        this.validators = List.copyOf(validators);
+        this.refValidators = Map.copyOf(refValidators);
+        this.declarations = new LinkedHashMap<>(declarations);
+        this.revokeOnClose = revokeOnClose;
+        this.breakerConfig = breakerConfig == null ? SourceGate.defaultBreakerConfig() : breakerConfig;
+        this.entries = Caffeine.newBuilder()
+                .maximumWeight(maximumEntries)
+                .weigher((SecretRef k, Entry e) -> e.pinned ? 0 : 1)
+                .executor(Runnable::run)
+                .removalListener((SecretRef k, Entry e, RemovalCause cause) -> {
+                    if (e != null && cause.wasEvicted()) {
+                        evicted(e);
+                    }
+                })
+                .build();
+    }
+
+    // ---- read path ----
+
+    public Secret get(String text) {
+        Entry e = byText.get(text);
+        if (e != null) {
+            Snapshot s = e.snapshot;
+            if (s != null && s.servable) {
+                return s.secret;
+            }
+        }
+        return entryFor(text).read();
+    }
+
+    public Secret get(SecretRef ref) {
+        return entryFor(ref).read();
+    }
+
+    public SecretHandle handle(String text) {
+        SecretRef ref = SecretRef.parse(text);
+        Entry e = entryFor(text);
+        pin(e);
+        e.read();
+        return new Handle(e, ref);
+    }
+
+    public Subscription watch(String text, SecretListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        SecretRef ref = SecretRef.parse(text);
+        Entry e = entryFor(text);
+        pin(e);
+        e.read();
+        return e.addWatcher(ref, listener);
+    }
+
+    // ---- control ----
+
+    public Secret refresh(String text) {
+        Entry e = entryFor(text);
+        return e.await(e.startFlight(FetchReason.MANUAL));
+    }
+
+    public Secret compromised(String text) {
+        Entry e = entryFor(text);
+        return e.compromised();
+    }
+
+    public List<Secret> preload(Collection<String> texts) {
+        List<Entry> list = new ArrayList<>();
+        for (String t : texts) {
+            list.add(entryFor(t));
+        }
+        Map<SourceGate, List<Entry>> batches = new IdentityHashMap<>();
+        Map<Entry, CompletableFuture<Secret>> flights = new LinkedHashMap<>();
+        for (Entry e : list) {
+            if (flights.containsKey(e)) {
+                continue;
+            }
+            if (e.snapshot != null) {
+                flights.put(e, CompletableFuture.completedFuture(e.snapshot.secret));
+                continue;
+            }
+            if (e.gate.supports(SourceCapability.FETCH_ALL)) {
+                CompletableFuture<Secret> claimed = e.claimFlight();
+                if (claimed != null) {
+                    batches.computeIfAbsent(e.gate, g -> new ArrayList<>()).add(e);
+                    flights.put(e, claimed);
+                    continue;
+                }
+            }
+            flights.put(e, e.startFlight(FetchReason.INITIAL));
+        }
+        batches.forEach((gate, batch) -> gate.submit(() -> Entry.runBatch(gate, batch)));
+        List<Secret> out = new ArrayList<>();
+        SecretException first = null;
+        for (Map.Entry<Entry, CompletableFuture<Secret>> f : flights.entrySet()) {
+            try {
+                out.add(f.getKey().await(f.getValue()));
+            } catch (SecretException ex) {
+                if (first == null) {
+                    first = ex;
+                } else {
+                    first.addSuppressed(ex);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return out;
+    }
+
+    public List<InventoryEntry> inventory() {
+        Map<SecretRef, InventoryEntry> out = new LinkedHashMap<>();
+        Instant now = time.now();
+        for (Entry e : entries.asMap().values()) {
+            out.put(e.ref, e.inventory(declarations.get(e.ref), now));
+        }
+        for (SecretDeclaration d : declarations.values()) {
+            if (!out.containsKey(d.ref())) {
+                String source;
+                try {
+                    source = gateFor(d.ref()).name();
+                } catch (SecretException ex) {
+                    source = d.ref().scheme();
+                }
+                out.put(
+                        d.ref(),
+                        new InventoryEntry(
+                                d.ref(),
+                                source,
+                                null,
+                                SecretState.NOT_LOADED,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                d.owner().orElse(null),
+                                d.maxAge().orElse(null),
+                                d.required(),
+                                false));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    public void addEventListener(SecretEventListener listener) {
+        events.add(listener);
+    }
+
+    public void removeEventListener(SecretEventListener listener) {
+        events.remove(listener);
+    }
+
+    public void publish(SecretEvent event) {
+        events.publish(event);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Entry> all = new ArrayList<>(entries.asMap().values());
+        for (Entry e : all) {
+            e.cancelTasks();
+        }
+        if (revokeOnClose) {
+            for (Entry e : all) {
+                e.revokeOnClose();
+            }
+        }
+        for (Entry e : all) {
+            e.wipeAll();
+        }
+        byText.clear();
+        entries.invalidateAll();
+        for (SecretSource s : sources.all()) {
+            try {
+                s.close();
+            } catch (Exception ex) {
+                LOG.warn(
+                        "Rotor source {} failed to close: {}",
+                        s.name(),
+                        ex.getClass().getName());
+            }
+        }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdownNow();
+        }
+        if (ownedScheduler != null) {
+            try {
+                ownedScheduler.close();
+            } catch (Exception ex) {
+                LOG.warn("Rotor scheduler failed to close: {}", ex.getClass().getName());
+            }
+        }
+    }
+
+    // ---- internals ----
+
+    Entry entryFor(String text) {
+        Entry e = byText.get(text);
+        if (e != null) {
+            return e;
+        }
+        checkOpen();
+        e = entryFor(SecretRef.parse(text));
+        if (byText.size() < MAX_ALIASES) {
+            byText.putIfAbsent(text, e);
+        }
+        return e;
+    }
+
+    Entry entryFor(SecretRef ref) {
+        checkOpen();
+        SecretRef base = ref.withoutField();
+        Entry e = entries.getIfPresent(base);
+        if (e != null) {
+            return e;
+        }
+        SourceGate gate = gateFor(base);
+        base.requireParameters(gate.source().parameters(), gate.name());
+        return entries.get(base, k -> new Entry(this, k, gate, declarations.get(k)));
+    }
+
+    SourceGate gateFor(SecretRef ref) {
+        SecretSource source = sources.sourceFor(ref);
+        return gates.computeIfAbsent(
+                source.scheme(),
+                s -> new SourceGate(
+                        source, executor, policy.maxInFlightPerSource(), breakerConfig, time, events::publish));
+    }
+
+    List<SecretValidator> validatorsFor(SecretRef ref) {
+        List<SecretValidator> specific = refValidators.get(ref);
+        if (specific == null) {
+            return validators;
+        }
+        List<SecretValidator> all = new ArrayList<>(validators);
+        all.addAll(specific);
+        return all;
+    }
+
+    private void pin(Entry e) {
+        if (!e.pinned) {
+            e.pinned = true;
+            // Re-putting makes Caffeine weigh the entry again: pinned entries weigh nothing and are never evicted.
+            entries.asMap().replace(e.ref, e, e);
+        }
+    }
+
+    private void evicted(Entry e) {
+        byText.values().removeIf(v -> v == e);
+        e.cancelTasks();
+        e.retireAfterEviction();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new SecretConfigurationException("Secrets client is closed", null, null);
+        }
+    }
+
+    Duration jitter(Duration max) {
+        long nanos = SystemScheduler.saturatedNanos(max);
+        return nanos <= 0 ? Duration.ZERO : Duration.ofNanos((long) (random.nextDouble() * nanos));
+    }
+
+    static SecretException timeout(SecretRef ref, String source, Duration waited) {
+        return new SourceUnavailableException("timed out after " + waited + " waiting for the source", ref, source);
+    }
+
+    static Secret await(CompletableFuture<Secret> f, SecretRef ref, String source, Duration timeout) {
+        try {
+            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof SecretException) {
+                throw (SecretException) c;
+            }
+            throw new SourceUnavailableException(
+                    "load failed with "
+                            + (c == null ? "unknown error" : c.getClass().getName()),
+                    ref,
+                    source);
+        } catch (TimeoutException e) {
+            throw timeout(ref, source, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SourceUnavailableException("interrupted while waiting for the source", ref, source);
+        }
+    }
+
+    /** A live view: one volatile read while a servable version is held. */
+    static final class Handle implements SecretHandle {
+        private final Entry entry;
+        private final SecretRef ref;
+
+        Handle(Entry entry, SecretRef ref) {
+            this.entry = entry;
+            this.ref = ref;
+        }
+
+        @Override
+        public SecretRef ref() {
+            return ref;
+        }
+
+        @Override
+        public Secret current() {
+            Snapshot s = entry.snapshot;
+            if (s != null && s.servable) {
+                return s.secret;
+            }
+            return entry.read();
+        }
+
+        @Override
+        public String toString() {
+            return "SecretHandle{" + ref + "}";
+        }
+    }
+}

@@ -1,0 +1,729 @@
+package dev.rotor.secrets.internal;
+
+import dev.rotor.secrets.InventoryEntry;
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.LeaseExpiredException;
+import dev.rotor.secrets.Scheduler.Cancellable;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretChange;
+import dev.rotor.secrets.SecretDeclaration;
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventType;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretExpiredException;
+import dev.rotor.secrets.SecretFormatException;
+import dev.rotor.secrets.SecretListener;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretRejectedException;
+import dev.rotor.secrets.SecretState;
+import dev.rotor.secrets.SecretValidator;
+import dev.rotor.secrets.Subscription;
+import dev.rotor.secrets.spi.FetchReason;
+import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.spi.SourceCapability;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One secret's state: the version in service, the one flight to the source (single flight), the scheduled refresh
+ * and expiry, the watchers and their serial delivery queue.
+ *
+ * <p>{@link #snapshot} is written only under the entry's lock and read without one. Deliveries are queued under the
+ * same lock, so they run in swap order.
+ */
+final class Entry {
+    private static final Logger LOG = LoggerFactory.getLogger(Entry.class);
+
+    final Engine engine;
+    final SecretRef ref;
+    final SourceGate gate;
+    private final SecretDeclaration declaration;
+    volatile Snapshot snapshot;
+    volatile boolean pinned;
+
+    private final AtomicReference<CompletableFuture<Secret>> flight = new AtomicReference<>();
+    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final SerialQueue delivery;
+
+    // guarded by this
+    private long seq;
+    private Cancellable refreshTask;
+    private Cancellable expiryTask;
+    private Instant nextRefreshAt;
+    private Instant scheduledHardDeadline;
+    private FetchReason nextReason = FetchReason.REFRESH;
+    private int failures;
+    private Duration baseLeaseDuration;
+    private String lastError;
+    private Instant lastErrorAt;
+
+    Entry(Engine engine, SecretRef ref, SourceGate gate, SecretDeclaration declaration) {
+        this.engine = engine;
+        this.ref = ref;
+        this.gate = gate;
+        this.declaration = declaration;
+        this.delivery = new SerialQueue(engine.executor);
+    }
+
+    // ---- reads ----
+
+    Secret read() {
+        Snapshot s = snapshot;
+        if (s == null) {
+            return await(startFlight(FetchReason.INITIAL));
+        }
+        if (s.servable) {
+            return s.secret;
+        }
+        return readExpired(s);
+    }
+
+    private Secret readExpired(Snapshot s) {
+        Instant expiredAt = s.secret.lease().map(Lease::expiresAt).orElse(null);
+        boolean allowed = engine.stale.servesStale();
+        if (allowed && expiredAt != null && engine.stale.maxStaleness().isPresent()) {
+            allowed = engine.time
+                    .now()
+                    .isBefore(expiredAt.plus(engine.stale.maxStaleness().get()));
+        }
+        if (!allowed) {
+            throw new SecretExpiredException(
+                    "lease of version " + s.secret.version() + " ended at " + expiredAt
+                            + " and no newer version could be loaded",
+                    ref,
+                    gate.name());
+        }
+        if (s.staleReported.compareAndSet(false, true)) {
+            publish(event(SecretEventType.STALE_SERVED, s.secret).detail("lease ended at " + expiredAt));
+        }
+        return s.secret;
+    }
+
+    Secret await(CompletableFuture<Secret> f) {
+        return Engine.await(f, ref, gate.name(), engine.policy.loadTimeout());
+    }
+
+    // ---- single flight ----
+
+    /** Starts a flight for {@code reason}, or joins the one under way. */
+    CompletableFuture<Secret> startFlight(FetchReason reason) {
+        for (; ; ) {
+            CompletableFuture<Secret> current = flight.get();
+            if (current != null) {
+                return current;
+            }
+            CompletableFuture<Secret> mine = new CompletableFuture<>();
+            if (flight.compareAndSet(null, mine)) {
+                gate.submit(() -> runFlight(reason, mine));
+                return mine;
+            }
+        }
+    }
+
+    /** Claims the flight for a batch load; null when one is already under way. */
+    CompletableFuture<Secret> claimFlight() {
+        CompletableFuture<Secret> mine = new CompletableFuture<>();
+        return flight.compareAndSet(null, mine) ? mine : null;
+    }
+
+    private void runFlight(FetchReason reason, CompletableFuture<Secret> mine) {
+        Secret result = null;
+        Throwable failure = null;
+        try {
+            if (engine.isClosed()) {
+                throw new dev.rotor.secrets.SecretConfigurationException("Secrets client is closed", ref, gate.name());
+            }
+            result = refreshOnce(reason);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        finishFlight(mine, result, failure);
+    }
+
+    private void finishFlight(CompletableFuture<Secret> mine, Secret result, Throwable failure) {
+        flight.compareAndSet(mine, null);
+        if (failure != null) {
+            mine.completeExceptionally(failure);
+        } else {
+            mine.complete(result);
+        }
+    }
+
+    /** Loads several entries with one batch call; entries the answer leaves out are fetched singly. */
+    static void runBatch(SourceGate gate, List<Entry> batch) {
+        List<SecretRef> refs = new ArrayList<>();
+        for (Entry e : batch) {
+            refs.add(e.ref);
+        }
+        long t0 = batch.get(0).engine.time.nanoTime();
+        Map<SecretRef, Secret> answer;
+        try {
+            answer = gate.call(null, () -> gate.source().fetchAll(refs));
+        } catch (SecretException ex) {
+            answer = Map.of();
+        }
+        for (Entry e : batch) {
+            CompletableFuture<Secret> mine = e.flight.get();
+            Secret result = null;
+            Throwable failure = null;
+            try {
+                Secret got = answer.get(e.ref);
+                if (got != null) {
+                    e.checkAnswer(got);
+                    e.validate(got, null);
+                    e.swap(got, null, FetchReason.INITIAL, t0);
+                    result = got;
+                } else {
+                    result = e.refreshOnce(FetchReason.INITIAL);
+                }
+            } catch (Throwable t) {
+                failure = t;
+                if (!(t instanceof SecretException)) {
+                    failure = gate.map(e.ref, t);
+                }
+            }
+            if (mine != null) {
+                e.finishFlight(mine, result, failure);
+            }
+        }
+    }
+
+    // ---- the refresh itself ----
+
+    /** One refresh: renew, probe or fetch; answers the version in service afterwards. Runs on an engine thread. */
+    Secret refreshOnce(FetchReason requested) {
+        long t0 = engine.time.nanoTime();
+        Snapshot cur = snapshot;
+        Secret old = cur == null ? null : cur.secret;
+        FetchReason reason = requested;
+        try {
+            if (old == null) {
+                reason = reason == FetchReason.COMPROMISED ? reason : FetchReason.INITIAL;
+            } else if (reason == FetchReason.REFRESH) {
+                synchronized (this) {
+                    reason = nextReason;
+                }
+                Lease lease = old.lease().orElse(null);
+                if (lease != null && !engine.time.now().isBefore(lease.expiresAt())) {
+                    reason = FetchReason.REISSUE;
+                }
+            }
+            if (old != null && reason == FetchReason.REFRESH) {
+                Lease lease = old.lease().orElse(null);
+                if (lease != null
+                        && lease.renewable()
+                        && lease.id().isPresent()
+                        && gate.supports(SourceCapability.RENEW)) {
+                    return renew(old, lease, t0);
+                }
+                if (lease == null && gate.supports(SourceCapability.PROBE_VERSION)) {
+                    Optional<String> probed = gate.call(ref, () -> gate.source().probeVersion(ref));
+                    if (probed.isPresent() && probed.get().equals(old.version())) {
+                        succeededWithoutChange(old);
+                        return old;
+                    }
+                }
+            }
+            return fetchAndSwap(reason, old, t0);
+        } catch (Throwable t) {
+            SecretException se = gate.map(ref, t);
+            failed(se, old, reason, t0);
+            throw se;
+        }
+    }
+
+    private Secret renew(Secret old, Lease lease, long t0) {
+        Duration base;
+        synchronized (this) {
+            base = baseLeaseDuration == null ? lease.duration() : baseLeaseDuration;
+        }
+        Lease renewed;
+        try {
+            renewed = gate.call(ref, () -> gate.source().renew(ref, lease, base));
+        } catch (LeaseExpiredException e) {
+            synchronized (this) {
+                nextReason = FetchReason.REISSUE;
+            }
+            publish(event(SecretEventType.REFRESH_FAILED, old)
+                    .failure(e)
+                    .detail("lease unknown to source; re-issuing"));
+            return fetchAndSwap(FetchReason.REISSUE, old, t0);
+        }
+        if (renewed == null) {
+            throw new SecretFormatException("source answered a renewal without a lease", ref, gate.name());
+        }
+        Secret updated = old.withLease(renewed);
+        Duration threshold = Duration.ofNanos((long) (base.toNanos() * engine.policy.leaseFraction()));
+        boolean capped = renewed.duration().compareTo(threshold) < 0;
+        synchronized (this) {
+            snapshot = new Snapshot(updated, true, seq);
+            failures = 0;
+            lastError = null;
+        }
+        publish(event(SecretEventType.RENEWED, updated)
+                .duration(elapsed(t0))
+                .detail(capped ? "renewal capped below " + threshold + "; rotating early" : null));
+        if (capped) {
+            synchronized (this) {
+                nextReason = FetchReason.ROTATE_EARLY;
+            }
+            return fetchAndSwap(FetchReason.ROTATE_EARLY, updated, t0);
+        }
+        scheduleAfterSuccess(updated);
+        return updated;
+    }
+
+    private Secret fetchAndSwap(FetchReason reason, Secret old, long t0) {
+        Secret fresh;
+        if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
+            fresh = gate.call(ref, () -> gate.source().rotate(ref));
+        } else {
+            FetchReason r = reason;
+            fresh = gate.call(
+                    ref, () -> gate.source().fetch(FetchRequest.of(ref, r, old == null ? null : old.version())));
+        }
+        checkAnswer(fresh);
+        if (old != null && fresh.version().equals(old.version())) {
+            if (fresh.lease().equals(old.lease()) || fresh.lease().isEmpty()) {
+                fresh.wipe();
+                succeededWithoutChange(old);
+                return old;
+            }
+            // Same values, new lease (a re-read of static credentials): serve it without a hand-over.
+            synchronized (this) {
+                snapshot = new Snapshot(fresh, true, seq);
+                baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
+                failures = 0;
+                lastError = null;
+                nextReason = FetchReason.REFRESH;
+            }
+            publish(event(SecretEventType.RENEWED, fresh).duration(elapsed(t0)).detail("same version, new lease"));
+            scheduleAfterSuccess(fresh);
+            return fresh;
+        }
+        validate(fresh, old);
+        swap(fresh, old, reason, t0);
+        return fresh;
+    }
+
+    private void checkAnswer(Secret fresh) {
+        if (fresh == null) {
+            throw new SecretFormatException("source answered no secret", ref, gate.name());
+        }
+        if (!fresh.ref().equals(ref)) {
+            fresh.wipe();
+            throw new SecretFormatException("source answered another secret (" + fresh.ref() + ")", ref, gate.name());
+        }
+    }
+
+    private void validate(Secret fresh, Secret old) {
+        for (SecretValidator v : engine.validatorsFor(ref)) {
+            try {
+                v.validate(fresh, Optional.ofNullable(old));
+            } catch (Throwable t) {
+                fresh.wipe();
+                if (t instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new SecretRejectedException(
+                        "validator " + v.getClass().getName() + " vetoed version " + fresh.version() + " ("
+                                + t.getClass().getName() + ")",
+                        ref,
+                        gate.name());
+            }
+        }
+    }
+
+    private void swap(Secret fresh, Secret old, FetchReason reason, long t0) {
+        synchronized (this) {
+            seq++;
+            snapshot = new Snapshot(fresh, true, seq);
+            baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
+            failures = 0;
+            lastError = null;
+            nextReason = FetchReason.REFRESH;
+            long s = seq;
+            for (Watcher w : watchers) {
+                delivery.submit(() -> w.deliver(old, fresh, s));
+            }
+            if (old != null) {
+                boolean revoke = reason != FetchReason.COMPROMISED;
+                delivery.submit(() -> retire(old, revoke, reason == FetchReason.COMPROMISED));
+            }
+        }
+        SecretEvent.Builder ev = event(old == null ? SecretEventType.LOADED : SecretEventType.ROTATED, fresh)
+                .duration(elapsed(t0))
+                .detail(reason.name().toLowerCase(java.util.Locale.ROOT));
+        if (old != null) {
+            ev.previousVersion(old.version());
+        }
+        publish(ev);
+        scheduleAfterSuccess(fresh);
+    }
+
+    /** After every listener has seen the new version: revoke the old lease, later wipe the old bytes. */
+    private void retire(Secret old, boolean revoke, boolean wipeNow) {
+        Optional<Lease> lease = old.lease();
+        if (revoke && lease.isPresent() && lease.get().id().isPresent() && gate.supports(SourceCapability.REVOKE)) {
+            Runnable doRevoke = () -> gate.submit(() -> revokeQuietly(old, lease.get()));
+            if (engine.policy.revokeDelay().isZero()) {
+                doRevoke.run();
+            } else {
+                engine.scheduler.schedule(doRevoke, engine.policy.revokeDelay());
+            }
+        }
+        if (wipeNow || engine.policy.wipeDelay().isZero()) {
+            old.wipe();
+        } else {
+            engine.scheduler.schedule(old::wipe, engine.policy.wipeDelay());
+        }
+    }
+
+    private void revokeQuietly(Secret version, Lease lease) {
+        long t0 = engine.time.nanoTime();
+        try {
+            gate.call(ref, () -> {
+                gate.source().revoke(ref, lease);
+                return null;
+            });
+            publish(event(SecretEventType.REVOKED, version)
+                    .leaseExpiry(lease.expiresAt())
+                    .duration(elapsed(t0)));
+        } catch (SecretException e) {
+            publish(event(SecretEventType.REVOKED, version).failure(e).duration(elapsed(t0)));
+        }
+    }
+
+    private void succeededWithoutChange(Secret current) {
+        synchronized (this) {
+            failures = 0;
+            lastError = null;
+            nextReason = FetchReason.REFRESH;
+        }
+        scheduleAfterSuccess(current);
+    }
+
+    private void failed(SecretException e, Secret old, FetchReason reason, long t0) {
+        int attempt;
+        synchronized (this) {
+            attempt = ++failures;
+            lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            lastErrorAt = engine.time.now();
+            if (reason == FetchReason.ROTATE_EARLY || reason == FetchReason.REISSUE) {
+                nextReason = reason;
+            }
+        }
+        Duration retryIn = null;
+        if (old != null && !engine.isClosed()) {
+            Instant hard = old.lease().map(Lease::expiresAt).orElse(null);
+            retryIn = backoff(attempt, e.isRetryable(), hard);
+            scheduleRefresh(retryIn);
+        }
+        SecretEventType type =
+                e instanceof SecretRejectedException ? SecretEventType.REJECTED : SecretEventType.REFRESH_FAILED;
+        SecretEvent.Builder ev = SecretEvent.builder(type, engine.time.now())
+                .ref(ref)
+                .source(gate.name())
+                .failure(e)
+                .duration(elapsed(t0))
+                .detail("attempt " + attempt + (retryIn == null ? "" : ", retry in " + retryIn));
+        if (old != null) {
+            ev.version(old.version());
+            old.lease().ifPresent(l -> ev.leaseExpiry(l.expiresAt()));
+        }
+        publish(ev);
+    }
+
+    /**
+     * Full-jitter exponential backoff: a random wait up to {@code initial * 2^(attempt-1)}, capped by the maximum
+     * and by the time left to the hard deadline divided by the attempts wanted before it. Non-retryable failures wait
+     * the whole cap: trying again soon cannot help.
+     */
+    Duration backoff(int attempt, boolean retryable, Instant hardDeadline) {
+        long cap = engine.policy.maxBackoff().toNanos();
+        if (hardDeadline != null) {
+            long left = Duration.between(engine.time.now(), hardDeadline).toNanos();
+            if (left > 0) {
+                cap = Math.min(cap, left / engine.policy.attemptsBeforeExpiry());
+            }
+        }
+        long initial = engine.policy.initialBackoff().toNanos();
+        long exp = initial;
+        for (int i = 1; i < attempt && exp < cap; i++) {
+            exp = exp > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : exp * 2;
+        }
+        exp = Math.min(exp, cap);
+        long delay = retryable ? (long) (engine.random.nextDouble() * exp) : cap;
+        return Duration.ofNanos(Math.max(delay, engine.policy.minBackoff().toNanos()));
+    }
+
+    // ---- scheduling ----
+
+    private void scheduleAfterSuccess(Secret s) {
+        Instant now = engine.time.now();
+        Instant soft;
+        Instant hard = null;
+        Lease lease = s.lease().orElse(null);
+        if (lease != null && lease.rotationPeriod().isPresent()) {
+            // Credentials the source rotates itself: read again just after it does.
+            soft = lease.expiresAt()
+                    .plus(engine.policy.afterRotationDelay())
+                    .plus(engine.jitter(engine.policy.afterRotationDelay()));
+        } else if (lease != null) {
+            long ttl = lease.duration().toNanos();
+            long at = (long) (ttl * engine.policy.leaseFraction());
+            long jitter = (long) (engine.random.nextDouble() * ttl * engine.policy.leaseJitter());
+            soft = lease.issuedAt().plusNanos(at - jitter);
+            hard = lease.expiresAt();
+        } else {
+            Duration poll = engine.policy.pollInterval();
+            soft = now.plus(poll)
+                    .minus(engine.jitter(Duration.ofNanos((long) (poll.toNanos() * engine.policy.pollJitter()))));
+            Instant rotation = s.nextRotation().orElse(null);
+            if (rotation != null && rotation.isAfter(now)) {
+                Instant afterRotation = rotation.plus(engine.policy.afterRotationDelay())
+                        .plus(engine.jitter(engine.policy.afterRotationDelay()));
+                if (afterRotation.isBefore(soft)) {
+                    soft = afterRotation;
+                }
+            }
+        }
+        synchronized (this) {
+            if (engine.isClosed()) {
+                return;
+            }
+            scheduleRefreshLocked(Duration.between(now, soft));
+            if (hard == null) {
+                if (expiryTask != null) {
+                    expiryTask.cancel();
+                    expiryTask = null;
+                }
+                scheduledHardDeadline = null;
+            } else if (!hard.equals(scheduledHardDeadline)) {
+                if (expiryTask != null) {
+                    expiryTask.cancel();
+                }
+                scheduledHardDeadline = hard;
+                Instant deadline = hard;
+                expiryTask = engine.scheduler.schedule(() -> hardDeadline(deadline), Duration.between(now, hard));
+            }
+        }
+    }
+
+    private synchronized void scheduleRefresh(Duration delay) {
+        if (!engine.isClosed()) {
+            scheduleRefreshLocked(delay);
+        }
+    }
+
+    private void scheduleRefreshLocked(Duration delay) {
+        if (refreshTask != null) {
+            refreshTask.cancel();
+        }
+        Duration d = delay.isNegative() ? Duration.ZERO : delay;
+        nextRefreshAt = engine.time.now().plus(d);
+        refreshTask = engine.scheduler.schedule(() -> startFlight(FetchReason.REFRESH), d);
+    }
+
+    private void hardDeadline(Instant deadline) {
+        Secret expired;
+        synchronized (this) {
+            Snapshot s = snapshot;
+            if (s == null || !s.servable || engine.isClosed()) {
+                return;
+            }
+            Instant current = s.secret.lease().map(Lease::expiresAt).orElse(null);
+            if (current == null || current.isAfter(deadline)) {
+                return;
+            }
+            snapshot = new Snapshot(s.secret, false, s.seq);
+            nextReason = FetchReason.REISSUE;
+            expired = s.secret;
+            expiryTask = null;
+            scheduledHardDeadline = null;
+        }
+        publish(event(SecretEventType.EXPIRED, expired)
+                .failure(new SecretExpiredException("lease ended without a newer version", ref, gate.name())));
+        startFlight(FetchReason.REFRESH);
+    }
+
+    synchronized void cancelTasks() {
+        if (refreshTask != null) {
+            refreshTask.cancel();
+            refreshTask = null;
+        }
+        if (expiryTask != null) {
+            expiryTask.cancel();
+            expiryTask = null;
+        }
+        nextRefreshAt = null;
+    }
+
+    // ---- compromise, close, eviction ----
+
+    Secret compromised() {
+        Snapshot s = snapshot;
+        Secret old = s == null ? null : s.secret;
+        publish(SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
+                .ref(ref)
+                .source(gate.name())
+                .version(old == null ? null : old.version()));
+        if (old != null) {
+            old.lease()
+                    .filter(l -> l.id().isPresent() && gate.supports(SourceCapability.REVOKE))
+                    .ifPresent(l -> revokeQuietly(old, l));
+        }
+        // A flight already under way may bring back the compromised version: wait for it, then fetch anew.
+        for (int i = 0; i < 3; i++) {
+            CompletableFuture<Secret> running = flight.get();
+            if (running == null) {
+                break;
+            }
+            running.handle((v, t) -> null).join();
+        }
+        CompletableFuture<Secret> mine = new CompletableFuture<>();
+        CompletableFuture<Secret> f = flight.compareAndSet(null, mine) ? mine : null;
+        if (f == null) {
+            f = flight.get() == null ? startFlight(FetchReason.COMPROMISED) : flight.get();
+        } else {
+            gate.submit(() -> runFlight(FetchReason.COMPROMISED, mine));
+        }
+        return await(f);
+    }
+
+    void revokeOnClose() {
+        Snapshot s = snapshot;
+        if (s == null) {
+            return;
+        }
+        Secret v = s.secret;
+        v.lease()
+                .filter(l -> l.id().isPresent() && gate.supports(SourceCapability.REVOKE))
+                .ifPresent(l -> revokeQuietly(v, l));
+    }
+
+    void wipeAll() {
+        Snapshot s = snapshot;
+        if (s != null) {
+            s.secret.wipe();
+        }
+    }
+
+    void retireAfterEviction() {
+        Snapshot s = snapshot;
+        if (s != null && !engine.isClosed()) {
+            engine.scheduler.schedule(s.secret::wipe, engine.policy.wipeDelay());
+        }
+    }
+
+    // ---- watchers ----
+
+    Subscription addWatcher(SecretRef watchedRef, SecretListener listener) {
+        Watcher w = new Watcher(watchedRef, listener);
+        synchronized (this) {
+            watchers.add(w);
+            Snapshot s = snapshot;
+            if (s != null) {
+                long at = s.seq;
+                delivery.submit(() -> w.deliver(null, s.secret, at));
+            }
+        }
+        return () -> {
+            w.active = false;
+            watchers.remove(w);
+        };
+    }
+
+    private final class Watcher {
+        private final SecretRef watchedRef;
+        private final SecretListener listener;
+        private volatile boolean active = true;
+        private long lastSeq = -1; // touched only by the serial delivery queue
+        private Secret lastDelivered;
+
+        Watcher(SecretRef watchedRef, SecretListener listener) {
+            this.watchedRef = watchedRef;
+            this.listener = listener;
+        }
+
+        void deliver(Secret previous, Secret current, long at) {
+            if (!active || at <= lastSeq) {
+                return;
+            }
+            lastSeq = at;
+            Secret prev = lastDelivered != null ? lastDelivered : previous;
+            lastDelivered = current;
+            try {
+                listener.onChange(new SecretChange(watchedRef, prev, current));
+            } catch (Throwable t) {
+                LOG.warn(
+                        "Rotor listener {} for {} threw {}; ignored",
+                        listener.getClass().getName(),
+                        watchedRef,
+                        t.getClass().getName());
+            }
+        }
+    }
+
+    // ---- inventory and events ----
+
+    synchronized InventoryEntry inventory(SecretDeclaration d, Instant now) {
+        Snapshot s = snapshot;
+        Secret v = s == null ? null : s.secret;
+        SecretState state;
+        if (v == null) {
+            state = SecretState.LOADING;
+        } else if (!s.servable) {
+            state = SecretState.EXPIRED;
+        } else if (lastError != null) {
+            state = SecretState.DEGRADED;
+        } else {
+            state = SecretState.ACTIVE;
+        }
+        SecretDeclaration decl = d != null ? d : declaration;
+        Duration maxAge = decl == null ? null : decl.maxAge().orElse(null);
+        boolean fresh = v != null
+                && s.servable
+                && (maxAge == null || Duration.between(v.fetchedAt(), now).compareTo(maxAge) <= 0);
+        return new InventoryEntry(
+                ref,
+                gate.name(),
+                v == null ? null : v.version(),
+                state,
+                v == null ? null : v.fetchedAt(),
+                v == null ? null : v.lease().map(Lease::expiresAt).orElse(null),
+                nextRefreshAt,
+                lastError,
+                lastError == null ? null : lastErrorAt,
+                decl == null ? null : decl.owner().orElse(null),
+                maxAge,
+                decl != null && decl.required(),
+                fresh);
+    }
+
+    private SecretEvent.Builder event(SecretEventType type, Secret version) {
+        SecretEvent.Builder b = SecretEvent.builder(type, engine.time.now())
+                .ref(ref)
+                .source(gate.name())
+                .version(version.version());
+        version.lease().ifPresent(l -> b.leaseExpiry(l.expiresAt()));
+        return b;
+    }
+
+    private void publish(SecretEvent.Builder event) {
+        engine.publish(event.build());
+    }
+
+    private Duration elapsed(long t0) {
+        return Duration.ofNanos(engine.time.nanoTime() - t0);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.rotor.secrets.internal;
+
+import dev.rotor.secrets.Secret;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What an entry serves: one version and whether it may be served without a stale check. Immutable. */
+final class Snapshot {
+    final Secret secret;
+    final boolean servable;
+    final long seq;
+    final AtomicBoolean staleReported;
+
+    Snapshot(Secret secret, boolean servable, long seq) {
+        this.secret = secret;
+        this.servable = servable;
+        this.seq = seq;
+        this.staleReported = servable ? null : new AtomicBoolean();
+    }
+}

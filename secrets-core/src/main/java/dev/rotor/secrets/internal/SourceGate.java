@@ -1,0 +1,192 @@
+package dev.rotor.secrets.internal;
+
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventType;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spi.SourceCapability;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Queue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+
+/**
+ * Everything between the engine and one source: a bound on calls in flight (tasks wait in a queue, no thread
+ * blocks), a circuit breaker on Rotor's clock, and the mapping of any failure to Rotor's exceptions.
+ */
+final class SourceGate {
+    private final SecretSource source;
+    private final String name;
+    private final Executor executor;
+    private final Semaphore permits;
+    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final CircuitBreaker breaker;
+
+    SourceGate(
+            SecretSource source,
+            Executor executor,
+            int maxInFlight,
+            CircuitBreakerConfig config,
+            TimeSource time,
+            Consumer<SecretEvent> events) {
+        this.source = source;
+        this.name = source.name();
+        this.executor = executor;
+        this.permits = new Semaphore(maxInFlight);
+        this.breaker = CircuitBreaker.of(
+                "rotor-" + name,
+                CircuitBreakerConfig.from(config)
+                        .clock(new TimeSourceClock(time))
+                        .build());
+        breaker.getEventPublisher().onStateTransition(e -> {
+            CircuitBreaker.State to = e.getStateTransition().getToState();
+            SecretEventType type = null;
+            if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
+                type = SecretEventType.CIRCUIT_OPENED;
+            } else if (to == CircuitBreaker.State.CLOSED) {
+                type = SecretEventType.CIRCUIT_CLOSED;
+            }
+            if (type != null) {
+                events.accept(SecretEvent.builder(type, time.now())
+                        .source(name)
+                        .detail(e.getStateTransition().toString())
+                        .build());
+            }
+        });
+    }
+
+    static CircuitBreakerConfig defaultBreakerConfig() {
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(10)
+                .minimumNumberOfCalls(5)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(5))
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .recordException(SourceGate::countsAsSourceFailure)
+                .build();
+    }
+
+    /** Only failures of the source itself open the circuit; a missing secret or a denied access does not. */
+    static boolean countsAsSourceFailure(Throwable t) {
+        return !(t instanceof SecretException) || ((SecretException) t).isRetryable();
+    }
+
+    SecretSource source() {
+        return source;
+    }
+
+    String name() {
+        return name;
+    }
+
+    boolean supports(SourceCapability capability) {
+        return source.capabilities().contains(capability);
+    }
+
+    CircuitBreaker.State circuitState() {
+        return breaker.getState();
+    }
+
+    /** Runs {@code task} on the executor once a call permit is free; tasks start in submission order. */
+    void submit(Runnable task) {
+        waiting.add(task);
+        dispatch();
+    }
+
+    private void dispatch() {
+        while (!waiting.isEmpty() && permits.tryAcquire()) {
+            Runnable next = waiting.poll();
+            if (next == null) {
+                permits.release();
+                continue;
+            }
+            Runnable run = () -> {
+                try {
+                    next.run();
+                } finally {
+                    permits.release();
+                    dispatch();
+                }
+            };
+            try {
+                executor.execute(run);
+            } catch (RejectedExecutionException e) {
+                run.run();
+            }
+        }
+    }
+
+    /** Calls the source through the circuit breaker; every failure comes out as a {@link SecretException}. */
+    <T> T call(SecretRef ref, Callable<T> call) {
+        try {
+            return breaker.executeCallable(call);
+        } catch (Throwable t) {
+            throw map(ref, t);
+        }
+    }
+
+    SecretException map(SecretRef ref, Throwable t) {
+        if (t instanceof SecretException) {
+            return (SecretException) t;
+        }
+        if (t instanceof CallNotPermittedException) {
+            return new SourceUnavailableException("circuit breaker open; not calling the source", ref, name);
+        }
+        if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return new SourceUnavailableException("interrupted while calling the source", ref, name);
+        }
+        // A foreign exception's message may quote what the source said: keep only its class.
+        return new SourceUnavailableException(
+                "source failed with " + t.getClass().getName(), ref, name, new Redacted(t));
+    }
+
+    /** Stands in for a foreign cause: same class name and stack, no message. */
+    static final class Redacted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Redacted(Throwable original) {
+            super(original.getClass().getName() + " (message withheld)", null, false, true);
+            setStackTrace(original.getStackTrace());
+        }
+    }
+
+    /** Lets Resilience4j count its open-state wait on Rotor's clock. */
+    private static final class TimeSourceClock extends Clock {
+        private final TimeSource time;
+
+        TimeSourceClock(TimeSource time) {
+            this.time = time;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return time.now();
+        }
+    }
+}

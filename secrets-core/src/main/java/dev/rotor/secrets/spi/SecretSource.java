@@ -1,0 +1,102 @@
+package dev.rotor.secrets.spi;
+
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretRef;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where secrets come from: the one interface an adapter implements.
+ *
+ * <p>Only {@link #fetch(FetchRequest)} is required. The optional operations are used by the engine only when
+ * {@link #capabilities()} lists them. Every method is a blocking call; the engine runs them on its own threads, never
+ * on a reader's, bounds how many run at once per source and wraps them in a circuit breaker, so a source need not do
+ * any of that itself.
+ *
+ * <p>Errors are reported with Rotor's exceptions: {@link dev.rotor.secrets.SecretNotFoundException}, {@link
+ * dev.rotor.secrets.SecretAccessDeniedException}, {@link dev.rotor.secrets.SourceUnavailableException} (retryable),
+ * {@link dev.rotor.secrets.SecretFormatException}, {@link dev.rotor.secrets.LeaseExpiredException}. Any other
+ * exception is treated as a retryable failure of the source. Messages name the ref and the source and never hold a
+ * value, a token or a response body.
+ *
+ * <pre>{@code
+ * final class VaultLikeSource implements SecretSource {
+ *     public String scheme() { return "demo"; }
+ *     public Secret fetch(FetchRequest request) {
+ *         return Secret.builder(request.ref()).version("1").value(readFromStore(request.ref()))
+ *                 .fetchedAt(Instant.now()).build();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Implementations must be thread-safe: the engine may call them from several threads at once, for different secrets.
+ */
+public interface SecretSource extends AutoCloseable {
+
+    /** The ref scheme this source answers, for example {@code vault}. */
+    String scheme();
+
+    /** A name for logs, events and metrics; the scheme unless overridden. */
+    default String name() {
+        return scheme();
+    }
+
+    /** The optional operations this source supports. */
+    default Set<SourceCapability> capabilities() {
+        return Set.of();
+    }
+
+    /** The ref parameters this source understands; refs with any other parameter are rejected before a fetch. */
+    default Set<String> parameters() {
+        return Set.of();
+    }
+
+    /** Fetches the current version of a secret. Required. */
+    Secret fetch(FetchRequest request);
+
+    /** Extends a renewable lease by about {@code increment}; answers the lease as the source granted it. */
+    default Lease renew(SecretRef ref, Lease lease, Duration increment) {
+        throw unsupported("renew", ref);
+    }
+
+    /** Ends a lease now. */
+    default void revoke(SecretRef ref, Lease lease) {
+        throw unsupported("revoke", ref);
+    }
+
+    /** The current version id, found more cheaply than by a fetch; empty when the source cannot tell. */
+    default Optional<String> probeVersion(SecretRef ref) {
+        return Optional.empty();
+    }
+
+    /**
+     * Fetches several secrets at once. The answer maps each ref that was fetched to its secret; a ref missing from
+     * the answer is fetched singly by the engine. The default fetches one by one.
+     */
+    default Map<SecretRef, Secret> fetchAll(Collection<SecretRef> refs) {
+        Map<SecretRef, Secret> out = new LinkedHashMap<>();
+        for (SecretRef ref : refs) {
+            out.put(ref, fetch(FetchRequest.of(ref, FetchReason.INITIAL)));
+        }
+        return out;
+    }
+
+    /** Asks the store to create a new version now and answers it. */
+    default Secret rotate(SecretRef ref) {
+        throw unsupported("rotate", ref);
+    }
+
+    /** Releases what the source holds (connections, sessions). Called once, when the client closes. */
+    @Override
+    default void close() {}
+
+    private SecretConfigurationException unsupported(String operation, SecretRef ref) {
+        return new SecretConfigurationException("source does not support " + operation, ref, name());
+    }
+}
