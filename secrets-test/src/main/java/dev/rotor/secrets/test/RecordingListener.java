@@ -1,0 +1,34 @@
+package dev.rotor.secrets.test;
+
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretEventType;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/** Records every event, for assertions. Thread-safe. */
+public final class RecordingListener implements SecretEventListener {
+    private final List<SecretEvent> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onEvent(SecretEvent event) {
+        events.add(event);
+    }
+
+    public List<SecretEvent> events() {
+        return List.copyOf(events);
+    }
+
+    public List<SecretEvent> ofType(SecretEventType type) {
+        return events.stream().filter(e -> e.type() == type).collect(Collectors.toList());
+    }
+
+    public List<SecretEventType> types() {
+        return events.stream().map(SecretEvent::type).collect(Collectors.toList());
+    }
+
+    public void clear() {
+        events.clear();
+    }
+}
