@@ -344,21 +344,14 @@ final class Entry {
     }
 
     private void swap(Secret fresh, Secret old, FetchReason reason, long t0) {
+        long s;
         synchronized (this) {
-            seq++;
-            snapshot = new Snapshot(fresh, true, seq);
+            s = ++seq;
+            snapshot = new Snapshot(fresh, true, s);
             baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
             failures = 0;
             lastError = null;
             nextReason = FetchReason.REFRESH;
-            long s = seq;
-            for (Watcher w : watchers) {
-                delivery.submit(() -> w.deliver(old, fresh, s));
-            }
-            if (old != null) {
-                boolean revoke = reason != FetchReason.COMPROMISED;
-                delivery.submit(() -> retire(old, revoke, reason == FetchReason.COMPROMISED));
-            }
         }
         SecretEvent.Builder ev = event(old == null ? SecretEventType.LOADED : SecretEventType.ROTATED, fresh)
                 .duration(elapsed(t0))
@@ -367,6 +360,15 @@ final class Entry {
             ev.previousVersion(old.version());
         }
         publish(ev);
+        // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
+        // added meanwhile gets this version once: its initial delivery and this one carry the same sequence number.
+        for (Watcher w : watchers) {
+            delivery.submit(() -> w.deliver(old, fresh, s));
+        }
+        if (old != null) {
+            boolean revoke = reason != FetchReason.COMPROMISED;
+            delivery.submit(() -> retire(old, revoke, reason == FetchReason.COMPROMISED));
+        }
         scheduleAfterSuccess(fresh);
     }
 

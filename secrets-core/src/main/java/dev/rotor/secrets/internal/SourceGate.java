@@ -134,7 +134,14 @@ final class SourceGate {
     /** Calls the source through the circuit breaker; every failure comes out as a {@link SecretException}. */
     <T> T call(SecretRef ref, Callable<T> call) {
         try {
-            return breaker.executeCallable(call);
+            // Map inside the breaker too: it logs what it records, and a foreign message may quote the source.
+            return breaker.executeCallable(() -> {
+                try {
+                    return call.call();
+                } catch (Throwable t) {
+                    throw map(ref, t);
+                }
+            });
         } catch (Throwable t) {
             throw map(ref, t);
         }

@@ -1,0 +1,185 @@
+package dev.rotor.secrets.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretEventType;
+import dev.rotor.secrets.SecretExpiredException;
+import dev.rotor.secrets.SecretState;
+import dev.rotor.secrets.StalePolicy;
+import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.test.InMemorySource.Operation;
+import dev.rotor.secrets.test.ManualScheduler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Rules 2 and 3: the soft and hard deadlines, and where the soft one falls. */
+class DeadlinesTest {
+
+    @Test
+    void leasedSecret_refreshesAtTwoThirdsMinusJitter_countedFromIssue() {
+        try (Fixture f = new Fixture()) {
+            // random draws 0.5: jitter is half of a tenth of the lease = 3 minutes of 60.
+            f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+            f.start();
+            f.secrets.get("mem:db");
+            assertThat(f.source.fetches("db")).isEqualTo(1);
+
+            f.advance(Duration.ofMinutes(37).minusSeconds(1));
+            assertThat(f.source.fetches("db")).isEqualTo(1);
+            f.advance(Duration.ofSeconds(1));
+            assertThat(f.source.fetches("db")).isEqualTo(2);
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void jitter_staysWithinATenthOfTheLease() {
+        for (double draw : new double[] {0.0, 0.999}) {
+            try (Fixture f = new Fixture()) {
+                f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+                f.start(f.builder().random(Fixture.fixedRandom(draw)));
+                f.secrets.get("mem:db");
+                Instant issued = f.scheduler.clock().now();
+                Instant soft = f.scheduler.pending().get(0);
+                assertThat(soft).isBetween(issued.plus(Duration.ofMinutes(34)), issued.plus(Duration.ofMinutes(40)));
+                // the other pending task is the hard deadline, at the lease end
+                assertThat(f.scheduler.pending()).contains(issued.plus(Duration.ofMinutes(60)));
+            }
+        }
+    }
+
+    @Test
+    void softDeadline_isCountedFromWhenTheLeaseWasIssued_notFromTheFetch() {
+        try (Fixture f = new Fixture()) {
+            ManualScheduler s = f.scheduler;
+            // a source that hands out a lease issued 30 minutes before the fetch (a cached credential)
+            SecretSource aged = new SecretSource() {
+                @Override
+                public String scheme() {
+                    return "aged";
+                }
+
+                @Override
+                public Secret fetch(FetchRequest request) {
+                    Instant now = s.clock().now();
+                    return Secret.builder(request.ref())
+                            .version("v" + now.getEpochSecond())
+                            .value("x")
+                            .lease(Lease.of("l", Duration.ofMinutes(60), false, now.minus(Duration.ofMinutes(30))))
+                            .fetchedAt(now)
+                            .build();
+                }
+            };
+            f.start(f.builder().source(aged));
+            f.secrets.get("aged:x");
+            Instant fetched = s.clock().now();
+            // issued at -30m, soft at issued + 40m - 3m = fetch + 7m
+            assertThat(s.pending().get(0)).isEqualTo(fetched.plus(Duration.ofMinutes(7)));
+        }
+    }
+
+    @Test
+    void hardDeadline_strictPolicy_stopsServingWhenTheLeaseEnds() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+            f.start();
+            f.secrets.get("mem:db");
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(59));
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            f.advance(Duration.ofMinutes(1));
+            assertThatThrownBy(() -> f.secrets.get("mem:db"))
+                    .isInstanceOf(SecretExpiredException.class)
+                    .hasMessageContaining("mem:db");
+            assertThat(f.events.types()).contains(SecretEventType.EXPIRED);
+            assertThat(f.secrets.inventory().get(0).state()).isEqualTo(SecretState.EXPIRED);
+
+            f.source.recover();
+            f.advance(Duration.ofMinutes(10));
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void hardDeadline_serveStalePolicy_servesWithOneEventPerVersion() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+            f.stale(StalePolicy.serveStale());
+            f.secrets.get("mem:db");
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(61));
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            assertThat(f.events.ofType(SecretEventType.STALE_SERVED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void serveStaleFor_limitsHowLongPastTheLeaseEnd() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+            f.stale(StalePolicy.serveStaleFor(Duration.ofMinutes(5)));
+            f.secrets.get("mem:db");
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(64));
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            f.advance(Duration.ofMinutes(2));
+            assertThatThrownBy(() -> f.secrets.get("mem:db")).isInstanceOf(SecretExpiredException.class);
+        }
+    }
+
+    @Test
+    void staticSecret_withRotationDate_isReadJustAfterIt() {
+        try (Fixture f = new Fixture()) {
+            Instant rotation = f.scheduler.clock().now().plus(Duration.ofHours(2));
+            f.source.putRotating("api", Map.of("key", "k1"), rotation);
+            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofDays(1)).build());
+            f.secrets.get("mem:api");
+            // after rotation + 5s delay + half of 5s jitter
+            assertThat(f.scheduler.pending()).containsExactly(rotation.plusMillis(7_500));
+        }
+    }
+
+    @Test
+    void staticSecret_isPolledWithJitter_throughTheCheapProbe() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("api", "k1");
+            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
+            f.secrets.get("mem:api");
+            // 10 minutes less half of a tenth
+            assertThat(f.scheduler.pending()).containsExactly(f.scheduler.clock().now().plusSeconds(570));
+
+            f.advance(Duration.ofMinutes(10));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(1);
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(1);
+
+            f.source.put("api", "k2");
+            f.advance(Duration.ofMinutes(10));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(2);
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(2);
+            assertThat(f.secrets.get("mem:api").value()).isEqualTo("k2");
+        }
+    }
+
+    @Test
+    void staticSecret_withoutProbe_isFetchedAndUnchangedVersionsAreNotHandedOver() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("api", "k1");
+            f.source.capabilities(Set.of());
+            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
+            Secret first = f.secrets.get("mem:api");
+            f.advance(Duration.ofMinutes(10));
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(2);
+            assertThat(f.secrets.get("mem:api")).isSameAs(first);
+            assertThat(f.events.ofType(SecretEventType.ROTATED)).isEmpty();
+        }
+    }
+}
