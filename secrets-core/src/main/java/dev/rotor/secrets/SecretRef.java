@@ -123,11 +123,22 @@ public final class SecretRef {
         return new SecretRef(scheme, rest, field, params);
     }
 
-    /** Builds a reference from parts, with the same validation as {@link #parse(String)}. */
+    /**
+     * Builds a reference from parts, with the same validation as {@link #parse(String)}. The parts must come back
+     * unchanged: a scheme holding a colon, or a path holding a field or parameters, is rejected rather than
+     * silently split elsewhere.
+     */
     public static SecretRef of(String scheme, String path) {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(path, "path");
-        return parse(scheme + ":" + path);
+        SecretRef ref = parse(scheme + ":" + path);
+        if (!ref.scheme.equals(scheme)) {
+            throw invalid(scheme, "is not a valid scheme");
+        }
+        if (!ref.path.equals(path)) {
+            throw invalid(path, "is not a valid path: it holds a '#' or a '?'");
+        }
+        return ref;
     }
 
     private static void checkScheme(String text, String scheme) {
@@ -300,11 +311,16 @@ public final class SecretRef {
     /** This reference naming one field of the secret. */
     public SecretRef withField(String name) {
         Objects.requireNonNull(name, "name");
-        SecretRef parsed = parse(scheme + ":" + path + "#" + name);
-        if (!name.equals(parsed.field) || !parsed.parameters.isEmpty()) {
+        if (name.indexOf('?') >= 0) {
             throw invalid(name, "is not a valid field name");
         }
-        return new SecretRef(scheme, path, name, parameters);
+        // Parse the whole canonical form, so that the result obeys every rule (the length limit too) and re-parses.
+        String query = canonical.substring(withoutField().canonical.indexOf('?') < 0 ? canonical.length() : 0);
+        SecretRef parsed = parse(scheme + ":" + path + "#" + name + query(parameters));
+        if (!name.equals(parsed.field) || !parsed.parameters.equals(parameters) || !parsed.path.equals(path)) {
+            throw invalid(name, "is not a valid field name");
+        }
+        return parsed;
     }
 
     @Override

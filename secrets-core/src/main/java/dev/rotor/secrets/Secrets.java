@@ -243,7 +243,11 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
-        /** The circuit breaker configuration used for each source. */
+        /**
+         * The circuit breaker configuration used for each source. Rotor keeps two parts of it its own: the breaker
+         * counts time on Rotor's clock, and only failures of the source itself (retryable ones) count against it; a
+         * missing secret or a denied access never opens the circuit.
+         */
         public Builder circuitBreaker(CircuitBreakerConfig config) {
             this.circuitBreaker = Objects.requireNonNull(config, "circuitBreaker");
             return this;

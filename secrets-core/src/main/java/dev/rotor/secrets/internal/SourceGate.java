@@ -50,6 +50,7 @@ final class SourceGate {
         this.breaker = CircuitBreaker.of(
                 "rotor-" + name,
                 CircuitBreakerConfig.from(config)
+                        .recordException(SourceGate::countsAsSourceFailure)
                         .clock(new TimeSourceClock(time))
                         .build());
         breaker.getEventPublisher().onStateTransition(e -> {
