@@ -1,0 +1,247 @@
+package dev.rotor.secrets.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretHandle;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.test.InMemorySource;
+import dev.rotor.secrets.test.InMemorySource.Operation;
+import dev.rotor.secrets.test.ManualScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rules 1 and 5 under real threads: reads never wait for the source once a value is loaded, every refresh makes
+ * exactly one backend call however many threads read, no reader sees a torn version, and calls in flight per source
+ * stay within the bound. Time is still manual: only the threads are real. Every wait is bounded.
+ */
+class ConcurrencyStressTest {
+    private static final int READERS = 64;
+
+    @Test
+    void sixtyFourReaders_seeNoTornVersion_andEachRefreshCallsTheBackendOnce() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        // user-n and pass-n always change together; a torn read would pair different n
+        source.dynamic("db", n -> Map.of("username", "user-" + n, "password", "pass-" + n),
+                Duration.ofMinutes(10), Duration.ofMinutes(10), false);
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        ExecutorService readers = Executors.newFixedThreadPool(READERS);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(workers)
+                // each step jumps the manual clock by minutes while readers still hold the version they just read:
+                // keep retired versions unwiped for the run (wiping has its own test)
+                .refreshPolicy(RefreshPolicy.builder().wipeDelay(Duration.ofDays(1)).build())
+                .auditLog(false)
+                .build()) {
+            SecretHandle handle = secrets.handle("mem:db");
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong reads = new AtomicLong();
+            AtomicInteger torn = new AtomicInteger();
+            CountDownLatch started = new CountDownLatch(READERS);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int r = 0; r < READERS; r++) {
+                boolean viaGet = r % 2 == 0;
+                futures.add(readers.submit(() -> {
+                    started.countDown();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (!stop.get() && System.nanoTime() < deadline) {
+                        Secret s = viaGet ? secrets.get("mem:db") : handle.current();
+                        String u = s.field("username").orElseThrow().substring(5);
+                        String p = s.field("password").orElseThrow().substring(5);
+                        if (!u.equals(p) || !u.equals(s.version())) {
+                            torn.incrementAndGet();
+                        }
+                        reads.incrementAndGet();
+                    }
+                }));
+            }
+            assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            int refreshes = 20;
+            for (int i = 0; i < refreshes; i++) {
+                String before = handle.current().version();
+                // exactly to the soft deadline: one refresh per step, never near the hard deadline
+                scheduler.advanceTo(secrets.inventory().get(0).nextRefresh().orElseThrow());
+                waitForRefresh(secrets, scheduler, handle, before);
+            }
+            stop.set(true);
+            for (Future<?> f : futures) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(torn.get()).isZero();
+            assertThat(reads.get()).isGreaterThan(READERS);
+            assertThat(source.count(Operation.FETCH)).isEqualTo(1 + refreshes);
+        } finally {
+            readers.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    /** Waits (bounded) until the refresh has swapped the version and scheduled the next one. */
+    private static void waitForRefresh(Secrets secrets, ManualScheduler scheduler, SecretHandle handle, String before)
+            throws InterruptedException {
+        for (int i = 0; i < 10_000 && !refreshed(secrets, scheduler, handle, before); i++) {
+            Thread.sleep(1);
+        }
+        assertThat(refreshed(secrets, scheduler, handle, before)).isTrue();
+    }
+
+    private static boolean refreshed(Secrets secrets, ManualScheduler scheduler, SecretHandle handle, String before) {
+        return !handle.current().version().equals(before)
+                && secrets.inventory().get(0).nextRefresh().map(t -> t.isAfter(scheduler.clock().now())).orElse(false);
+    }
+
+    @Test
+    void coldReadsFromManyThreads_makeOneBackendCall() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        source.put("k", "v");
+        CountDownLatch release = new CountDownLatch(1);
+        source.beforeCall(() -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        ExecutorService readers = Executors.newFixedThreadPool(READERS);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(workers)
+                .auditLog(false)
+                .build()) {
+            CountDownLatch started = new CountDownLatch(READERS);
+            List<Future<String>> futures = new ArrayList<>();
+            for (int r = 0; r < READERS; r++) {
+                futures.add(readers.submit(() -> {
+                    started.countDown();
+                    return secrets.get("mem:k").value();
+                }));
+            }
+            assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            release.countDown();
+            for (Future<String> f : futures) {
+                assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo("v");
+            }
+            assertThat(source.count(Operation.FETCH)).isEqualTo(1);
+        } finally {
+            readers.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    @Test
+    void readsDoNotWaitForARefreshThatIsBlockedOnTheBackend() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        source.put("k", "v1");
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(workers)
+                .refreshPolicy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(1)).build())
+                .auditLog(false)
+                .build()) {
+            secrets.get("mem:k");
+            CountDownLatch inCall = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            source.beforeCall(() -> {
+                inCall.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            scheduler.advance(Duration.ofMinutes(1));
+            assertThat(inCall.await(30, TimeUnit.SECONDS)).isTrue();
+            // the refresh is stuck in the backend: this thread reads on regardless
+            for (int i = 0; i < 100_000; i++) {
+                assertThat(secrets.get("mem:k").value()).isEqualTo("v1");
+            }
+            assertThat(release.getCount()).isEqualTo(1);
+            release.countDown();
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    @Test
+    void callsInFlightPerSource_stayWithinTheBound() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        int secretsCount = 40;
+        for (int i = 0; i < secretsCount; i++) {
+            source.put("s" + i, "v" + i);
+        }
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        source.capabilities(java.util.Set.of());
+        source.beforeCall(() -> {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            try {
+                Thread.sleep(2); // keep the call open long enough for others to pile up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
+        ExecutorService workers = Executors.newFixedThreadPool(16);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(workers)
+                .refreshPolicy(RefreshPolicy.builder()
+                        .maxInFlightPerSource(3)
+                        .pollInterval(Duration.ofMinutes(1))
+                        .pollJitter(0)
+                        .build())
+                .auditLog(false)
+                .build()) {
+            List<String> refs = new ArrayList<>();
+            for (int i = 0; i < secretsCount; i++) {
+                refs.add("mem:s" + i);
+            }
+            secrets.preload(refs);
+            assertThat(source.count(Operation.FETCH)).isEqualTo(secretsCount);
+            for (int i = 0; i < secretsCount; i++) {
+                source.put("s" + i, "w" + i);
+            }
+            scheduler.advance(Duration.ofMinutes(1)); // all 40 refreshes fall due at once
+            for (int i = 0; i < 10_000 && !secrets.get("mem:s" + (secretsCount - 1)).value().startsWith("w"); i++) {
+                Thread.sleep(1);
+            }
+            for (int i = 0; i < 10_000 && source.count(Operation.FETCH) < 2 * secretsCount; i++) {
+                Thread.sleep(1);
+            }
+            assertThat(source.count(Operation.FETCH)).isEqualTo(2 * secretsCount);
+            assertThat(maxInFlight.get()).isBetween(2, 3);
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+}
