@@ -24,6 +24,7 @@ import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
+import dev.rotor.secrets.spi.SourceContext;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +74,27 @@ public final class Engine implements AutoCloseable {
     private final Map<SecretRef, SecretDeclaration> declarations;
     private final boolean revokeOnClose;
     private volatile boolean closed;
+    private final SourceContext context = new SourceContext() {
+        @Override
+        public TimeSource timeSource() {
+            return time;
+        }
+
+        @Override
+        public Scheduler scheduler() {
+            return scheduler;
+        }
+
+        @Override
+        public RefreshPolicy refreshPolicy() {
+            return policy;
+        }
+
+        @Override
+        public void publish(SecretEvent event) {
+            events.publish(event);
+        }
+    };
 
     @SuppressWarnings("ParameterNumber")
     public Engine(
@@ -332,11 +354,16 @@ public final class Engine implements AutoCloseable {
     }
 
     SourceGate gateFor(SecretRef ref) {
+        SourceGate gate = gates.get(ref.scheme());
+        if (gate != null) {
+            return gate;
+        }
         SecretSource source = sources.sourceFor(ref);
-        return gates.computeIfAbsent(
-                source.scheme(),
-                s -> new SourceGate(
-                        source, executor, policy.maxInFlightPerSource(), breakerConfig, time, events::publish));
+        return gates.computeIfAbsent(ref.scheme(), s -> {
+            source.start(context);
+            return new SourceGate(
+                    source, executor, policy.maxInFlightPerSource(), breakerConfig, time, events::publish);
+        });
     }
 
     List<SecretValidator> validatorsFor(SecretRef ref) {

@@ -57,6 +57,12 @@ public interface SecretSource extends AutoCloseable {
         return Set.of();
     }
 
+    /**
+     * Called once, before the first call the client makes to this source, with what the client lends it. The default
+     * does nothing.
+     */
+    default void start(SourceContext context) {}
+
     /** Fetches the current version of a secret. Required. */
     Secret fetch(FetchRequest request);
 

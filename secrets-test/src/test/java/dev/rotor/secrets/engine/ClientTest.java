@@ -224,6 +224,31 @@ class ClientTest {
                 .hasMessageContaining("two sources registered for scheme 'dup'");
     }
 
+    @Test
+    void source_isStartedOnceWithTheClientsClockAndEventStream() {
+        try (Fixture f = new Fixture()) {
+            List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
+            SecretSource withLogin = new Constant("login", "v") {
+                @Override
+                public void start(dev.rotor.secrets.spi.SourceContext context) {
+                    started.add(context);
+                    context.publish(dev.rotor.secrets.SecretEvent.builder(
+                                    SecretEventType.AUTH_LOGIN, context.timeSource().now())
+                            .source("login")
+                            .build());
+                }
+            };
+            f.start(f.builder().source(withLogin));
+            assertThat(started).isEmpty();
+            f.secrets.get("login:a");
+            f.secrets.get("login:b");
+            assertThat(started).hasSize(1);
+            assertThat(started.get(0).timeSource()).isSameAs(f.scheduler.clock());
+            assertThat(started.get(0).scheduler()).isSameAs(f.scheduler);
+            assertThat(f.events.types()).contains(SecretEventType.AUTH_LOGIN);
+        }
+    }
+
     // ---- discovery ----
 
     public static final class AlphaProvider implements SecretSourceProvider {
@@ -262,7 +287,7 @@ class ClientTest {
         }
     }
 
-    static final class Constant implements SecretSource {
+    static class Constant implements SecretSource {
         private final String scheme;
         private final String value;
 
