@@ -47,12 +47,13 @@ public final class Secret {
         this.ref = b.ref;
         this.version = b.version;
         this.raw = b.raw;
-        this.fields = Collections.unmodifiableMap(b.fields);
+        this.fields = b.fields.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.fields);
         this.lease = b.lease;
         this.fetchedAt = b.fetchedAt;
         this.stages = List.copyOf(b.stages);
         this.nextRotation = b.nextRotation;
-        this.attributes = Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes));
+        this.attributes =
+                b.attributes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes));
     }
 
     /** Starts a version of the secret named by {@code ref} (its field, if any, is dropped). */

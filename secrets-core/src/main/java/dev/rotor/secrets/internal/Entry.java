@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,9 @@ final class Entry {
     volatile boolean pinned;
 
     private final AtomicReference<CompletableFuture<Secret>> flight = new AtomicReference<>();
-    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
-    private final SerialQueue delivery;
+    // created with the first watcher: most entries never have one
+    private volatile List<Watcher> watchers = List.of();
+    private SerialQueue delivery;
 
     // guarded by this
     private long seq;
@@ -71,7 +71,6 @@ final class Entry {
         this.ref = ref;
         this.gate = gate;
         this.declaration = declaration;
-        this.delivery = new SerialQueue(engine.executor);
     }
 
     // ---- reads ----
@@ -362,12 +361,19 @@ final class Entry {
         publish(ev);
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
         // added meanwhile gets this version once: its initial delivery and this one carry the same sequence number.
-        for (Watcher w : watchers) {
-            delivery.submit(() -> w.deliver(old, fresh, s));
+        List<Watcher> current = watchers;
+        SerialQueue queue = current.isEmpty() ? null : deliveryQueue();
+        for (Watcher w : current) {
+            queue.submit(() -> w.deliver(old, fresh, s));
         }
         if (old != null) {
             boolean revoke = reason != FetchReason.COMPROMISED;
-            delivery.submit(() -> retire(old, revoke, reason == FetchReason.COMPROMISED));
+            Runnable retire = () -> retire(old, revoke, reason == FetchReason.COMPROMISED);
+            if (queue == null) {
+                retire.run();
+            } else {
+                queue.submit(retire);
+            }
         }
         scheduleAfterSuccess(fresh);
     }
@@ -632,17 +638,30 @@ final class Entry {
     Subscription addWatcher(SecretRef watchedRef, SecretListener listener) {
         Watcher w = new Watcher(watchedRef, listener);
         synchronized (this) {
-            watchers.add(w);
+            List<Watcher> more = new ArrayList<>(watchers);
+            more.add(w);
+            watchers = List.copyOf(more);
             Snapshot s = snapshot;
             if (s != null) {
                 long at = s.seq;
-                delivery.submit(() -> w.deliver(null, s.secret, at));
+                deliveryQueue().submit(() -> w.deliver(null, s.secret, at));
             }
         }
         return () -> {
             w.active = false;
-            watchers.remove(w);
+            synchronized (this) {
+                List<Watcher> fewer = new ArrayList<>(watchers);
+                fewer.remove(w);
+                watchers = List.copyOf(fewer);
+            }
         };
+    }
+
+    private synchronized SerialQueue deliveryQueue() {
+        if (delivery == null) {
+            delivery = new SerialQueue(engine.executor);
+        }
+        return delivery;
     }
 
     private final class Watcher {

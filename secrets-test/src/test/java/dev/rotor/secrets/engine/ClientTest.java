@@ -249,6 +249,32 @@ class ClientTest {
         }
     }
 
+    @Test
+    void boundedCache_evictsUnpinnedEntries_butNeverOneWithAHandle() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("pinned", "p1");
+            for (int i = 0; i < 50; i++) {
+                f.source.put("s" + i, "v" + i);
+            }
+            f.start(f.builder()
+                    .maximumEntries(5)
+                    .refreshPolicy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(1)).build()));
+            SecretHandle pinned = f.secrets.handle("mem:pinned");
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 50; i++) {
+                    assertThat(f.secrets.get("mem:s" + i).value()).isEqualTo("v" + i);
+                }
+            }
+            List<String> held = f.secrets.inventory().stream()
+                    .map(e -> e.ref().toString())
+                    .collect(java.util.stream.Collectors.toList());
+            assertThat(held).contains("mem:pinned").hasSizeLessThanOrEqualTo(6);
+            f.source.put("pinned", "p2");
+            f.advance(Duration.ofMinutes(1));
+            assertThat(pinned.value()).isEqualTo("p2");
+        }
+    }
+
     // ---- discovery ----
 
     public static final class AlphaProvider implements SecretSourceProvider {
