@@ -307,6 +307,12 @@ public final class Secret {
             return this;
         }
 
+        /** A field from bytes (binary content such as a keystore); the array is copied. */
+        public Builder field(String name, byte[] value) {
+            fields.put(Objects.requireNonNull(name, "field name"), value.clone());
+            return this;
+        }
+
         public Builder fields(Map<String, String> values) {
             values.forEach(this::field);
             return this;

@@ -52,12 +52,18 @@ public final class SecretRef {
         if (field != null) {
             sb.append('#').append(field);
         }
+        this.canonical = sb.append(querySuffix(parameters)).toString();
+    }
+
+    /** {@code ?k=v&...} in the map's order, or the empty string when there are no parameters. */
+    private static String querySuffix(Map<String, String> parameters) {
+        StringBuilder sb = new StringBuilder();
         char sep = '?';
         for (Map.Entry<String, String> p : parameters.entrySet()) {
             sb.append(sep).append(p.getKey()).append('=').append(p.getValue());
             sep = '&';
         }
-        this.canonical = sb.toString();
+        return sb.toString();
     }
 
     /**
@@ -308,15 +314,18 @@ public final class SecretRef {
         return field == null ? this : new SecretRef(scheme, path, null, parameters);
     }
 
-    /** This reference naming one field of the secret. */
+    /**
+     * This reference naming one field of the secret.
+     *
+     * @throws InvalidSecretRefException when the name is not a valid field or the result would break a rule
+     */
     public SecretRef withField(String name) {
         Objects.requireNonNull(name, "name");
         if (name.indexOf('?') >= 0) {
             throw invalid(name, "is not a valid field name");
         }
         // Parse the whole canonical form, so that the result obeys every rule (the length limit too) and re-parses.
-        String query = canonical.substring(withoutField().canonical.indexOf('?') < 0 ? canonical.length() : 0);
-        SecretRef parsed = parse(scheme + ":" + path + "#" + name + query(parameters));
+        SecretRef parsed = parse(scheme + ":" + path + "#" + name + querySuffix(parameters));
         if (!name.equals(parsed.field) || !parsed.parameters.equals(parameters) || !parsed.path.equals(path)) {
             throw invalid(name, "is not a valid field name");
         }

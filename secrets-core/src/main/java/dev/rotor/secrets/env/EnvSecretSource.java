@@ -1,0 +1,136 @@
+package dev.rotor.secrets.env;
+
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretNotFoundException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.spi.ContentVersion;
+import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spi.SourceContext;
+import dev.rotor.secrets.spi.SourceCapability;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads secrets from environment variables, for local development: {@code env:DB_PASSWORD} answers the variable's
+ * value as the raw value. A variable that is not set is a {@link SecretNotFoundException}; a variable set to the
+ * empty string is an empty value.
+ *
+ * <pre>{@code
+ * try (Secrets secrets = Secrets.builder().build()) {   // found through ServiceLoader
+ *     String apiKey = secrets.value("env:API_KEY");
+ * }
+ * }</pre>
+ *
+ * <p>Version ids are a counter per variable, kept by this source: {@code "1"} for the first value read, one more each
+ * time the value changes (the process environment does not change, but a map given to the constructor may). The id
+ * is never derived from the value; change is detected by a SHA-256 digest that never leaves the source. Declares
+ * {@link SourceCapability#PROBE_VERSION}.
+ *
+ * <p>Thread-safe when the map it reads is (the process environment is).
+ */
+public final class EnvSecretSource implements SecretSource {
+    /** The scheme this source answers. */
+    public static final String SCHEME = "env";
+
+    private final Map<String, String> environment;
+    private final boolean explicitTime;
+    private volatile TimeSource timeSource;
+    private final ConcurrentHashMap<String, ContentVersion> versions = new ConcurrentHashMap<>();
+
+    /** A source over the process environment ({@link System#getenv()}). */
+    public EnvSecretSource() {
+        this(System.getenv());
+    }
+
+    /** A source over {@code environment}, read on every fetch, so that changes to it are seen (handy in tests). */
+    public EnvSecretSource(Map<String, String> environment) {
+        this.environment = Objects.requireNonNull(environment, "environment");
+        this.timeSource = TimeSource.system();
+        this.explicitTime = false;
+    }
+
+    /** As {@link #EnvSecretSource(Map)}, stamping {@link Secret#fetchedAt()} with {@code timeSource}. */
+    public EnvSecretSource(Map<String, String> environment, TimeSource timeSource) {
+        this.environment = Objects.requireNonNull(environment, "environment");
+        this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+        this.explicitTime = true;
+    }
+
+    /** Stamps {@link Secret#fetchedAt()} on the client's clock, unless the constructor was given one. */
+    @Override
+    public void start(SourceContext context) {
+        if (!explicitTime) {
+            timeSource = context.timeSource();
+        }
+    }
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public Set<SourceCapability> capabilities() {
+        return Set.of(SourceCapability.PROBE_VERSION);
+    }
+
+    @Override
+    public Secret fetch(FetchRequest request) {
+        SecretRef ref = request.ref().withoutField();
+        ref.requireParameters(parameters(), name());
+        ContentVersion counter = counter(ref);
+        synchronized (counter) {
+            byte[] value = read(ref);
+            try {
+                String version = counter.versionOf(value);
+                return Secret.builder(ref)
+                        .version(version)
+                        .value(value)
+                        .fetchedAt(timeSource.now())
+                        .build();
+            } finally {
+                Arrays.fill(value, (byte) 0);
+            }
+        }
+    }
+
+    /** Reads the variable again and answers its version id, counting a change if there was one. */
+    @Override
+    public Optional<String> probeVersion(SecretRef ref) {
+        SecretRef whole = ref.withoutField();
+        whole.requireParameters(parameters(), name());
+        ContentVersion counter = counter(whole);
+        synchronized (counter) {
+            byte[] value = read(whole);
+            try {
+                return Optional.of(counter.versionOf(value));
+            } finally {
+                Arrays.fill(value, (byte) 0);
+            }
+        }
+    }
+
+    private byte[] read(SecretRef ref) {
+        String value = environment.get(ref.path());
+        if (value == null) {
+            throw new SecretNotFoundException("environment variable is not set", ref, name());
+        }
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private ContentVersion counter(SecretRef ref) {
+        return versions.computeIfAbsent(ref.path(), k -> new ContentVersion());
+    }
+
+    @Override
+    public String toString() {
+        return "EnvSecretSource{variables=" + (environment == System.getenv() ? "process" : "given") + "}";
+    }
+}
