@@ -86,6 +86,9 @@ public final class SecretRef {
             if (Character.isISOControl(c)) {
                 throw invalid(text, "contains a control character at index " + i);
             }
+            if (isInvisibleOrBreaking(c)) {
+                throw invalid(text, "contains an invisible or line-breaking character at index " + i);
+            }
             if (Character.isSurrogate(c)) {
                 boolean paired = Character.isHighSurrogate(c)
                         && i + 1 < text.length()
@@ -249,6 +252,15 @@ public final class SecretRef {
         return true;
     }
 
+    /**
+     * Format characters (bidi overrides, zero-width characters) and Unicode line and paragraph separators: they could
+     * disguise a ref or break a log line it is printed in.
+     */
+    private static boolean isInvisibleOrBreaking(char c) {
+        int type = Character.getType(c);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+    }
+
     private static InvalidSecretRefException invalid(String text, String problem) {
         return new InvalidSecretRefException("invalid secret ref '" + excerpt(text) + "': it " + problem);
     }
@@ -259,7 +271,7 @@ public final class SecretRef {
         StringBuilder sb = new StringBuilder(limit + 3);
         for (int i = 0; i < limit; i++) {
             char c = text.charAt(i);
-            sb.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+            sb.append(Character.isISOControl(c) || Character.isSurrogate(c) || isInvisibleOrBreaking(c) ? '?' : c);
         }
         if (text.length() > limit) {
             sb.append("...");

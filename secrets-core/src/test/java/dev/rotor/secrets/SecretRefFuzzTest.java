@@ -271,7 +271,7 @@ class SecretRefFuzzTest {
         StringBuilder expected = new StringBuilder(prefix);
         for (int i = 0; i < shown; i++) {
             char c = text.charAt(i);
-            expected.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+            expected.append(Character.isISOControl(c) || Character.isSurrogate(c) || invisibleOrBreaking(c) ? '?' : c);
         }
         expected.append(text.length() > 64 ? "..." : "").append("': it ");
         if (!message.startsWith(expected.toString())) {
@@ -287,7 +287,12 @@ class SecretRefFuzzTest {
     }
 
     private static boolean noControl(String s) {
-        return s.chars().noneMatch(c -> Character.isISOControl(c));
+        return s.chars().noneMatch(c -> Character.isISOControl(c) || invisibleOrBreaking((char) c));
+    }
+
+    private static boolean invisibleOrBreaking(char c) {
+        int type = Character.getType(c);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     private static boolean pairedSurrogates(String s) {

@@ -383,6 +383,22 @@ class SecretRefTest {
         }
 
         @ParameterizedTest
+        @ValueSource(
+                strings = {
+                    "vault:a\u2028b", // line separator
+                    "vault:a\u2029b", // paragraph separator
+                    "vault:a\u202eb", // right-to-left override
+                    "vault:a\u200bb", // zero-width space
+                    "vault:a#f\ufeff", // zero-width no-break space
+                })
+        void invisibleOrLineBreakingCharacters(String text) {
+            InvalidSecretRefException e = rejected(text);
+
+            assertThat(e.getMessage()).contains("invisible or line-breaking character");
+            assertThat(e.getMessage()).doesNotContain(text.substring(text.length() - 2));
+        }
+
+        @ParameterizedTest
         @ValueSource(strings = {"vault:a\ud800", "vault:a\udc00b", "vault:\udbff\udbffx", "vault:a\udc00\ud800"})
         void unpairedSurrogates(String text) {
             rejectedWith(text, "unpaired surrogate");

@@ -505,11 +505,18 @@ final class Entry {
                 }
             }
         }
+        Duration delay = Duration.between(now, soft);
+        if (delay.compareTo(engine.policy.minBackoff()) < 0) {
+            // A lease already past its soft deadline when it arrived (a source handing out an old lease) must not
+            // make the engine spin: wait at least minBackoff, or a twentieth of the lease.
+            Duration floor = lease == null ? Duration.ZERO : lease.duration().dividedBy(20);
+            delay = floor.compareTo(engine.policy.minBackoff()) > 0 ? floor : engine.policy.minBackoff();
+        }
         synchronized (this) {
             if (engine.isClosed()) {
                 return;
             }
-            scheduleRefreshLocked(Duration.between(now, soft));
+            scheduleRefreshLocked(delay);
             if (hard == null) {
                 if (expiryTask != null) {
                     expiryTask.cancel();

@@ -150,7 +150,16 @@ final class SourceGate {
 
     SecretException map(SecretRef ref, Throwable t) {
         if (t instanceof SecretException) {
-            return (SecretException) t;
+            SecretException e = (SecretException) t;
+            if (hasSuppressed(e)) {
+                // A source attached foreign exceptions with addSuppressed: they cannot be removed, so replace it.
+                return new SecretException(
+                        e.getClass().getSimpleName() + " from the source (details withheld)",
+                        e.ref().orElse(ref),
+                        name,
+                        e.isRetryable());
+            }
+            return e;
         }
         if (t instanceof CallNotPermittedException) {
             return new SourceUnavailableException("circuit breaker open; not calling the source", ref, name);
@@ -159,19 +168,18 @@ final class SourceGate {
             Thread.currentThread().interrupt();
             return new SourceUnavailableException("interrupted while calling the source", ref, name);
         }
-        // A foreign exception's message may quote what the source said: keep only its class.
-        return new SourceUnavailableException(
-                "source failed with " + t.getClass().getName(), ref, name, new Redacted(t));
+        // A foreign exception's message may quote what the source said: keep only its class (the constructor
+        // replaces the cause with a message-less stand-in).
+        return new SourceUnavailableException("source failed with " + t.getClass().getName(), ref, name, t);
     }
 
-    /** Stands in for a foreign cause: same class name and stack, no message. */
-    static final class Redacted extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Redacted(Throwable original) {
-            super(original.getClass().getName() + " (message withheld)", null, false, true);
-            setStackTrace(original.getStackTrace());
+    private static boolean hasSuppressed(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getSuppressed().length > 0) {
+                return true;
+            }
         }
+        return false;
     }
 
     /** Lets Resilience4j count its open-state wait on Rotor's clock. */

@@ -87,6 +87,39 @@ class DeadlinesTest {
     }
 
     @Test
+    void leaseAlreadyPastItsSoftDeadline_doesNotMakeTheEngineSpin() {
+        try (Fixture f = new Fixture()) {
+            ManualScheduler s = f.scheduler;
+            Instant issued = s.clock().now().minus(Duration.ofMinutes(50));
+            // the same old lease on every fetch: soft deadline long gone, hard deadline in 10 minutes
+            SecretSource stale = new SecretSource() {
+                @Override
+                public String scheme() {
+                    return "old";
+                }
+
+                @Override
+                public Secret fetch(FetchRequest request) {
+                    return Secret.builder(request.ref())
+                            .version("1")
+                            .value("x")
+                            .lease(Lease.of("l", Duration.ofMinutes(60), false, issued))
+                            .fetchedAt(s.clock().now())
+                            .build();
+                }
+            };
+            java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+            f.start(f.builder().source(new dev.rotor.secrets.engine.CountingSource(stale, fetches)));
+            f.secrets.get("old:x");
+            f.advance(Duration.ofMinutes(1));
+            // a twentieth of the lease (3 minutes) between attempts, not a loop
+            assertThat(fetches.get()).isEqualTo(1);
+            f.advance(Duration.ofMinutes(2));
+            assertThat(fetches.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void hardDeadline_strictPolicy_stopsServingWhenTheLeaseEnds() {
         try (Fixture f = new Fixture()) {
             f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
