@@ -461,7 +461,9 @@ class LeakTest {
 
         Throwable e = failure(() -> f.secrets.get("mem:app/db"));
 
-        assertThat(e).isInstanceOf(dev.rotor.secrets.SecretException.class).hasMessageContaining("SecretFormatException");
+        assertThat(e)
+                .isInstanceOf(dev.rotor.secrets.SecretException.class)
+                .hasMessageContaining("SecretFormatException");
         assertThat(e.getSuppressed()).isEmpty();
     }
 

@@ -170,7 +170,8 @@ final class SourceGate {
         }
         // A foreign exception's message may quote what the source said: keep only its class (the constructor
         // replaces the cause with a message-less stand-in).
-        return new SourceUnavailableException("source failed with " + t.getClass().getName(), ref, name, t);
+        return new SourceUnavailableException(
+                "source failed with " + t.getClass().getName(), ref, name, t);
     }
 
     private static boolean hasSuppressed(Throwable t) {

@@ -145,7 +145,9 @@ class ClientTest {
             f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
             f.source.put("api", "k");
             f.start(f.builder()
-                    .refreshPolicy(RefreshPolicy.builder().pollInterval(Duration.ofDays(30)).build())
+                    .refreshPolicy(RefreshPolicy.builder()
+                            .pollInterval(Duration.ofDays(30))
+                            .build())
                     .declare(SecretDeclaration.of("mem:api").owner("payments").maxAge(Duration.ofDays(1)))
                     .declare(SecretDeclaration.of("mem:later").owner("ops").required(true)));
             f.secrets.get("mem:db");
@@ -233,7 +235,8 @@ class ClientTest {
                 public void start(dev.rotor.secrets.spi.SourceContext context) {
                     started.add(context);
                     context.publish(dev.rotor.secrets.SecretEvent.builder(
-                                    SecretEventType.AUTH_LOGIN, context.timeSource().now())
+                                    SecretEventType.AUTH_LOGIN,
+                                    context.timeSource().now())
                             .source("login")
                             .build());
                 }
@@ -258,7 +261,9 @@ class ClientTest {
             }
             f.start(f.builder()
                     .maximumEntries(5)
-                    .refreshPolicy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(1)).build()));
+                    .refreshPolicy(RefreshPolicy.builder()
+                            .pollInterval(Duration.ofMinutes(1))
+                            .build()));
             SecretHandle pinned = f.secrets.handle("mem:pinned");
             for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 50; i++) {

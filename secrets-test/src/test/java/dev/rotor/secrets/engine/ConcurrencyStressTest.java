@@ -36,8 +36,12 @@ class ConcurrencyStressTest {
         ManualScheduler scheduler = new ManualScheduler();
         InMemorySource source = new InMemorySource("mem", scheduler.clock());
         // user-n and pass-n always change together; a torn read would pair different n
-        source.dynamic("db", n -> Map.of("username", "user-" + n, "password", "pass-" + n),
-                Duration.ofMinutes(10), Duration.ofMinutes(10), false);
+        source.dynamic(
+                "db",
+                n -> Map.of("username", "user-" + n, "password", "pass-" + n),
+                Duration.ofMinutes(10),
+                Duration.ofMinutes(10),
+                false);
         ExecutorService workers = Executors.newFixedThreadPool(4);
         ExecutorService readers = Executors.newFixedThreadPool(READERS);
         try (Secrets secrets = Secrets.builder()
@@ -47,7 +51,8 @@ class ConcurrencyStressTest {
                 .executor(workers)
                 // each step jumps the manual clock by minutes while readers still hold the version they just read:
                 // keep retired versions unwiped for the run (wiping has its own test)
-                .refreshPolicy(RefreshPolicy.builder().wipeDelay(Duration.ofDays(1)).build())
+                .refreshPolicy(
+                        RefreshPolicy.builder().wipeDelay(Duration.ofDays(1)).build())
                 .auditLog(false)
                 .build()) {
             SecretHandle handle = secrets.handle("mem:db");
@@ -104,7 +109,11 @@ class ConcurrencyStressTest {
 
     private static boolean refreshed(Secrets secrets, ManualScheduler scheduler, SecretHandle handle, String before) {
         return !handle.current().version().equals(before)
-                && secrets.inventory().get(0).nextRefresh().map(t -> t.isAfter(scheduler.clock().now())).orElse(false);
+                && secrets.inventory()
+                        .get(0)
+                        .nextRefresh()
+                        .map(t -> t.isAfter(scheduler.clock().now()))
+                        .orElse(false);
     }
 
     @Test
@@ -160,7 +169,9 @@ class ConcurrencyStressTest {
                 .discoverSources(false)
                 .scheduler(scheduler)
                 .executor(workers)
-                .refreshPolicy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(1)).build())
+                .refreshPolicy(RefreshPolicy.builder()
+                        .pollInterval(Duration.ofMinutes(1))
+                        .build())
                 .auditLog(false)
                 .build()) {
             secrets.get("mem:k");
@@ -232,7 +243,12 @@ class ConcurrencyStressTest {
                 source.put("s" + i, "w" + i);
             }
             scheduler.advance(Duration.ofMinutes(1)); // all 40 refreshes fall due at once
-            for (int i = 0; i < 10_000 && !secrets.get("mem:s" + (secretsCount - 1)).value().startsWith("w"); i++) {
+            for (int i = 0;
+                    i < 10_000
+                            && !secrets.get("mem:s" + (secretsCount - 1))
+                                    .value()
+                                    .startsWith("w");
+                    i++) {
                 Thread.sleep(1);
             }
             for (int i = 0; i < 10_000 && source.count(Operation.FETCH) < 2 * secretsCount; i++) {

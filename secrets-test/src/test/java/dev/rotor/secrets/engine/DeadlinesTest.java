@@ -185,10 +185,12 @@ class DeadlinesTest {
     void staticSecret_isPolledWithJitter_throughTheCheapProbe() {
         try (Fixture f = new Fixture()) {
             f.source.put("api", "k1");
-            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
+            f.policy(
+                    RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
             f.secrets.get("mem:api");
             // 10 minutes less half of a tenth
-            assertThat(f.scheduler.pending()).containsExactly(f.scheduler.clock().now().plusSeconds(570));
+            assertThat(f.scheduler.pending())
+                    .containsExactly(f.scheduler.clock().now().plusSeconds(570));
 
             f.advance(Duration.ofMinutes(10));
             assertThat(f.source.count(Operation.PROBE)).isEqualTo(1);
@@ -207,7 +209,8 @@ class DeadlinesTest {
         try (Fixture f = new Fixture()) {
             f.source.put("api", "k1");
             f.source.capabilities(Set.of());
-            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
+            f.policy(
+                    RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
             Secret first = f.secrets.get("mem:api");
             f.advance(Duration.ofMinutes(10));
             assertThat(f.source.count(Operation.FETCH)).isEqualTo(2);

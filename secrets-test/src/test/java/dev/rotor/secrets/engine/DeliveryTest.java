@@ -25,9 +25,12 @@ class DeliveryTest {
             f.source.putFields("db", Map.of("user", "u1", "pass", "p1"));
             f.policy(poll());
             List<String> seen = new ArrayList<>();
-            f.secrets.watch("mem:db", c -> seen.add(c.previous().map(Secret::version).orElse("-") + "->"
-                    + c.current().version() + ":" + c.current().field("user").orElseThrow()
-                    + c.current().field("pass").orElseThrow()));
+            f.secrets.watch(
+                    "mem:db",
+                    c -> seen.add(c.previous().map(Secret::version).orElse("-") + "->"
+                            + c.current().version() + ":"
+                            + c.current().field("user").orElseThrow()
+                            + c.current().field("pass").orElseThrow()));
             for (int i = 2; i <= 4; i++) {
                 f.source.putFields("db", Map.of("user", "u" + i, "pass", "p" + i));
                 f.advance(Duration.ofMinutes(1));
@@ -60,7 +63,8 @@ class DeliveryTest {
             f.source.put("k", "v1");
             f.policy(poll());
             List<String> seen = new ArrayList<>();
-            Subscription sub = f.secrets.watch("mem:k", c -> seen.add(c.current().value()));
+            Subscription sub =
+                    f.secrets.watch("mem:k", c -> seen.add(c.current().value()));
             sub.close();
             f.source.put("k", "v2");
             f.advance(Duration.ofMinutes(1));
@@ -74,7 +78,8 @@ class DeliveryTest {
             f.source.putFields("db", Map.of("user", "u1", "pass", "p1"));
             f.start();
             List<String> seen = new ArrayList<>();
-            f.secrets.watch("mem:db#pass", c -> seen.add(c.ref() + "=" + c.current().value(c.ref())));
+            f.secrets.watch(
+                    "mem:db#pass", c -> seen.add(c.ref() + "=" + c.current().value(c.ref())));
             assertThat(seen).containsExactly("mem:db#pass=p1");
             assertThat(f.secrets.value("mem:db#user")).isEqualTo("u1");
         }
@@ -108,8 +113,10 @@ class DeliveryTest {
         try (Fixture f = new Fixture()) {
             f.source.put("k", "v1");
             List<String> pairs = new ArrayList<>();
-            f.start(f.builder().refreshPolicy(poll()).validator((candidate, current) ->
-                    pairs.add(current.map(Secret::value).orElse("-") + "->" + candidate.value())));
+            f.start(f.builder()
+                    .refreshPolicy(poll())
+                    .validator((candidate, current) ->
+                            pairs.add(current.map(Secret::value).orElse("-") + "->" + candidate.value())));
             f.secrets.get("mem:k");
             f.source.put("k", "v2");
             f.advance(Duration.ofMinutes(1));

@@ -47,7 +47,10 @@ class FailuresTest {
             assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
             assertThat(f.events.ofType(SecretEventType.REFRESH_FAILED)).isNotEmpty();
             assertThat(f.secrets.inventory().get(0).state()).isEqualTo(SecretState.DEGRADED);
-            assertThat(f.secrets.inventory().get(0).lastError()).get().asString().contains("SourceUnavailable");
+            assertThat(f.secrets.inventory().get(0).lastError())
+                    .get()
+                    .asString()
+                    .contains("SourceUnavailable");
         }
     }
 
@@ -57,7 +60,10 @@ class FailuresTest {
             f.source.put("api", "k1");
             // random draws 0.5: waits are half of 1s, 2s, 4s, 8s ... (a breaker that never opens, to see them all)
             f.start(f.builder()
-                    .refreshPolicy(backoff().newBuilder().pollInterval(Duration.ofHours(1)).build())
+                    .refreshPolicy(backoff()
+                            .newBuilder()
+                            .pollInterval(Duration.ofHours(1))
+                            .build())
                     .circuitBreaker(CircuitBreakerConfig.custom()
                             .minimumNumberOfCalls(1000)
                             .slidingWindowSize(1000)

@@ -50,14 +50,18 @@ class RenewAndRotateTest {
             // at 1h51m only 9m: capped, rotate early.
             f.dynamic("db", Duration.ofHours(1), Duration.ofHours(2), true);
             f.start();
-            String firstLease = f.secrets.get("mem:db").lease().orElseThrow().id().orElseThrow();
+            String firstLease =
+                    f.secrets.get("mem:db").lease().orElseThrow().id().orElseThrow();
             List<String> leaseValidAtHandOver = new ArrayList<>();
             List<String> seen = new ArrayList<>();
             f.secrets.watch("mem:db", change -> {
-                seen.add(change.previous().map(Secret::version).orElse("-") + "->" + change.current().version());
-                change.previous().ifPresent(p -> leaseValidAtHandOver.add(
-                        p.lease().orElseThrow().id().orElseThrow() + "="
-                                + f.source.isLeaseValid(p.lease().orElseThrow().id().orElseThrow())));
+                seen.add(change.previous().map(Secret::version).orElse("-") + "->"
+                        + change.current().version());
+                change.previous()
+                        .ifPresent(p -> leaseValidAtHandOver.add(
+                                p.lease().orElseThrow().id().orElseThrow() + "="
+                                        + f.source.isLeaseValid(
+                                                p.lease().orElseThrow().id().orElseThrow())));
             });
 
             f.advance(Duration.ofMinutes(37 + 37 + 37));
