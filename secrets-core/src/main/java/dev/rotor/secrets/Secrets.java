@@ -114,6 +114,11 @@ public final class Secrets implements AutoCloseable {
         return engine.inventory();
     }
 
+    /** Up, degraded or down, as the inventory implies (see {@link Health}). */
+    public Health health() {
+        return Health.of(engine.inventory());
+    }
+
     /** Adds a listener for every lifecycle event. */
     public Subscription addEventListener(SecretEventListener listener) {
         engine.addEventListener(listener);

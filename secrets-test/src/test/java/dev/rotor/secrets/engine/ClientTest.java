@@ -280,6 +280,45 @@ class ClientTest {
         }
     }
 
+    @Test
+    void health_isDegradedWhileRefreshesFail_andDownWhenARequiredSecretExpires() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
+            f.source.put("api", "k");
+            f.start(f.builder()
+                    .refreshPolicy(RefreshPolicy.builder()
+                            .pollInterval(Duration.ofDays(1))
+                            .build())
+                    .declare(SecretDeclaration.of("mem:db").required(true)));
+            f.secrets.get("mem:db");
+            f.secrets.get("mem:api");
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.UP);
+
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(45));
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.DEGRADED);
+            assertThat(f.secrets.health().problems())
+                    .extracting(e -> e.ref().toString())
+                    .containsExactly("mem:db");
+
+            f.advance(Duration.ofMinutes(15));
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.DOWN);
+
+            f.source.recover();
+            f.advance(Duration.ofMinutes(5));
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.UP);
+        }
+    }
+
+    @Test
+    void health_isDownWhenARequiredSecretNeverLoads() {
+        try (Fixture f = new Fixture()) {
+            f.start(f.builder().declare(SecretDeclaration.of("mem:missing").required(true)));
+            assertThatThrownBy(() -> f.secrets.get("mem:missing")).isInstanceOf(SecretNotFoundException.class);
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.DOWN);
+        }
+    }
+
     // ---- discovery ----
 
     public static final class AlphaProvider implements SecretSourceProvider {
