@@ -37,22 +37,45 @@ public final class SecretRef {
 
     private static final int MAX_SCHEME = 32;
 
+    private static final int MAX_CACHED_SCHEMES = 256;
+    private static final Map<String, String> SCHEMES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    // Kept small: an application may hold many refs. The path is cut from the canonical form when asked for.
+    private final String canonical;
     private final String scheme;
-    private final String path;
+    private final int pathEnd;
     private final String field;
     private final Map<String, String> parameters;
-    private final String canonical;
 
-    private SecretRef(String scheme, String path, String field, Map<String, String> parameters) {
-        this.scheme = scheme;
-        this.path = path;
+    private SecretRef(String scheme, String path, String field, Map<String, String> parameters, String text) {
+        this.scheme = shared(scheme);
         this.field = field;
         this.parameters = parameters;
+        this.pathEnd = scheme.length() + 1 + path.length();
         StringBuilder sb = new StringBuilder(scheme).append(':').append(path);
         if (field != null) {
             sb.append('#').append(field);
         }
-        this.canonical = sb.append(querySuffix(parameters)).toString();
+        String built = sb.append(querySuffix(parameters)).toString();
+        // most refs are written in canonical form: keep the caller's string rather than a copy of it
+        this.canonical = built.equals(text) ? text : built;
+    }
+
+    private SecretRef(String scheme, String path, String field, Map<String, String> parameters) {
+        this(scheme, path, field, parameters, null);
+    }
+
+    /** One instance per scheme (a handful in any application), so that refs do not each hold a copy. */
+    private static String shared(String scheme) {
+        String known = SCHEMES.get(scheme);
+        if (known != null) {
+            return known;
+        }
+        if (SCHEMES.size() < MAX_CACHED_SCHEMES) {
+            known = SCHEMES.putIfAbsent(scheme, scheme);
+            return known != null ? known : scheme;
+        }
+        return scheme;
     }
 
     /** {@code ?k=v&...} in the map's order, or the empty string when there are no parameters. */
@@ -129,7 +152,7 @@ public final class SecretRef {
         }
         checkPath(text, rest);
         Map<String, String> params = query == null ? Map.of() : parseQuery(text, query);
-        return new SecretRef(scheme, rest, field, params);
+        return new SecretRef(scheme, rest, field, params, text);
     }
 
     /**
@@ -144,7 +167,7 @@ public final class SecretRef {
         if (!ref.scheme.equals(scheme)) {
             throw invalid(scheme, "is not a valid scheme");
         }
-        if (!ref.path.equals(path)) {
+        if (!ref.path().equals(path)) {
             throw invalid(path, "is not a valid path: it holds a '#' or a '?'");
         }
         return ref;
@@ -303,7 +326,7 @@ public final class SecretRef {
 
     /** Everything between the scheme's colon and the field or parameters. Never empty. */
     public String path() {
-        return path;
+        return canonical.substring(scheme.length() + 1, pathEnd);
     }
 
     /** The field named after {@code #}, if any. */
@@ -323,7 +346,7 @@ public final class SecretRef {
 
     /** This reference naming the secret as a whole: the same scheme, path and parameters, without the field. */
     public SecretRef withoutField() {
-        return field == null ? this : new SecretRef(scheme, path, null, parameters);
+        return field == null ? this : new SecretRef(scheme, path(), null, parameters);
     }
 
     /**
@@ -337,8 +360,11 @@ public final class SecretRef {
             throw invalid(name, "is not a valid field name");
         }
         // Parse the whole canonical form, so that the result obeys every rule (the length limit too) and re-parses.
+        String path = path();
         SecretRef parsed = parse(scheme + ":" + path + "#" + name + querySuffix(parameters));
-        if (!name.equals(parsed.field) || !parsed.parameters.equals(parameters) || !parsed.path.equals(path)) {
+        if (!name.equals(parsed.field)
+                || !parsed.parameters.equals(parameters)
+                || !parsed.path().equals(path)) {
             throw invalid(name, "is not a valid field name");
         }
         return parsed;

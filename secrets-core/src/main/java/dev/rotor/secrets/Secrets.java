@@ -70,7 +70,7 @@ public final class Secrets implements AutoCloseable {
 
     /** The value of the ref's field, or the raw value when it names none. */
     public String value(String ref) {
-        return engine.get(ref).value(SecretRef.parse(ref));
+        return engine.value(ref);
     }
 
     /** Loads the secret if needed and returns a live view of it. */

@@ -68,6 +68,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, SourceGate> gates = new ConcurrentHashMap<>();
     private final CircuitBreakerConfig breakerConfig;
     private final Map<String, Entry> byText = new ConcurrentHashMap<>();
+    private final Map<String, SecretRef> parsedRefs = new ConcurrentHashMap<>();
     private final Cache<SecretRef, Entry> entries;
     private final List<SecretValidator> validators;
     private final Map<SecretRef, List<SecretValidator>> refValidators;
@@ -151,8 +152,22 @@ public final class Engine implements AutoCloseable {
             if (s != null && s.servable) {
                 return s.secret;
             }
+            return e.read();
         }
         return entryFor(text).read();
+    }
+
+    /** The value of the ref's field (or the raw value); the ref text is parsed once, not on every call. */
+    public String value(String text) {
+        Secret secret = get(text);
+        SecretRef ref = parsedRefs.get(text);
+        if (ref == null) {
+            ref = SecretRef.parse(text);
+            if (parsedRefs.size() < MAX_ALIASES) {
+                parsedRefs.putIfAbsent(text, ref);
+            }
+        }
+        return secret.value(ref);
     }
 
     public Secret get(SecretRef ref) {
@@ -303,6 +318,7 @@ public final class Engine implements AutoCloseable {
             e.wipeAll();
         }
         byText.clear();
+        parsedRefs.clear();
         entries.invalidateAll();
         for (SecretSource s : sources.all()) {
             try {

@@ -21,6 +21,8 @@ import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SourceCapability;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #snapshot} is written only under the entry's lock and read without one. Deliveries are queued under the
  * same lock, so they run in swap order.
  */
-final class Entry {
+final class Entry implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Entry.class);
 
     final Engine engine;
@@ -49,7 +50,17 @@ final class Entry {
     volatile Snapshot snapshot;
     volatile boolean pinned;
 
-    private final AtomicReference<CompletableFuture<Secret>> flight = new AtomicReference<>();
+    private volatile CompletableFuture<Secret> flight;
+
+    private static final VarHandle FLIGHT;
+
+    static {
+        try {
+            FLIGHT = MethodHandles.lookup().findVarHandle(Entry.class, "flight", CompletableFuture.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     // created with the first watcher: most entries never have one
     private volatile List<Watcher> watchers = List.of();
     private SerialQueue delivery;
@@ -73,6 +84,12 @@ final class Entry {
         this.declaration = declaration;
     }
 
+    /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */
+    @Override
+    public void run() {
+        startFlight(FetchReason.REFRESH);
+    }
+
     // ---- reads ----
 
     Secret read() {
@@ -87,7 +104,7 @@ final class Entry {
     }
 
     private Secret readExpired(Snapshot s) {
-        Instant expiredAt = s.secret.lease().map(Lease::expiresAt).orElse(null);
+        Instant expiredAt = s.expiredAt;
         boolean allowed = engine.stale.servesStale();
         if (allowed && expiredAt != null && engine.stale.maxStaleness().isPresent()) {
             allowed = engine.time
@@ -101,7 +118,7 @@ final class Entry {
                     ref,
                     gate.name());
         }
-        if (s.staleReported.compareAndSet(false, true)) {
+        if (!s.staleReported.get() && s.staleReported.compareAndSet(false, true)) {
             publish(event(SecretEventType.STALE_SERVED, s.secret).detail("lease ended at " + expiredAt));
         }
         return s.secret;
@@ -116,12 +133,12 @@ final class Entry {
     /** Starts a flight for {@code reason}, or joins the one under way. */
     CompletableFuture<Secret> startFlight(FetchReason reason) {
         for (; ; ) {
-            CompletableFuture<Secret> current = flight.get();
+            CompletableFuture<Secret> current = flight;
             if (current != null) {
                 return current;
             }
             CompletableFuture<Secret> mine = new CompletableFuture<>();
-            if (flight.compareAndSet(null, mine)) {
+            if (FLIGHT.compareAndSet(this, null, mine)) {
                 gate.submit(() -> runFlight(reason, mine));
                 return mine;
             }
@@ -131,7 +148,7 @@ final class Entry {
     /** Claims the flight for a batch load; null when one is already under way. */
     CompletableFuture<Secret> claimFlight() {
         CompletableFuture<Secret> mine = new CompletableFuture<>();
-        return flight.compareAndSet(null, mine) ? mine : null;
+        return FLIGHT.compareAndSet(this, null, mine) ? mine : null;
     }
 
     private void runFlight(FetchReason reason, CompletableFuture<Secret> mine) {
@@ -149,7 +166,7 @@ final class Entry {
     }
 
     private void finishFlight(CompletableFuture<Secret> mine, Secret result, Throwable failure) {
-        flight.compareAndSet(mine, null);
+        FLIGHT.compareAndSet(this, mine, null);
         if (failure != null) {
             mine.completeExceptionally(failure);
         } else {
@@ -171,7 +188,7 @@ final class Entry {
             answer = Map.of();
         }
         for (Entry e : batch) {
-            CompletableFuture<Secret> mine = e.flight.get();
+            CompletableFuture<Secret> mine = e.flight;
             Secret result = null;
             Throwable failure = null;
             try {
@@ -546,7 +563,7 @@ final class Entry {
         }
         Duration d = delay.isNegative() ? Duration.ZERO : delay;
         nextRefreshAt = engine.time.now().plus(d);
-        refreshTask = engine.scheduler.schedule(() -> startFlight(FetchReason.REFRESH), d);
+        refreshTask = engine.scheduler.schedule(this, d);
     }
 
     private void hardDeadline(Instant deadline) {
@@ -599,16 +616,17 @@ final class Entry {
         }
         // A flight already under way may bring back the compromised version: wait for it, then fetch anew.
         for (int i = 0; i < 3; i++) {
-            CompletableFuture<Secret> running = flight.get();
+            CompletableFuture<Secret> running = flight;
             if (running == null) {
                 break;
             }
             running.handle((v, t) -> null).join();
         }
         CompletableFuture<Secret> mine = new CompletableFuture<>();
-        CompletableFuture<Secret> f = flight.compareAndSet(null, mine) ? mine : null;
+        CompletableFuture<Secret> f = FLIGHT.compareAndSet(this, null, mine) ? mine : null;
         if (f == null) {
-            f = flight.get() == null ? startFlight(FetchReason.COMPROMISED) : flight.get();
+            CompletableFuture<Secret> running = flight;
+            f = running == null ? startFlight(FetchReason.COMPROMISED) : running;
         } else {
             gate.submit(() -> runFlight(FetchReason.COMPROMISED, mine));
         }

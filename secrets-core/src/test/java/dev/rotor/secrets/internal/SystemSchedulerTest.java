@@ -1,0 +1,49 @@
+package dev.rotor.secrets.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.secrets.Scheduler.Cancellable;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The default scheduler runs due tasks in order, skips cancelled ones, survives a throwing task. Bounded waits. */
+class SystemSchedulerTest {
+
+    @Test
+    void runsTasksInDueOrder_skipsCancelledOnes_andSurvivesAThrowingTask() throws InterruptedException {
+        try (SystemScheduler scheduler = new SystemScheduler()) {
+            List<String> ran = new CopyOnWriteArrayList<>();
+            CountDownLatch done = new CountDownLatch(1);
+            scheduler.schedule(() -> ran.add("third"), Duration.ofMillis(60));
+            scheduler.schedule(() -> ran.add("first"), Duration.ofMillis(20));
+            Cancellable cancelled = scheduler.schedule(() -> ran.add("cancelled"), Duration.ofMillis(30));
+            scheduler.schedule(
+                    () -> {
+                        throw new IllegalStateException("task bug");
+                    },
+                    Duration.ofMillis(35));
+            scheduler.schedule(() -> ran.add("second"), Duration.ofMillis(40));
+            scheduler.schedule(done::countDown, Duration.ofMillis(80));
+            cancelled.cancel();
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(ran).containsExactly("first", "second", "third");
+        }
+    }
+
+    @Test
+    void aTaskScheduledEarlierThanTheOneWaitedFor_wakesTheThread() throws InterruptedException {
+        try (SystemScheduler scheduler = new SystemScheduler()) {
+            CountDownLatch late = new CountDownLatch(1);
+            CountDownLatch soon = new CountDownLatch(1);
+            scheduler.schedule(late::countDown, Duration.ofDays(1));
+            scheduler.schedule(soon::countDown, Duration.ZERO);
+            assertThat(soon.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(late.getCount()).isEqualTo(1);
+            assertThat(scheduler.pending()).isEqualTo(1);
+        }
+    }
+}
