@@ -249,7 +249,9 @@ public final class Secrets implements AutoCloseable {
         }
 
         /**
-         * The circuit breaker configuration used for each source. Rotor keeps two parts of it its own: the breaker
+         * The circuit breaker configuration used for each source. The default opens when half of the last 10 calls
+         * (at least 5) failed and stays open for 5 s, or for the refresh policy's maximum backoff if that is shorter.
+         * Rotor keeps two parts of any configuration its own: the breaker
          * counts time on Rotor's clock, and only failures of the source itself (retryable ones) count against it; a
          * missing secret or a denied access never opens the circuit.
          */

@@ -130,7 +130,7 @@ public final class Engine implements AutoCloseable {
         this.refValidators = Map.copyOf(refValidators);
         this.declarations = new LinkedHashMap<>(declarations);
         this.revokeOnClose = revokeOnClose;
-        this.breakerConfig = breakerConfig == null ? SourceGate.defaultBreakerConfig() : breakerConfig;
+        this.breakerConfig = breakerConfig == null ? SourceGate.defaultBreakerConfig(policy) : breakerConfig;
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maximumEntries)
                 .weigher((SecretRef k, Entry e) -> e.pinned ? 0 : 1)

@@ -70,13 +70,22 @@ final class SourceGate {
         });
     }
 
-    static CircuitBreakerConfig defaultBreakerConfig() {
+    /**
+     * The default breaker: opens when half of the last 10 calls (at least 5) failed, stays open for 5 s or the
+     * policy's maximum backoff if that is shorter (an open breaker must not delay recovery past one backoff step),
+     * then lets one trial call through.
+     */
+    static CircuitBreakerConfig defaultBreakerConfig(dev.rotor.secrets.RefreshPolicy policy) {
+        Duration open = Duration.ofSeconds(5);
+        if (policy.maxBackoff().compareTo(open) < 0) {
+            open = policy.maxBackoff();
+        }
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(10)
                 .minimumNumberOfCalls(5)
                 .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
+                .waitDurationInOpenState(open)
                 .permittedNumberOfCallsInHalfOpenState(1)
                 .recordException(SourceGate::countsAsSourceFailure)
                 .build();

@@ -179,6 +179,28 @@ class FailuresTest {
     }
 
     @Test
+    void defaultBreaker_staysOpenNoLongerThanTheMaximumBackoff() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("api", "k1");
+            f.policy(RefreshPolicy.builder()
+                    .initialBackoff(Duration.ofMillis(200))
+                    .maxBackoff(Duration.ofSeconds(1))
+                    .minBackoff(Duration.ofMillis(50))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .build());
+            f.secrets.get("mem:api");
+            f.source.goDown();
+            f.advance(Duration.ofSeconds(10));
+            assertThat(f.events.types()).contains(SecretEventType.CIRCUIT_OPENED);
+            f.source.put("api", "k2");
+            f.source.recover();
+            // open at most 1 s, then a retry within one backoff step (at most 1 s)
+            f.advance(Duration.ofSeconds(2));
+            assertThat(f.secrets.get("mem:api").value()).isEqualTo("k2");
+        }
+    }
+
+    @Test
     void notFoundAndAccessDenied_doNotOpenTheCircuit() {
         try (Fixture f = new Fixture()) {
             f.start(f.builder()
