@@ -148,9 +148,9 @@ public final class Engine implements AutoCloseable {
     public Secret get(String text) {
         Entry e = byText.get(text);
         if (e != null) {
-            Snapshot s = e.snapshot;
-            if (s != null && s.servable) {
-                return s.secret;
+            Object c = e.current;
+            if (c instanceof Secret) {
+                return (Secret) c;
             }
             return e.read();
         }
@@ -214,8 +214,9 @@ public final class Engine implements AutoCloseable {
             if (flights.containsKey(e)) {
                 continue;
             }
-            if (e.snapshot != null) {
-                flights.put(e, CompletableFuture.completedFuture(e.snapshot.secret));
+            Secret held = e.version();
+            if (held != null) {
+                flights.put(e, CompletableFuture.completedFuture(held));
                 continue;
             }
             if (e.gate.supports(SourceCapability.FETCH_ALL)) {
@@ -442,7 +443,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A live view: one volatile read while a servable version is held. */
+    /** A live view: one volatile read and a type check while a servable version is held. */
     static final class Handle implements SecretHandle {
         private final Entry entry;
         private final SecretRef ref;
@@ -459,9 +460,9 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public Secret current() {
-            Snapshot s = entry.snapshot;
-            if (s != null && s.servable) {
-                return s.secret;
+            Object c = entry.current;
+            if (c instanceof Secret) {
+                return (Secret) c;
             }
             return entry.read();
         }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * One secret's state: the version in service, the one flight to the source (single flight), the scheduled refresh
  * and expiry, the watchers and their serial delivery queue.
  *
- * <p>{@link #snapshot} is written only under the entry's lock and read without one. Deliveries are queued under the
+ * <p>{@link #current} is written only under the entry's lock and read without one. Deliveries are queued under the
  * same lock, so they run in swap order.
  */
 final class Entry implements Runnable {
@@ -47,7 +47,9 @@ final class Entry implements Runnable {
     final SecretRef ref;
     final SourceGate gate;
     private final SecretDeclaration declaration;
-    volatile Snapshot snapshot;
+    /** Null before the first load, the {@link Secret} in service, or an {@link Expired} one. */
+    volatile Object current;
+
     volatile boolean pinned;
 
     private volatile CompletableFuture<Secret> flight;
@@ -69,7 +71,7 @@ final class Entry implements Runnable {
     private long seq;
     private Cancellable refreshTask;
     private Cancellable expiryTask;
-    private Instant nextRefreshAt;
+    private long nextRefreshEpochNanos = NONE;
     private Instant scheduledHardDeadline;
     private FetchReason nextReason = FetchReason.REFRESH;
     private int failures;
@@ -93,17 +95,23 @@ final class Entry implements Runnable {
     // ---- reads ----
 
     Secret read() {
-        Snapshot s = snapshot;
-        if (s == null) {
+        Object c = current;
+        if (c instanceof Secret) {
+            return (Secret) c;
+        }
+        if (c == null) {
             return await(startFlight(FetchReason.INITIAL));
         }
-        if (s.servable) {
-            return s.secret;
-        }
-        return readExpired(s);
+        return readExpired((Expired) c);
     }
 
-    private Secret readExpired(Snapshot s) {
+    /** The version held, servable or not; null before the first load. */
+    Secret version() {
+        Object c = current;
+        return c instanceof Expired ? ((Expired) c).secret : (Secret) c;
+    }
+
+    private Secret readExpired(Expired s) {
         Instant expiredAt = s.expiredAt;
         boolean allowed = engine.stale.servesStale();
         if (allowed && expiredAt != null && engine.stale.maxStaleness().isPresent()) {
@@ -218,8 +226,7 @@ final class Entry implements Runnable {
     /** One refresh: renew, probe or fetch; answers the version in service afterwards. Runs on an engine thread. */
     Secret refreshOnce(FetchReason requested) {
         long t0 = engine.time.nanoTime();
-        Snapshot cur = snapshot;
-        Secret old = cur == null ? null : cur.secret;
+        Secret old = version();
         FetchReason reason = requested;
         try {
             if (old == null) {
@@ -281,7 +288,7 @@ final class Entry implements Runnable {
         Duration threshold = Duration.ofNanos((long) (base.toNanos() * engine.policy.leaseFraction()));
         boolean capped = renewed.duration().compareTo(threshold) < 0;
         synchronized (this) {
-            snapshot = new Snapshot(updated, true, seq);
+            current = updated;
             failures = 0;
             lastError = null;
         }
@@ -316,7 +323,7 @@ final class Entry implements Runnable {
             }
             // Same values, new lease (a re-read of static credentials): serve it without a hand-over.
             synchronized (this) {
-                snapshot = new Snapshot(fresh, true, seq);
+                current = fresh;
                 baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
                 failures = 0;
                 lastError = null;
@@ -363,7 +370,7 @@ final class Entry implements Runnable {
         long s;
         synchronized (this) {
             s = ++seq;
-            snapshot = new Snapshot(fresh, true, s);
+            current = fresh;
             baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
             failures = 0;
             lastError = null;
@@ -562,24 +569,25 @@ final class Entry implements Runnable {
             refreshTask.cancel();
         }
         Duration d = delay.isNegative() ? Duration.ZERO : delay;
-        nextRefreshAt = engine.time.now().plus(d);
+        nextRefreshEpochNanos = epochNanos(engine.time.now().plus(d));
         refreshTask = engine.scheduler.schedule(this, d);
     }
 
     private void hardDeadline(Instant deadline) {
         Secret expired;
         synchronized (this) {
-            Snapshot s = snapshot;
-            if (s == null || !s.servable || engine.isClosed()) {
+            Object c = current;
+            if (!(c instanceof Secret) || engine.isClosed()) {
                 return;
             }
-            Instant current = s.secret.lease().map(Lease::expiresAt).orElse(null);
-            if (current == null || current.isAfter(deadline)) {
+            Secret held = (Secret) c;
+            Instant end = held.lease().map(Lease::expiresAt).orElse(null);
+            if (end == null || end.isAfter(deadline)) {
                 return;
             }
-            snapshot = new Snapshot(s.secret, false, s.seq);
+            current = new Expired(held);
             nextReason = FetchReason.REISSUE;
-            expired = s.secret;
+            expired = held;
             expiryTask = null;
             scheduledHardDeadline = null;
         }
@@ -597,14 +605,13 @@ final class Entry implements Runnable {
             expiryTask.cancel();
             expiryTask = null;
         }
-        nextRefreshAt = null;
+        nextRefreshEpochNanos = NONE;
     }
 
     // ---- compromise, close, eviction ----
 
     Secret compromised() {
-        Snapshot s = snapshot;
-        Secret old = s == null ? null : s.secret;
+        Secret old = version();
         publish(SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
                 .ref(ref)
                 .source(gate.name())
@@ -634,27 +641,26 @@ final class Entry implements Runnable {
     }
 
     void revokeOnClose() {
-        Snapshot s = snapshot;
-        if (s == null) {
+        Secret v = version();
+        if (v == null) {
             return;
         }
-        Secret v = s.secret;
         v.lease()
                 .filter(l -> l.id().isPresent() && gate.supports(SourceCapability.REVOKE))
                 .ifPresent(l -> revokeQuietly(v, l));
     }
 
     void wipeAll() {
-        Snapshot s = snapshot;
-        if (s != null) {
-            s.secret.wipe();
+        Secret v = version();
+        if (v != null) {
+            v.wipe();
         }
     }
 
     void retireAfterEviction() {
-        Snapshot s = snapshot;
-        if (s != null && !engine.isClosed()) {
-            engine.scheduler.schedule(s.secret::wipe, engine.policy.wipeDelay());
+        Secret v = version();
+        if (v != null && !engine.isClosed()) {
+            engine.scheduler.schedule(v::wipe, engine.policy.wipeDelay());
         }
     }
 
@@ -666,10 +672,10 @@ final class Entry implements Runnable {
             List<Watcher> more = new ArrayList<>(watchers);
             more.add(w);
             watchers = List.copyOf(more);
-            Snapshot s = snapshot;
-            if (s != null) {
-                long at = s.seq;
-                deliveryQueue().submit(() -> w.deliver(null, s.secret, at));
+            Secret v = version();
+            if (v != null) {
+                long at = seq;
+                deliveryQueue().submit(() -> w.deliver(null, v, at));
             }
         }
         return () -> {
@@ -723,12 +729,13 @@ final class Entry implements Runnable {
     // ---- inventory and events ----
 
     synchronized InventoryEntry inventory(SecretDeclaration d, Instant now) {
-        Snapshot s = snapshot;
-        Secret v = s == null ? null : s.secret;
+        Object c = current;
+        boolean servable = c instanceof Secret;
+        Secret v = version();
         SecretState state;
         if (v == null) {
             state = SecretState.LOADING;
-        } else if (!s.servable) {
+        } else if (!servable) {
             state = SecretState.EXPIRED;
         } else if (lastError != null) {
             state = SecretState.DEGRADED;
@@ -738,7 +745,7 @@ final class Entry implements Runnable {
         SecretDeclaration decl = d != null ? d : declaration;
         Duration maxAge = decl == null ? null : decl.maxAge().orElse(null);
         boolean fresh = v != null
-                && s.servable
+                && servable
                 && (maxAge == null || Duration.between(v.fetchedAt(), now).compareTo(maxAge) <= 0);
         return new InventoryEntry(
                 ref,
@@ -747,13 +754,23 @@ final class Entry implements Runnable {
                 state,
                 v == null ? null : v.fetchedAt(),
                 v == null ? null : v.lease().map(Lease::expiresAt).orElse(null),
-                nextRefreshAt,
+                nextRefreshEpochNanos == NONE ? null : fromEpochNanos(nextRefreshEpochNanos),
                 lastError,
                 lastError == null ? null : lastErrorAt,
                 decl == null ? null : decl.owner().orElse(null),
                 maxAge,
                 decl != null && decl.required(),
                 fresh);
+    }
+
+    private static final long NONE = Long.MIN_VALUE;
+
+    private static long epochNanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static Instant fromEpochNanos(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
     private SecretEvent.Builder event(SecretEventType type, Secret version) {

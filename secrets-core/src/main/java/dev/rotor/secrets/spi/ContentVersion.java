@@ -28,7 +28,7 @@ public final class ContentVersion {
             digest = d;
             version++;
         }
-        return Long.toString(version);
+        return VersionIds.of(version);
     }
 
     private static byte[] sha256(byte[] content) {

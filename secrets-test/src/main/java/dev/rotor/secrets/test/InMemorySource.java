@@ -10,6 +10,7 @@ import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
+import dev.rotor.secrets.spi.VersionIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -98,7 +99,7 @@ public final class InMemorySource implements SecretSource {
         Stored prev = secrets.get(path);
         int version = prev == null ? 1 : prev.version + 1;
         secrets.put(path, new Stored(version, new LinkedHashMap<>(fields), raw, nextRotation, null));
-        return Integer.toString(version);
+        return VersionIds.of(version);
     }
 
     /**
@@ -244,14 +245,13 @@ public final class InMemorySource implements SecretSource {
             String id = scheme + "/" + ref.path() + "/lease-" + leaseIds.incrementAndGet();
             leases.put(id, new LeaseState(now, now.plus(d.ttl), d));
             return Secret.builder(ref)
-                    .version(Integer.toString(n))
+                    .version(VersionIds.of(n))
                     .fields(d.generator.apply(n))
                     .lease(Lease.of(id, d.ttl, d.renewable, now))
                     .fetchedAt(now)
                     .build();
         }
-        Secret.Builder b =
-                Secret.builder(ref).version(Integer.toString(s.version)).fetchedAt(now);
+        Secret.Builder b = Secret.builder(ref).version(VersionIds.of(s.version)).fetchedAt(now);
         if (s.raw != null) {
             b.value(s.raw);
         }
@@ -301,7 +301,7 @@ public final class InMemorySource implements SecretSource {
         if (s == null) {
             throw new SecretNotFoundException("no such secret", ref, scheme);
         }
-        return s.dynamic == null ? Optional.of(Integer.toString(s.version)) : Optional.empty();
+        return s.dynamic == null ? Optional.of(VersionIds.of(s.version)) : Optional.empty();
     }
 
     @Override
