@@ -37,7 +37,9 @@ public final class Secret {
     private final byte[] raw;
     private final Map<String, byte[]> fields;
     private final Lease lease;
-    private final Instant fetchedAt;
+    // kept as numbers: an Instant object per cached secret is memory an application pays for thousands of times
+    private final long fetchedSeconds;
+    private final int fetchedNanos;
     private final List<String> stages;
     private final Instant nextRotation;
     private final Map<String, String> attributes;
@@ -49,7 +51,8 @@ public final class Secret {
         this.raw = b.raw;
         this.fields = b.fields.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.fields);
         this.lease = b.lease;
-        this.fetchedAt = b.fetchedAt;
+        this.fetchedSeconds = b.fetchedAt.getEpochSecond();
+        this.fetchedNanos = b.fetchedAt.getNano();
         this.stages = List.copyOf(b.stages);
         this.nextRotation = b.nextRotation;
         this.attributes =
@@ -69,7 +72,7 @@ public final class Secret {
         b.raw = raw == null ? null : raw.clone();
         fields.forEach((k, v) -> b.fields.put(k, v.clone()));
         b.lease = lease;
-        b.fetchedAt = fetchedAt;
+        b.fetchedAt = fetchedAt();
         b.stages = stages;
         b.nextRotation = nextRotation;
         b.attributes.putAll(attributes);
@@ -87,7 +90,7 @@ public final class Secret {
         b.raw = raw;
         b.fields.putAll(fields);
         b.lease = newLease;
-        b.fetchedAt = fetchedAt;
+        b.fetchedAt = fetchedAt();
         b.stages = stages;
         b.nextRotation = nextRotation;
         b.attributes.putAll(attributes);
@@ -198,7 +201,7 @@ public final class Secret {
 
     /** When Rotor received this version from the source. */
     public Instant fetchedAt() {
-        return fetchedAt;
+        return Instant.ofEpochSecond(fetchedSeconds, fetchedNanos);
     }
 
     /** The source's stage labels for this version (for example {@code AWSCURRENT}); empty when it has none. */
@@ -264,7 +267,7 @@ public final class Secret {
                 + (raw != null ? ", value=****" : "")
                 + (fields.isEmpty() ? "" : ", fields=" + fields.keySet() + " (values hidden)")
                 + (lease != null ? ", lease=" + lease : "")
-                + ", fetchedAt=" + fetchedAt
+                + ", fetchedAt=" + fetchedAt()
                 + (stages.isEmpty() ? "" : ", stages=" + stages)
                 + (wiped ? ", wiped" : "") + "}";
     }

@@ -6,14 +6,14 @@ import java.time.Duration;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default scheduler: one daemon thread over the system clock. Each scheduled task is one small node (an
+ * The default scheduler: one daemon thread over the system clock. Tasks due at the same instant run in no particular
+ * order. Each scheduled task is one small node (an
  * application may hold a refresh and an expiry per secret for thousands of secrets); a cancelled task is skipped when
  * it falls due. A task that throws is logged and the thread carries on. Thread-safe.
  */
@@ -24,7 +24,6 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
     private final PriorityQueue<Task> queue = new PriorityQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final AtomicLong sequence = new AtomicLong();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -39,7 +38,7 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
         long nanos = Math.max(0, saturatedNanos(delay));
         long now = System.nanoTime();
         long due = nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
-        Task t = new Task(task, due, sequence.getAndIncrement());
+        Task t = new Task(task, due);
         lock.lock();
         try {
             queue.add(t);
@@ -124,13 +123,11 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
     private static final class Task implements Cancellable, Comparable<Task> {
         final Runnable task;
         final long due;
-        final long seq;
         volatile boolean cancelled;
 
-        Task(Runnable task, long due, long seq) {
+        Task(Runnable task, long due) {
             this.task = task;
             this.due = due;
-            this.seq = seq;
         }
 
         @Override
@@ -140,8 +137,7 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
 
         @Override
         public int compareTo(Task o) {
-            int c = Long.compare(due, o.due);
-            return c != 0 ? c : Long.compare(seq, o.seq);
+            return Long.compare(due, o.due);
         }
     }
 }
