@@ -367,7 +367,7 @@ public final class Engine implements AutoCloseable {
         }
         SourceGate gate = gateFor(base);
         base.requireParameters(gate.source().parameters(), gate.name());
-        return entries.get(base, k -> new Entry(this, k, gate, declarations.get(k)));
+        return entries.get(base, k -> new Entry(this, k, gate));
     }
 
     SourceGate gateFor(SecretRef ref) {

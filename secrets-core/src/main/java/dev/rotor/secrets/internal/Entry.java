@@ -46,7 +46,6 @@ final class Entry implements Runnable {
     final Engine engine;
     final SecretRef ref;
     final SourceGate gate;
-    private final SecretDeclaration declaration;
     /** Null before the first load, the {@link Secret} in service, or an {@link Expired} one. */
     volatile Object current;
 
@@ -65,25 +64,17 @@ final class Entry implements Runnable {
     }
     // created with the first watcher: most entries never have one
     private volatile List<Watcher> watchers = List.of();
-    private SerialQueue delivery;
 
     // guarded by this
     private long seq;
     private Cancellable refreshTask;
-    private Cancellable expiryTask;
     private long nextRefreshEpochNanos = NONE;
-    private Instant scheduledHardDeadline;
-    private FetchReason nextReason = FetchReason.REFRESH;
-    private int failures;
-    private Duration baseLeaseDuration;
-    private String lastError;
-    private Instant lastErrorAt;
+    private Extra extra; // what most entries never need: created on first use
 
-    Entry(Engine engine, SecretRef ref, SourceGate gate, SecretDeclaration declaration) {
+    Entry(Engine engine, SecretRef ref, SourceGate gate) {
         this.engine = engine;
         this.ref = ref;
         this.gate = gate;
-        this.declaration = declaration;
     }
 
     /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */
@@ -233,7 +224,7 @@ final class Entry implements Runnable {
                 reason = reason == FetchReason.COMPROMISED ? reason : FetchReason.INITIAL;
             } else if (reason == FetchReason.REFRESH) {
                 synchronized (this) {
-                    reason = nextReason;
+                    reason = extra == null ? FetchReason.REFRESH : extra.nextReason;
                 }
                 Lease lease = old.lease().orElse(null);
                 if (lease != null && !engine.time.now().isBefore(lease.expiresAt())) {
@@ -267,14 +258,15 @@ final class Entry implements Runnable {
     private Secret renew(Secret old, Lease lease, long t0) {
         Duration base;
         synchronized (this) {
-            base = baseLeaseDuration == null ? lease.duration() : baseLeaseDuration;
+            Duration known = extra == null ? null : extra.baseLeaseDuration;
+            base = known == null ? lease.duration() : known;
         }
         Lease renewed;
         try {
             renewed = gate.call(ref, () -> gate.source().renew(ref, lease, base));
         } catch (LeaseExpiredException e) {
             synchronized (this) {
-                nextReason = FetchReason.REISSUE;
+                extra().nextReason = FetchReason.REISSUE;
             }
             publish(event(SecretEventType.REFRESH_FAILED, old)
                     .failure(e)
@@ -289,15 +281,14 @@ final class Entry implements Runnable {
         boolean capped = renewed.duration().compareTo(threshold) < 0;
         synchronized (this) {
             current = updated;
-            failures = 0;
-            lastError = null;
+            succeeded();
         }
         publish(event(SecretEventType.RENEWED, updated)
                 .duration(elapsed(t0))
                 .detail(capped ? "renewal capped below " + threshold + "; rotating early" : null));
         if (capped) {
             synchronized (this) {
-                nextReason = FetchReason.ROTATE_EARLY;
+                extra().nextReason = FetchReason.ROTATE_EARLY;
             }
             return fetchAndSwap(FetchReason.ROTATE_EARLY, updated, t0);
         }
@@ -324,10 +315,8 @@ final class Entry implements Runnable {
             // Same values, new lease (a re-read of static credentials): serve it without a hand-over.
             synchronized (this) {
                 current = fresh;
-                baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
-                failures = 0;
-                lastError = null;
-                nextReason = FetchReason.REFRESH;
+                baseLeaseDuration(fresh);
+                succeeded();
             }
             publish(event(SecretEventType.RENEWED, fresh).duration(elapsed(t0)).detail("same version, new lease"));
             scheduleAfterSuccess(fresh);
@@ -371,10 +360,8 @@ final class Entry implements Runnable {
         synchronized (this) {
             s = ++seq;
             current = fresh;
-            baseLeaseDuration = fresh.lease().map(Lease::duration).orElse(null);
-            failures = 0;
-            lastError = null;
-            nextReason = FetchReason.REFRESH;
+            baseLeaseDuration(fresh);
+            succeeded();
         }
         SecretEvent.Builder ev = event(old == null ? SecretEventType.LOADED : SecretEventType.ROTATED, fresh)
                 .duration(elapsed(t0))
@@ -437,9 +424,7 @@ final class Entry implements Runnable {
 
     private void succeededWithoutChange(Secret current) {
         synchronized (this) {
-            failures = 0;
-            lastError = null;
-            nextReason = FetchReason.REFRESH;
+            succeeded();
         }
         scheduleAfterSuccess(current);
     }
@@ -447,11 +432,12 @@ final class Entry implements Runnable {
     private void failed(SecretException e, Secret old, FetchReason reason, long t0) {
         int attempt;
         synchronized (this) {
-            attempt = ++failures;
-            lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-            lastErrorAt = engine.time.now();
+            Extra x = extra();
+            attempt = ++x.failures;
+            x.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            x.lastErrorAt = engine.time.now();
             if (reason == FetchReason.ROTATE_EARLY || reason == FetchReason.REISSUE) {
-                nextReason = reason;
+                x.nextReason = reason;
             }
         }
         Duration retryIn = null;
@@ -542,18 +528,19 @@ final class Entry implements Runnable {
             }
             scheduleRefreshLocked(delay);
             if (hard == null) {
-                if (expiryTask != null) {
-                    expiryTask.cancel();
-                    expiryTask = null;
+                if (extra != null && extra.expiryTask != null) {
+                    extra.expiryTask.cancel();
+                    extra.expiryTask = null;
+                    extra.scheduledHardDeadline = null;
                 }
-                scheduledHardDeadline = null;
-            } else if (!hard.equals(scheduledHardDeadline)) {
-                if (expiryTask != null) {
-                    expiryTask.cancel();
+            } else if (extra == null || !hard.equals(extra.scheduledHardDeadline)) {
+                Extra x = extra();
+                if (x.expiryTask != null) {
+                    x.expiryTask.cancel();
                 }
-                scheduledHardDeadline = hard;
+                x.scheduledHardDeadline = hard;
                 Instant deadline = hard;
-                expiryTask = engine.scheduler.schedule(() -> hardDeadline(deadline), Duration.between(now, hard));
+                x.expiryTask = engine.scheduler.schedule(() -> hardDeadline(deadline), Duration.between(now, hard));
             }
         }
     }
@@ -586,10 +573,11 @@ final class Entry implements Runnable {
                 return;
             }
             current = new Expired(held);
-            nextReason = FetchReason.REISSUE;
+            Extra x = extra();
+            x.nextReason = FetchReason.REISSUE;
             expired = held;
-            expiryTask = null;
-            scheduledHardDeadline = null;
+            x.expiryTask = null;
+            x.scheduledHardDeadline = null;
         }
         publish(event(SecretEventType.EXPIRED, expired)
                 .failure(new SecretExpiredException("lease ended without a newer version", ref, gate.name())));
@@ -601,9 +589,9 @@ final class Entry implements Runnable {
             refreshTask.cancel();
             refreshTask = null;
         }
-        if (expiryTask != null) {
-            expiryTask.cancel();
-            expiryTask = null;
+        if (extra != null && extra.expiryTask != null) {
+            extra.expiryTask.cancel();
+            extra.expiryTask = null;
         }
         nextRefreshEpochNanos = NONE;
     }
@@ -689,10 +677,11 @@ final class Entry implements Runnable {
     }
 
     private synchronized SerialQueue deliveryQueue() {
-        if (delivery == null) {
-            delivery = new SerialQueue(engine.executor);
+        Extra x = extra();
+        if (x.delivery == null) {
+            x.delivery = new SerialQueue(engine.executor);
         }
-        return delivery;
+        return x.delivery;
     }
 
     private final class Watcher {
@@ -737,12 +726,12 @@ final class Entry implements Runnable {
             state = SecretState.LOADING;
         } else if (!servable) {
             state = SecretState.EXPIRED;
-        } else if (lastError != null) {
+        } else if (extra != null && extra.lastError != null) {
             state = SecretState.DEGRADED;
         } else {
             state = SecretState.ACTIVE;
         }
-        SecretDeclaration decl = d != null ? d : declaration;
+        SecretDeclaration decl = d;
         Duration maxAge = decl == null ? null : decl.maxAge().orElse(null);
         boolean fresh = v != null
                 && servable
@@ -755,8 +744,8 @@ final class Entry implements Runnable {
                 v == null ? null : v.fetchedAt(),
                 v == null ? null : v.lease().map(Lease::expiresAt).orElse(null),
                 nextRefreshEpochNanos == NONE ? null : fromEpochNanos(nextRefreshEpochNanos),
-                lastError,
-                lastError == null ? null : lastErrorAt,
+                extra == null ? null : extra.lastError,
+                extra == null || extra.lastError == null ? null : extra.lastErrorAt,
                 decl == null ? null : decl.owner().orElse(null),
                 maxAge,
                 decl != null && decl.required(),
@@ -764,6 +753,45 @@ final class Entry implements Runnable {
     }
 
     private static final long NONE = Long.MIN_VALUE;
+
+    /** State few entries need (failures, leases, watchers); guarded by the entry's lock. */
+    private static final class Extra {
+        SerialQueue delivery;
+        Cancellable expiryTask;
+        Instant scheduledHardDeadline;
+        FetchReason nextReason = FetchReason.REFRESH;
+        int failures;
+        Duration baseLeaseDuration;
+        String lastError;
+        Instant lastErrorAt;
+    }
+
+    /** Guarded by this. */
+    private Extra extra() {
+        if (extra == null) {
+            extra = new Extra();
+        }
+        return extra;
+    }
+
+    /** A success: the failure count and the retry reason start over. Guarded by this. */
+    private void succeeded() {
+        if (extra != null) {
+            extra.failures = 0;
+            extra.lastError = null;
+            extra.nextReason = FetchReason.REFRESH;
+        }
+    }
+
+    /** Guarded by this. */
+    private void baseLeaseDuration(Secret fresh) {
+        Duration d = fresh.lease().map(Lease::duration).orElse(null);
+        if (d != null) {
+            extra().baseLeaseDuration = d;
+        } else if (extra != null) {
+            extra.baseLeaseDuration = null;
+        }
+    }
 
     private static long epochNanos(Instant t) {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
