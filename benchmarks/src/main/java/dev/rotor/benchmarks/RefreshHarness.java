@@ -698,6 +698,7 @@ public final class RefreshHarness {
     // ---------------------------------------------------------------------------------------------------------------
 
     /** Reader threads reading every secret in turn as fast as they can; every read timed into a per-phase histogram. */
+    @SuppressWarnings("try") // close() may be interrupted; the harness is a main program and lets that propagate
     static final class Readers implements AutoCloseable {
         private final Secrets secrets;
         private final String[] refs;
