@@ -615,7 +615,16 @@ final class Entry implements Runnable {
             if (running == null) {
                 break;
             }
-            running.handle((v, t) -> null).join();
+            try {
+                running.handle((v, t) -> null)
+                        .get(engine.policy.loadTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.rotor.secrets.SourceUnavailableException(
+                        "interrupted while waiting for a refresh under way", ref, gate.name());
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw Engine.timeout(ref, gate.name(), engine.policy.loadTimeout());
+            }
         }
         CompletableFuture<Secret> mine = new CompletableFuture<>();
         CompletableFuture<Secret> f = FLIGHT.compareAndSet(this, null, mine) ? mine : null;
