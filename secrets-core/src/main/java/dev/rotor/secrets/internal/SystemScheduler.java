@@ -56,6 +56,16 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
         return TimeSource.system();
     }
 
+    /** Whether the scheduler's thread is still running. */
+    boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    /** Waits at most {@code millis} for the thread to end after {@link #close()}. */
+    void awaitTermination(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
     /** How many tasks wait, cancelled ones included until they fall due. */
     public int pending() {
         lock.lock();

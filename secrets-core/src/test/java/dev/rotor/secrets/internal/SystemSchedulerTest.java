@@ -46,4 +46,17 @@ class SystemSchedulerTest {
             assertThat(scheduler.pending()).isEqualTo(1);
         }
     }
+
+    @Test
+    void close_endsTheThread_andDropsPendingTasks() throws InterruptedException {
+        SystemScheduler scheduler = new SystemScheduler();
+        CountDownLatch never = new CountDownLatch(1);
+        scheduler.schedule(never::countDown, Duration.ofHours(1));
+        assertThat(scheduler.isRunning()).isTrue();
+        scheduler.close();
+        scheduler.awaitTermination(30_000);
+        assertThat(scheduler.isRunning()).isFalse();
+        assertThat(scheduler.pending()).isZero();
+        assertThat(never.getCount()).isEqualTo(1);
+    }
 }
