@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
@@ -200,7 +201,10 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
-        /** The random source for jitter (default: a fresh generator); fix it to make jitter repeatable in tests. */
+        /**
+         * The random source for jitter (default: each engine thread's {@link ThreadLocalRandom}); fix it to make jitter
+         * repeatable in tests. It is called from several engine threads, so it must be thread-safe.
+         */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
             return this;
@@ -309,7 +313,11 @@ public final class Secrets implements AutoCloseable {
                         ownedExecutor,
                         refreshPolicy,
                         stalePolicy,
-                        random != null ? random : RandomGenerator.of("L64X128MixRandom"),
+                        // jitter is drawn on several engine threads at once: each thread its own generator
+                        random != null
+                                ? random
+                                : (RandomGenerator)
+                                        () -> ThreadLocalRandom.current().nextLong(),
                         bus,
                         validators,
                         refValidators,
