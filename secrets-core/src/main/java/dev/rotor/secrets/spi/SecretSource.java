@@ -58,8 +58,9 @@ public interface SecretSource extends AutoCloseable {
     }
 
     /**
-     * Called once, before the first call the client makes to this source, with what the client lends it. The default
-     * does nothing.
+     * Called once, before the first call the client makes to this source, with what the client lends it. Keep it
+     * quick and off the network (log in on the first fetch instead): other threads may wait for it. The default does
+     * nothing.
      */
     default void start(SourceContext context) {}
 
