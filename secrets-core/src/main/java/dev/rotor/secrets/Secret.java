@@ -238,22 +238,6 @@ public final class Secret {
         }
     }
 
-    /** Whether both versions hold exactly the same values (compared in constant time per value). */
-    public boolean sameValuesAs(Secret other) {
-        checkNotWiped();
-        other.checkNotWiped();
-        if (!fields.keySet().equals(other.fields.keySet())) {
-            return false;
-        }
-        boolean same = java.security.MessageDigest.isEqual(
-                raw == null ? new byte[0] : raw, other.raw == null ? new byte[0] : other.raw);
-        same &= (raw == null) == (other.raw == null);
-        for (Map.Entry<String, byte[]> e : fields.entrySet()) {
-            same &= java.security.MessageDigest.isEqual(e.getValue(), other.fields.get(e.getKey()));
-        }
-        return same;
-    }
-
     private void checkNotWiped() {
         if (wiped) {
             throw new IllegalStateException("secret version " + version + " of " + ref

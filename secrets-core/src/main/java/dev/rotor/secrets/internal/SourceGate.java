@@ -108,10 +108,6 @@ final class SourceGate {
         return source.capabilities().contains(capability);
     }
 
-    CircuitBreaker.State circuitState() {
-        return breaker.getState();
-    }
-
     /** Runs {@code task} on the executor once a call permit is free; tasks start in submission order. */
     void submit(Runnable task) {
         waiting.add(task);
