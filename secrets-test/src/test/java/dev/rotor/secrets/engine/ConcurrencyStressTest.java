@@ -42,7 +42,7 @@ class ConcurrencyStressTest {
                 Duration.ofMinutes(10),
                 Duration.ofMinutes(10),
                 false);
-        ExecutorService workers = Executors.newFixedThreadPool(4);
+        TrackingExecutor workers = new TrackingExecutor(4);
         ExecutorService readers = Executors.newFixedThreadPool(READERS);
         try (Secrets secrets = Secrets.builder()
                 .source(source)
@@ -83,7 +83,11 @@ class ConcurrencyStressTest {
                 String before = handle.current().version();
                 // exactly to the soft deadline: one refresh per step, never near the hard deadline
                 scheduler.advanceTo(secrets.inventory().get(0).nextRefresh().orElseThrow());
-                waitForRefresh(secrets, scheduler, handle, before);
+                // the refresh runs on the workers: wait until it has swapped and scheduled the next one
+                assertThat(workers.awaitIdle(Duration.ofSeconds(30))).isTrue();
+                assertThat(handle.current().version()).isNotEqualTo(before);
+                assertThat(secrets.inventory().get(0).nextRefresh()).hasValueSatisfying(t -> assertThat(t)
+                        .isAfter(scheduler.clock().now()));
             }
             stop.set(true);
             for (Future<?> f : futures) {
@@ -94,26 +98,8 @@ class ConcurrencyStressTest {
             assertThat(source.count(Operation.FETCH)).isEqualTo(1 + refreshes);
         } finally {
             readers.shutdownNow();
-            workers.shutdownNow();
+            workers.close();
         }
-    }
-
-    /** Waits (bounded) until the refresh has swapped the version and scheduled the next one. */
-    private static void waitForRefresh(Secrets secrets, ManualScheduler scheduler, SecretHandle handle, String before)
-            throws InterruptedException {
-        for (int i = 0; i < 10_000 && !refreshed(secrets, scheduler, handle, before); i++) {
-            Thread.sleep(1);
-        }
-        assertThat(refreshed(secrets, scheduler, handle, before)).isTrue();
-    }
-
-    private static boolean refreshed(Secrets secrets, ManualScheduler scheduler, SecretHandle handle, String before) {
-        return !handle.current().version().equals(before)
-                && secrets.inventory()
-                        .get(0)
-                        .nextRefresh()
-                        .map(t -> t.isAfter(scheduler.clock().now()))
-                        .orElse(false);
     }
 
     @Test
@@ -206,21 +192,9 @@ class ConcurrencyStressTest {
         for (int i = 0; i < secretsCount; i++) {
             source.put("s" + i, "v" + i);
         }
-        AtomicInteger inFlight = new AtomicInteger();
-        AtomicInteger maxInFlight = new AtomicInteger();
         source.capabilities(java.util.Set.of());
-        source.beforeCall(() -> {
-            int now = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(now, Math::max);
-            try {
-                Thread.sleep(2); // keep the call open long enough for others to pile up
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                inFlight.decrementAndGet();
-            }
-        });
-        ExecutorService workers = Executors.newFixedThreadPool(16);
+        PileUp pileUp = new PileUp();
+        TrackingExecutor workers = new TrackingExecutor(16);
         try (Secrets secrets = Secrets.builder()
                 .source(source)
                 .discoverSources(false)
@@ -242,22 +216,73 @@ class ConcurrencyStressTest {
             for (int i = 0; i < secretsCount; i++) {
                 source.put("s" + i, "w" + i);
             }
-            scheduler.advance(Duration.ofMinutes(1)); // all 40 refreshes fall due at once
-            for (int i = 0;
-                    i < 10_000
-                            && !secrets.get("mem:s" + (secretsCount - 1))
-                                    .value()
-                                    .startsWith("w");
-                    i++) {
-                Thread.sleep(1);
-            }
-            for (int i = 0; i < 10_000 && source.count(Operation.FETCH) < 2 * secretsCount; i++) {
-                Thread.sleep(1);
-            }
+            source.beforeCall(pileUp::enter);
+            // all 40 refreshes fall due at once; the gate hands the executor only as many as the bound allows
+            scheduler.advance(Duration.ofMinutes(1));
+            assertThat(pileUp.awaitInFlight(3)).isTrue();
+            assertThat(workers.pending()).isEqualTo(3);
+            pileUp.releaseAll();
+            assertThat(workers.awaitIdle(Duration.ofSeconds(60))).isTrue();
             assertThat(source.count(Operation.FETCH)).isEqualTo(2 * secretsCount);
-            assertThat(maxInFlight.get()).isBetween(2, 3);
+            assertThat(secrets.get("mem:s" + (secretsCount - 1)).value()).isEqualTo("w" + (secretsCount - 1));
+            assertThat(pileUp.maxInFlight()).isEqualTo(3);
+            assertThat(pileUp.timedOut()).isFalse();
         } finally {
-            workers.shutdownNow();
+            workers.close();
+        }
+    }
+
+    /** Holds every backend call until the test releases them, and records how many were in the source at once. */
+    private static final class PileUp {
+        private final java.util.concurrent.Semaphore release = new java.util.concurrent.Semaphore(0);
+        private int inFlight;
+        private int maxInFlight;
+        private boolean timedOut;
+
+        void enter() {
+            synchronized (this) {
+                inFlight++;
+                maxInFlight = Math.max(maxInFlight, inFlight);
+                notifyAll();
+            }
+            try {
+                if (!release.tryAcquire(30, TimeUnit.SECONDS)) {
+                    synchronized (this) {
+                        timedOut = true;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                synchronized (this) {
+                    inFlight--;
+                }
+            }
+        }
+
+        /** Waits, at most 30 s, until {@code n} calls are held at once. */
+        synchronized boolean awaitInFlight(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (inFlight < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+
+        void releaseAll() {
+            release.release(1_000_000);
+        }
+
+        synchronized int maxInFlight() {
+            return maxInFlight;
+        }
+
+        synchronized boolean timedOut() {
+            return timedOut;
         }
     }
 }
