@@ -257,12 +257,9 @@ public final class Engine implements AutoCloseable {
         }
         for (SecretDeclaration d : declarations.values()) {
             if (!out.containsKey(d.ref())) {
-                String source;
-                try {
-                    source = gateFor(d.ref()).name();
-                } catch (SecretException ex) {
-                    source = d.ref().scheme();
-                }
+                // never start a source just to describe it: name it by its scheme until it is used
+                SourceGate gate = gates.get(d.ref().scheme());
+                String source = gate == null ? d.ref().scheme() : gate.name();
                 out.put(
                         d.ref(),
                         new InventoryEntry(
