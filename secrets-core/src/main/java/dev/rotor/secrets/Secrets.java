@@ -110,6 +110,18 @@ public final class Secrets implements AutoCloseable {
         return engine.preload(refs);
     }
 
+    /**
+     * The other versions the store may accept while a rotation is under way (the pending one first, then the
+     * previous one), for a consumer whose current credentials were just refused. Asks the source each time, off the
+     * read path, through the same bound on calls in flight and circuit breaker as refreshes; waits at most {@link
+     * RefreshPolicy#loadTimeout()}. Empty when the source has none or cannot tell (see {@link
+     * dev.rotor.secrets.spi.SourceCapability#ALTERNATES}). The versions returned are the caller's: the engine does not
+     * hold, hand over or wipe them.
+     */
+    public List<Secret> alternates(String ref) {
+        return engine.alternates(ref);
+    }
+
     /** Every secret held or declared, with its state and freshness. Never a value. */
     public List<InventoryEntry> inventory() {
         return engine.inventory();

@@ -249,6 +249,23 @@ public final class Engine implements AutoCloseable {
         return out;
     }
 
+    public List<Secret> alternates(String text) {
+        Entry e = entryFor(text);
+        SourceGate gate = e.gate;
+        if (!gate.supports(SourceCapability.ALTERNATES)) {
+            return List.of();
+        }
+        CompletableFuture<List<Secret>> f = new CompletableFuture<>();
+        gate.submit(() -> {
+            try {
+                f.complete(List.copyOf(gate.call(e.ref, () -> gate.source().alternates(e.ref))));
+            } catch (Throwable t) {
+                f.completeExceptionally(gate.map(e.ref, t));
+            }
+        });
+        return await(f, e.ref, gate.name(), policy.loadTimeout());
+    }
+
     public List<InventoryEntry> inventory() {
         Map<SecretRef, InventoryEntry> out = new LinkedHashMap<>();
         Instant now = time.now();
@@ -419,7 +436,7 @@ public final class Engine implements AutoCloseable {
         return new SourceUnavailableException("timed out after " + waited + " waiting for the source", ref, source);
     }
 
-    static Secret await(CompletableFuture<Secret> f, SecretRef ref, String source, Duration timeout) {
+    static <T> T await(CompletableFuture<T> f, SecretRef ref, String source, Duration timeout) {
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {

@@ -7,6 +7,7 @@ import dev.rotor.secrets.SecretRef;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -97,6 +98,16 @@ public interface SecretSource extends AutoCloseable {
     /** Asks the store to create a new version now and answers it. */
     default Secret rotate(SecretRef ref) {
         throw unsupported("rotate", ref);
+    }
+
+    /**
+     * The versions other than the current one that the store may still or already accept: during a rotation window,
+     * the pending version first, then the previous one. Empty when no rotation is under way. A consumer asks for
+     * them after the current credentials were refused (see {@link dev.rotor.secrets.Secrets#alternates(String)}),
+     * never on the read path.
+     */
+    default List<Secret> alternates(SecretRef ref) {
+        return List.of();
     }
 
     /** Releases what the source holds (connections, sessions). Called once, when the client closes. */

@@ -11,5 +11,7 @@ public enum SourceCapability {
     /** {@link SecretSource#fetchAll}: fetches many secrets in fewer calls. */
     FETCH_ALL,
     /** {@link SecretSource#rotate}: asks the store to create a new version now. */
-    ROTATE
+    ROTATE,
+    /** {@link SecretSource#alternates}: tells the other versions the store may accept during a rotation window. */
+    ALTERNATES
 }

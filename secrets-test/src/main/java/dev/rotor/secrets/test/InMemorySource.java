@@ -52,12 +52,15 @@ public final class InMemorySource implements SecretSource {
         REVOKE,
         PROBE,
         FETCH_ALL,
-        ROTATE
+        ROTATE,
+        ALTERNATES
     }
 
     private final String scheme;
     private final TimeSource clock;
     private final Map<String, Stored> secrets = new ConcurrentHashMap<>();
+    private final Map<String, Stored> pending = new ConcurrentHashMap<>();
+    private final Map<String, Stored> previous = new ConcurrentHashMap<>();
     private final Map<String, LeaseState> leases = new ConcurrentHashMap<>();
     private final Map<Operation, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> fetchesByPath = new ConcurrentHashMap<>();
@@ -95,11 +98,39 @@ public final class InMemorySource implements SecretSource {
         return store(path, fields, null, nextRotation);
     }
 
-    private String store(String path, Map<String, String> fields, String raw, Instant nextRotation) {
+    private synchronized String store(String path, Map<String, String> fields, String raw, Instant nextRotation) {
         Stored prev = secrets.get(path);
-        int version = prev == null ? 1 : prev.version + 1;
+        Stored staged = pending.remove(path);
+        int version = Math.max(prev == null ? 0 : prev.version, staged == null ? 0 : staged.version) + 1;
         secrets.put(path, new Stored(version, new LinkedHashMap<>(fields), raw, nextRotation, null));
+        if (prev != null && prev.dynamic == null) {
+            previous.put(path, prev);
+        }
         return VersionIds.of(version);
+    }
+
+    /**
+     * Starts a rotation window: stores a pending version of a static secret that {@link #alternates} offers (before
+     * the previous version) but fetches do not answer until {@link #promotePending} makes it current.
+     */
+    public synchronized String stagePending(String path, Map<String, String> fields) {
+        Stored cur = secrets.get(path);
+        int version = (cur == null ? 0 : cur.version) + 1;
+        pending.put(path, new Stored(version, new LinkedHashMap<>(fields), null, null, null));
+        return VersionIds.of(version);
+    }
+
+    /** Ends a rotation window: the pending version becomes current and the current one previous. */
+    public synchronized String promotePending(String path) {
+        Stored staged = pending.remove(path);
+        if (staged == null) {
+            throw new IllegalStateException("no pending version for " + path);
+        }
+        Stored cur = secrets.put(path, staged);
+        if (cur != null && cur.dynamic == null) {
+            previous.put(path, cur);
+        }
+        return VersionIds.of(staged.version);
     }
 
     /**
@@ -235,6 +266,10 @@ public final class InMemorySource implements SecretSource {
         if (s == null) {
             throw new SecretNotFoundException("no such secret", ref, scheme);
         }
+        return build(ref, s);
+    }
+
+    private Secret build(SecretRef ref, Stored s) {
         Instant now = clock.now();
         if (s.dynamic != null) {
             int n;
@@ -333,6 +368,20 @@ public final class InMemorySource implements SecretSource {
             store(ref.path(), fields, s.raw == null ? null : s.raw + "-rotated" + (s.version + 1), s.nextRotation);
         }
         return build(ref);
+    }
+
+    /** The pending version (see {@link #stagePending}), then the previous one, as far as they exist. */
+    @Override
+    public List<Secret> alternates(SecretRef ref) {
+        enter(Operation.ALTERNATES);
+        List<Secret> out = new ArrayList<>();
+        for (Map<String, Stored> m : List.of(pending, previous)) {
+            Stored s = m.get(ref.path());
+            if (s != null) {
+                out.add(build(ref, s));
+            }
+        }
+        return out;
     }
 
     private void enter(Operation op) {

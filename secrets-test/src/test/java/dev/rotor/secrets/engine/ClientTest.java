@@ -108,6 +108,43 @@ class ClientTest {
     }
 
     @Test
+    void alternates_offerThePendingThenThePreviousVersion_withoutChangingTheOneInService() {
+        try (Fixture f = new Fixture()) {
+            f.source.putFields("db", Map.of("password", "p1"));
+            f.start();
+            assertThat(f.secrets.alternates("mem:db")).isEmpty();
+            f.source.putFields("db", Map.of("password", "p2"));
+            f.source.stagePending("db", Map.of("password", "p3"));
+            f.secrets.refresh("mem:db");
+
+            List<Secret> alternates = f.secrets.alternates("mem:db#password");
+
+            assertThat(alternates)
+                    .extracting(s -> s.field("password").orElseThrow())
+                    .containsExactly("p3", "p1");
+            assertThat(alternates).extracting(Secret::version).containsExactly("3", "1");
+            assertThat(f.secrets.get("mem:db").field("password")).hasValue("p2");
+            f.source.promotePending("db");
+            assertThat(f.secrets.refresh("mem:db").field("password")).hasValue("p3");
+            assertThat(f.secrets.alternates("mem:db"))
+                    .extracting(s -> s.field("password").orElseThrow())
+                    .containsExactly("p2");
+        }
+    }
+
+    @Test
+    void alternates_areEmptyWhereTheSourceCannotTell() {
+        try (Fixture f = new Fixture()) {
+            f.source.putFields("db", Map.of("password", "p1"));
+            f.source.stagePending("db", Map.of("password", "p2"));
+            f.source.capabilities(Set.of());
+            f.start();
+            assertThat(f.secrets.alternates("mem:db")).isEmpty();
+            assertThat(f.source.count(Operation.ALTERNATES)).isZero();
+        }
+    }
+
+    @Test
     void preload_usesOneBatchCall_andFallsBackToSingleFetchesForWhatTheBatchLeftOut() {
         try (Fixture f = new Fixture()) {
             for (int i = 0; i < 5; i++) {
