@@ -21,6 +21,7 @@ import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SourceCapability;
+import dev.rotor.secrets.spi.VersionProbe;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -240,9 +241,10 @@ final class Entry implements Runnable {
                     return renew(old, lease, t0);
                 }
                 if (lease == null && gate.supports(SourceCapability.PROBE_VERSION)) {
-                    Optional<String> probed = gate.call(ref, () -> gate.source().probeVersion(ref));
-                    if (probed.isPresent() && probed.get().equals(old.version())) {
-                        succeededWithoutChange(old);
+                    Optional<VersionProbe> probed =
+                            gate.call(ref, () -> gate.source().probe(ref));
+                    if (probed.isPresent() && probed.get().version().equals(old.version())) {
+                        succeededWithoutChange(old, probed.get().checkAgainAt().orElse(null));
                         return old;
                     }
                 }
@@ -308,8 +310,9 @@ final class Entry implements Runnable {
         checkAnswer(fresh);
         if (old != null && fresh.version().equals(old.version())) {
             if (fresh.lease().equals(old.lease()) || fresh.lease().isEmpty()) {
+                Instant hint = fresh.nextRotation().orElse(null);
                 fresh.wipe();
-                succeededWithoutChange(old);
+                succeededWithoutChange(old, hint);
                 return old;
             }
             // Same values, new lease (a re-read of static credentials): serve it without a hand-over.
@@ -422,11 +425,12 @@ final class Entry implements Runnable {
         }
     }
 
-    private void succeededWithoutChange(Secret current) {
+    /** {@code checkAgainAt}: when the source asked to look again (may be null). */
+    private void succeededWithoutChange(Secret current, Instant checkAgainAt) {
         synchronized (this) {
             succeeded();
         }
-        scheduleAfterSuccess(current);
+        scheduleAfterSuccess(current, checkAgainAt);
     }
 
     private void failed(SecretException e, Secret old, FetchReason reason, long t0) {
@@ -487,6 +491,10 @@ final class Entry implements Runnable {
     // ---- scheduling ----
 
     private void scheduleAfterSuccess(Secret s) {
+        scheduleAfterSuccess(s, null);
+    }
+
+    private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
         Instant now = engine.time.now();
         Instant soft;
         Instant hard = null;
@@ -506,6 +514,9 @@ final class Entry implements Runnable {
             Duration poll = engine.policy.pollInterval();
             soft = now.plus(poll)
                     .minus(engine.jitter(Duration.ofNanos((long) (poll.toNanos() * engine.policy.pollJitter()))));
+            if (checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft)) {
+                soft = checkAgainAt;
+            }
             Instant rotation = s.nextRotation().orElse(null);
             if (rotation != null && rotation.isAfter(now)) {
                 Instant afterRotation = rotation.plus(engine.policy.afterRotationDelay())

@@ -84,6 +84,15 @@ public interface SecretSource extends AutoCloseable {
     }
 
     /**
+     * As {@link #probeVersion}, and when to look again: a source that knows a change is near (a rotation under way)
+     * answers {@link VersionProbe#of(String, java.time.Instant)} and the engine probes again then, if that is sooner
+     * than its poll interval. The engine calls this method; the default answers {@link #probeVersion}'s id.
+     */
+    default Optional<VersionProbe> probe(SecretRef ref) {
+        return probeVersion(ref).map(VersionProbe::of);
+    }
+
+    /**
      * Fetches several secrets at once. The answer maps each ref that was fetched to its secret; a ref missing from
      * the answer is fetched singly by the engine. The default fetches one by one.
      */

@@ -11,6 +11,7 @@ import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.VersionIds;
+import dev.rotor.secrets.spi.VersionProbe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -75,6 +76,7 @@ public final class InMemorySource implements SecretSource {
     private volatile Set<String> parameters = Set.of();
     private volatile int batchLimit = Integer.MAX_VALUE;
     private volatile Set<String> batchDenied = Set.of();
+    private volatile Duration pendingProbeInterval = Duration.ofSeconds(10);
 
     public InMemorySource(String scheme, TimeSource clock) {
         this.scheme = scheme;
@@ -337,6 +339,24 @@ public final class InMemorySource implements SecretSource {
             throw new SecretNotFoundException("no such secret", ref, scheme);
         }
         return s.dynamic == null ? Optional.of(VersionIds.of(s.version)) : Optional.empty();
+    }
+
+    /**
+     * As {@link #probeVersion}; while a pending version is staged (see {@link #stagePending}) it asks the engine to
+     * probe again after {@link #pendingProbeInterval(Duration)}, as a store with a rotation under way would.
+     */
+    @Override
+    public Optional<VersionProbe> probe(SecretRef ref) {
+        Optional<String> version = probeVersion(ref);
+        if (version.isPresent() && pending.containsKey(ref.path())) {
+            return Optional.of(VersionProbe.of(version.get(), clock.now().plus(pendingProbeInterval)));
+        }
+        return version.map(VersionProbe::of);
+    }
+
+    /** How soon the probe asks to look again while a pending version is staged (10 s unless set). */
+    public void pendingProbeInterval(Duration interval) {
+        this.pendingProbeInterval = interval;
     }
 
     @Override

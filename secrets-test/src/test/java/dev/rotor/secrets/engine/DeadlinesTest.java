@@ -205,6 +205,38 @@ class DeadlinesTest {
     }
 
     @Test
+    void staticSecret_probesSooner_whileTheSourceSaysARotationIsUnderWay() {
+        try (Fixture f = new Fixture()) {
+            f.source.putFields("db", Map.of("password", "p1"));
+            f.policy(RefreshPolicy.builder()
+                    .pollInterval(Duration.ofMinutes(5))
+                    .pollJitter(0)
+                    .build());
+            f.secrets.get("mem:db");
+            f.source.stagePending("db", Map.of("password", "p2"));
+
+            f.advance(Duration.ofMinutes(5));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(1);
+            f.advance(Duration.ofSeconds(10));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(2);
+            f.advance(Duration.ofSeconds(10));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(3);
+
+            f.source.promotePending("db");
+            f.advance(Duration.ofSeconds(10));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(4);
+            assertThat(f.secrets.get("mem:db").field("password")).hasValue("p2");
+
+            f.advance(Duration.ofMinutes(4));
+            assertThat(f.source.count(Operation.PROBE))
+                    .as("back to the poll interval")
+                    .isEqualTo(4);
+            f.advance(Duration.ofMinutes(1));
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(5);
+        }
+    }
+
+    @Test
     void staticSecret_withoutProbe_isFetchedAndUnchangedVersionsAreNotHandedOver() {
         try (Fixture f = new Fixture()) {
             f.source.put("api", "k1");
