@@ -37,12 +37,9 @@ public final class Secret {
     private final byte[] raw;
     private final Map<String, byte[]> fields;
     private final Lease lease;
-    // kept as numbers: an Instant object per cached secret is memory an application pays for thousands of times
-    private final long fetchedSeconds;
-    private final int fetchedNanos;
-    private final List<String> stages;
-    private final Instant nextRotation;
-    private final Map<String, String> attributes;
+    // nanoseconds since the epoch: an Instant object per cached secret is memory paid for thousands of times
+    private final long fetchedEpochNanos;
+    private final Metadata metadata;
     private volatile boolean wiped;
 
     private Secret(Builder b) {
@@ -51,12 +48,19 @@ public final class Secret {
         this.raw = b.raw;
         this.fields = b.fields.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.fields);
         this.lease = b.lease;
-        this.fetchedSeconds = b.fetchedAt.getEpochSecond();
-        this.fetchedNanos = b.fetchedAt.getNano();
-        this.stages = List.copyOf(b.stages);
-        this.nextRotation = b.nextRotation;
-        this.attributes =
-                b.attributes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes));
+        this.fetchedEpochNanos = epochNanos(b.fetchedAt, b.ref);
+        this.metadata = b.stages.isEmpty() && b.nextRotation == null && b.attributes.isEmpty()
+                ? Metadata.NONE
+                : new Metadata(
+                        b.stages, b.nextRotation, Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes)));
+    }
+
+    private static long epochNanos(Instant t, SecretRef ref) {
+        try {
+            return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+        } catch (ArithmeticException e) {
+            throw new IllegalStateException("secret fetchedAt out of range (1678 to 2262) for " + ref, e);
+        }
     }
 
     /** Starts a version of the secret named by {@code ref} (its field, if any, is dropped). */
@@ -73,9 +77,9 @@ public final class Secret {
         fields.forEach((k, v) -> b.fields.put(k, v.clone()));
         b.lease = lease;
         b.fetchedAt = fetchedAt();
-        b.stages = stages;
-        b.nextRotation = nextRotation;
-        b.attributes.putAll(attributes);
+        b.stages = metadata.stages;
+        b.nextRotation = metadata.nextRotation;
+        b.attributes.putAll(metadata.attributes);
         return b;
     }
 
@@ -91,9 +95,9 @@ public final class Secret {
         b.fields.putAll(fields);
         b.lease = newLease;
         b.fetchedAt = fetchedAt();
-        b.stages = stages;
-        b.nextRotation = nextRotation;
-        b.attributes.putAll(attributes);
+        b.stages = metadata.stages;
+        b.nextRotation = metadata.nextRotation;
+        b.attributes.putAll(metadata.attributes);
         return new Secret(b);
     }
 
@@ -201,22 +205,22 @@ public final class Secret {
 
     /** When Rotor received this version from the source. */
     public Instant fetchedAt() {
-        return Instant.ofEpochSecond(fetchedSeconds, fetchedNanos);
+        return Instant.ofEpochSecond(0, fetchedEpochNanos);
     }
 
     /** The source's stage labels for this version (for example {@code AWSCURRENT}); empty when it has none. */
     public List<String> stages() {
-        return stages;
+        return metadata.stages;
     }
 
     /** When the source will next rotate the secret, if it says. */
     public Optional<Instant> nextRotation() {
-        return Optional.ofNullable(nextRotation);
+        return Optional.ofNullable(metadata.nextRotation);
     }
 
     /** Other non-secret attributes the source reported (creation time, ARN, ...). */
     public Map<String, String> attributes() {
-        return attributes;
+        return metadata.attributes;
     }
 
     /** Whether the values have been wiped because the version was retired. */
@@ -252,8 +256,22 @@ public final class Secret {
                 + (fields.isEmpty() ? "" : ", fields=" + fields.keySet() + " (values hidden)")
                 + (lease != null ? ", lease=" + lease : "")
                 + ", fetchedAt=" + fetchedAt()
-                + (stages.isEmpty() ? "" : ", stages=" + stages)
+                + (metadata.stages.isEmpty() ? "" : ", stages=" + metadata.stages)
                 + (wiped ? ", wiped" : "") + "}";
+    }
+
+    /** What the source said about a version besides its values; most versions share {@link #NONE}. */
+    private static final class Metadata {
+        static final Metadata NONE = new Metadata(List.of(), null, Map.of());
+        final List<String> stages;
+        final Instant nextRotation;
+        final Map<String, String> attributes;
+
+        Metadata(List<String> stages, Instant nextRotation, Map<String, String> attributes) {
+            this.stages = List.copyOf(stages);
+            this.nextRotation = nextRotation;
+            this.attributes = attributes;
+        }
     }
 
     /** Builds a {@link Secret}; {@link #build()} requires a version id and a value or at least one field. */

@@ -2,6 +2,7 @@ package dev.rotor.secrets.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.RefreshPolicy;
@@ -47,9 +48,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The refresh engine behind {@link dev.rotor.secrets.Secrets}. Entries live in a bounded Caffeine cache (entries with
- * a handle or a watcher are pinned and never evicted); the read path goes through an alias map from the text a caller
- * passed to the entry, then one volatile read. Timing is driven by the injected {@link Scheduler}, never by reads.
+ * The refresh engine behind {@link dev.rotor.secrets.Secrets}. Entries live in a bounded Caffeine cache keyed by the
+ * canonical text of the secret's ref (entries with a handle or a watcher are pinned and never evicted). The read path
+ * is a quiet Caffeine lookup of the text the caller passed (most callers pass canonical text), or of an alias map for
+ * other spellings and refs naming a field, then one volatile read. Quiet lookups record nothing in Caffeine, so reads
+ * mark their entry instead and the marks are replayed to Caffeine before it has to evict (see {@link
+ * #replayReads()}). Timing is driven by the injected {@link Scheduler}, never by reads.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -69,7 +73,9 @@ public final class Engine implements AutoCloseable {
     private final CircuitBreakerConfig breakerConfig;
     private final Map<String, Entry> byText = new ConcurrentHashMap<>();
     private final Map<String, SecretRef> parsedRefs = new ConcurrentHashMap<>();
-    private final Cache<SecretRef, Entry> entries;
+    private final Cache<String, Entry> entries;
+    private final Policy<String, Entry> quietly;
+    private final Policy.Eviction<String, Entry> bound;
     private final List<SecretValidator> validators;
     private final Map<SecretRef, List<SecretValidator>> refValidators;
     private final Map<SecretRef, SecretDeclaration> declarations;
@@ -133,21 +139,29 @@ public final class Engine implements AutoCloseable {
         this.breakerConfig = breakerConfig == null ? SourceGate.defaultBreakerConfig(policy) : breakerConfig;
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maximumEntries)
-                .weigher((SecretRef k, Entry e) -> e.pinned ? 0 : 1)
+                .weigher((String k, Entry e) -> e.pinned ? 0 : 1)
                 .executor(Runnable::run)
-                .removalListener((SecretRef k, Entry e, RemovalCause cause) -> {
+                .removalListener((String k, Entry e, RemovalCause cause) -> {
                     if (e != null && cause.wasEvicted()) {
                         evicted(e);
                     }
                 })
                 .build();
+        this.quietly = entries.policy();
+        this.bound = quietly.eviction().orElseThrow();
     }
 
     // ---- read path ----
 
     public Secret get(String text) {
-        Entry e = byText.get(text);
+        Entry e = quietly.getIfPresentQuietly(text);
+        if (e == null) {
+            e = byText.get(text);
+        }
         if (e != null) {
+            if (!e.recentlyRead) {
+                e.recentlyRead = true;
+            }
             Object c = e.current;
             if (c instanceof Secret) {
                 return (Secret) c;
@@ -171,7 +185,9 @@ public final class Engine implements AutoCloseable {
     }
 
     public Secret get(SecretRef ref) {
-        return entryFor(ref).read();
+        Entry e = entryFor(ref);
+        e.recentlyRead = true;
+        return e.read();
     }
 
     public SecretHandle handle(String text) {
@@ -360,13 +376,17 @@ public final class Engine implements AutoCloseable {
     // ---- internals ----
 
     Entry entryFor(String text) {
-        Entry e = byText.get(text);
+        Entry e = quietly.getIfPresentQuietly(text);
+        if (e == null) {
+            e = byText.get(text);
+        }
         if (e != null) {
             return e;
         }
         checkOpen();
         e = entryFor(SecretRef.parse(text));
-        if (byText.size() < MAX_ALIASES) {
+        // The cache's key is the canonical text; any other spelling (a field, another parameter order) is an alias.
+        if (!text.equals(e.ref.toString()) && byText.size() < MAX_ALIASES) {
             byText.putIfAbsent(text, e);
         }
         return e;
@@ -375,13 +395,32 @@ public final class Engine implements AutoCloseable {
     Entry entryFor(SecretRef ref) {
         checkOpen();
         SecretRef base = ref.withoutField();
-        Entry e = entries.getIfPresent(base);
+        String key = base.toString();
+        Entry e = quietly.getIfPresentQuietly(key);
         if (e != null) {
             return e;
         }
         SourceGate gate = gateFor(base);
         base.requireParameters(gate.source().parameters(), gate.name());
-        return entries.get(base, k -> new Entry(this, k, gate));
+        if (bound.weightedSize().orElse(0) >= bound.getMaximum()) {
+            replayReads();
+        }
+        return entries.get(key, k -> new Entry(this, base, gate));
+    }
+
+    /**
+     * Before Caffeine evicts to make room, tells it which entries were read since the last time: reads take a quiet
+     * path that records nothing in the cache, so without this the most-read secret would be as likely to go as one
+     * never read again. Runs only on a miss when the cache is full (a load from the source follows anyway).
+     */
+    private void replayReads() {
+        for (Map.Entry<String, Entry> m : entries.asMap().entrySet()) {
+            Entry e = m.getValue();
+            if (e.recentlyRead) {
+                e.recentlyRead = false;
+                entries.getIfPresent(m.getKey());
+            }
+        }
     }
 
     SourceGate gateFor(SecretRef ref) {
@@ -411,12 +450,14 @@ public final class Engine implements AutoCloseable {
         if (!e.pinned) {
             e.pinned = true;
             // Re-putting makes Caffeine weigh the entry again: pinned entries weigh nothing and are never evicted.
-            entries.asMap().replace(e.ref, e, e);
+            entries.asMap().replace(e.ref.toString(), e, e);
         }
     }
 
     private void evicted(Entry e) {
-        byText.values().removeIf(v -> v == e);
+        if (!byText.isEmpty()) {
+            byText.values().removeIf(v -> v == e);
+        }
         e.cancelTasks();
         e.retireAfterEviction();
     }

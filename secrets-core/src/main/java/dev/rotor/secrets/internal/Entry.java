@@ -52,6 +52,9 @@ final class Entry implements Runnable {
 
     volatile boolean pinned;
 
+    /** Set by reads, cleared when the engine replays them to the cache (see Engine#replayReads); racy on purpose. */
+    boolean recentlyRead;
+
     private volatile CompletableFuture<Secret> flight;
 
     private static final VarHandle FLIGHT;
@@ -63,11 +66,8 @@ final class Entry implements Runnable {
             throw new ExceptionInInitializerError(e);
         }
     }
-    // created with the first watcher: most entries never have one
-    private volatile List<Watcher> watchers = List.of();
-
     // guarded by this
-    private long seq;
+    private int seq; // versions swapped in; a long would add 8 bytes to every entry for 2^31 rotations
     private Cancellable refreshTask;
     private long nextRefreshEpochNanos = NONE;
     private Extra extra; // what most entries never need: created on first use
@@ -360,11 +360,13 @@ final class Entry implements Runnable {
 
     private void swap(Secret fresh, Secret old, FetchReason reason, long t0) {
         long s;
+        List<Watcher> watching;
         synchronized (this) {
             s = ++seq;
             current = fresh;
             baseLeaseDuration(fresh);
             succeeded();
+            watching = extra == null ? List.of() : extra.watchers;
         }
         SecretEvent.Builder ev = event(old == null ? SecretEventType.LOADED : SecretEventType.ROTATED, fresh)
                 .duration(elapsed(t0))
@@ -374,10 +376,9 @@ final class Entry implements Runnable {
         }
         publish(ev);
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
-        // added meanwhile gets this version once: its initial delivery and this one carry the same sequence number.
-        List<Watcher> current = watchers;
-        SerialQueue queue = current.isEmpty() ? null : deliveryQueue();
-        for (Watcher w : current) {
+        // added after the swap above gets this version once, as its initial delivery.
+        SerialQueue queue = watching.isEmpty() ? null : deliveryQueue();
+        for (Watcher w : watching) {
             queue.submit(() -> w.deliver(old, fresh, s));
         }
         if (old != null) {
@@ -677,9 +678,10 @@ final class Entry implements Runnable {
     Subscription addWatcher(SecretRef watchedRef, SecretListener listener) {
         Watcher w = new Watcher(watchedRef, listener);
         synchronized (this) {
-            List<Watcher> more = new ArrayList<>(watchers);
+            Extra x = extra();
+            List<Watcher> more = new ArrayList<>(x.watchers);
             more.add(w);
-            watchers = List.copyOf(more);
+            x.watchers = List.copyOf(more);
             Secret v = version();
             if (v != null) {
                 long at = seq;
@@ -689,9 +691,10 @@ final class Entry implements Runnable {
         return () -> {
             w.active = false;
             synchronized (this) {
-                List<Watcher> fewer = new ArrayList<>(watchers);
+                Extra x = extra();
+                List<Watcher> fewer = new ArrayList<>(x.watchers);
                 fewer.remove(w);
-                watchers = List.copyOf(fewer);
+                x.watchers = List.copyOf(fewer);
             }
         };
     }
@@ -776,6 +779,7 @@ final class Entry implements Runnable {
 
     /** State few entries need (failures, leases, watchers); guarded by the entry's lock. */
     private static final class Extra {
+        List<Watcher> watchers = List.of();
         SerialQueue delivery;
         Cancellable expiryTask;
         Instant scheduledHardDeadline;

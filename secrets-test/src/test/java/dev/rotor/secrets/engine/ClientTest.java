@@ -318,6 +318,26 @@ class ClientTest {
     }
 
     @Test
+    void boundedCache_keepsTheSecretsThatAreRead_whileManyOthersComeAndGo() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("hot", "h");
+            for (int i = 0; i < 200; i++) {
+                f.source.put("s" + i, "v" + i);
+            }
+            f.start(f.builder().maximumEntries(20));
+            for (int i = 0; i < 200; i++) {
+                for (int r = 0; r < 3; r++) {
+                    assertThat(f.secrets.get("mem:hot").value()).isEqualTo("h");
+                }
+                assertThat(f.secrets.get("mem:s" + i).value()).isEqualTo("v" + i);
+            }
+            assertThat(f.source.fetches("hot"))
+                    .as("the hot secret was never evicted")
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void health_isDegradedWhileRefreshesFail_andDownWhenARequiredSecretExpires() {
         try (Fixture f = new Fixture()) {
             f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
