@@ -1,0 +1,364 @@
+package dev.rotor.secrets.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import dev.rotor.secrets.JsonAuditLogger;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretAccessDeniedException;
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventType;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretFormatException;
+import dev.rotor.secrets.SecretNotFoundException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.spi.FetchReason;
+import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.RecordingListener;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * No planted value escapes the adapter. Distinctive values are planted in every place the stand-in store answers with
+ * something secret (SecretString fields, raw strings, SecretBinary, pending and previous versions, batch values) and
+ * in every error message the store sends; every fault path is driven (not found, access denied, decryption failure,
+ * throttling, internal error, invalid request, deletion, malformed and oversized values, batch errors, an unreachable
+ * store); everything that comes out is captured: every log line of every logger down to TRACE (the SDK's included),
+ * standard output and error, every event and its audit JSON, every exception's message, {@code toString} and stack
+ * trace, every {@code toString} of a value type, and the inventory. None of the planted values may appear.
+ */
+class AwsLeakTest {
+    private static final String MARKER = "PLANTED";
+    private static final String DB = "prod/db";
+    private static final String REF = "aws-sm:prod/db";
+
+    private final StringBuilder captured = new StringBuilder();
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private Logger root;
+    private Level rootLevel;
+    private PrintStream stdout;
+    private PrintStream stderr;
+
+    private SecretsManagerStubs aws;
+    private SecretsManagerClient client;
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private final RecordingListener events = new RecordingListener();
+    private Secrets secrets;
+
+    @BeforeEach
+    void captureEverything() {
+        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        rootLevel = root.getLevel();
+        root.setLevel(Level.TRACE);
+        logs.start();
+        root.addAppender(logs);
+        stdout = System.out;
+        stderr = System.err;
+        System.setOut(new PrintStream(new Tee(stdout, printed), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new Tee(stderr, printed), true, StandardCharsets.UTF_8));
+        aws = new SecretsManagerStubs();
+        client = aws.client();
+    }
+
+    @AfterEach
+    void closeAndScan() {
+        try {
+            if (secrets != null) {
+                keepState();
+                secrets.close();
+            }
+            client.close();
+            aws.close();
+            assertThat(leaks())
+                    .as("planted values found in what the adapter let out")
+                    .isEmpty();
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+            root.detachAppender(logs);
+            root.setLevel(rootLevel);
+            logs.stop();
+        }
+    }
+
+    // ---- the paths ----
+
+    @Test
+    void valuesStagesAlternatesAndBatch_neverPrint() {
+        aws.describe(
+                DB,
+                Map.of("v2", List.of("AWSCURRENT"), "v3", List.of("AWSPENDING"), "v1", List.of("AWSPREVIOUS")),
+                null);
+        aws.current(DB, "v2", json("PLANTED-pass-current"));
+        aws.version(DB, "v3", List.of("AWSPENDING"), json("PLANTED-pass-pending"));
+        aws.version(DB, "v1", List.of("AWSPREVIOUS"), json("PLANTED-pass-previous"));
+        aws.describe("api/key", Map.of("k1", List.of("AWSCURRENT")), null);
+        aws.current("api/key", "k1", "PLANTED-raw-api-key");
+        aws.describe("tls/key", Map.of("b1", List.of("AWSCURRENT")), null);
+        aws.currentBinary("tls/key", "b1", "PLANTED-binary-key".getBytes(StandardCharsets.UTF_8));
+        aws.batch(
+                "app/a",
+                List.of(SecretsManagerStubs.entry("app/a", "va", json("PLANTED-batch-a"))),
+                List.of(SecretsManagerStubs.batchError("app/b", "AccessDeniedException", "PLANTED-batch-error")));
+        aws.describe("app/b", Map.of("vb", List.of("AWSCURRENT")), null);
+        aws.current("app/b", "vb", json("PLANTED-batch-b"));
+        start(false);
+
+        kept(secrets.get(REF));
+        kept(secrets.get("aws-sm:api/key"));
+        kept(secrets.get("aws-sm:tls/key"));
+        secrets.alternates(REF).forEach(this::kept);
+        secrets.preload(List.of("aws-sm:app/a", "aws-sm:app/b")).forEach(this::kept);
+        secrets.watch(REF, change -> keep(change));
+        scheduler.advance(Duration.ofMinutes(5));
+
+        assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-current");
+        assertThat(secrets.value("aws-sm:app/b#password")).isEqualTo("PLANTED-batch-b");
+    }
+
+    @Test
+    void everyErrorTheStoreSends_neverQuotesItsMessage() {
+        start(false);
+        String[][] cases = {
+            {"ResourceNotFoundException", SecretNotFoundException.class.getName()},
+            {"AccessDeniedException", SecretAccessDeniedException.class.getName()},
+            {"DecryptionFailure", SecretAccessDeniedException.class.getName()},
+            {"ThrottlingException", SourceUnavailableException.class.getName()},
+            {"InternalServiceError", SourceUnavailableException.class.getName()},
+            {"InvalidRequestException", SecretConfigurationException.class.getName()},
+            {"InvalidParameterException", SecretConfigurationException.class.getName()},
+            {"SomethingNewException", SourceUnavailableException.class.getName()},
+        };
+        for (String[] c : cases) {
+            String id = "err/" + c[0];
+            aws.describe(id, Map.of("v1", List.of("AWSCURRENT")), null);
+            aws.fails("GetSecretValue", id, c[0], "PLANTED-error-message " + json("PLANTED-echoed-value"));
+            Throwable t = failure(() -> secrets.get("aws-sm:" + id));
+            assertThat(t.getClass().getName()).as(c[0]).isEqualTo(c[1]);
+        }
+    }
+
+    @Test
+    void refreshFaults_keepTheHeldVersionAndNeverPrint() {
+        aws.describe(DB, Map.of("v1", List.of("AWSCURRENT")), null);
+        aws.current(DB, "v1", json("PLANTED-pass-1"));
+        start(true);
+        kept(secrets.get(REF));
+
+        // malformed JSON that carries a value
+        aws.describe(DB, Map.of("v2", List.of("AWSCURRENT")), null);
+        aws.current(DB, "v2", "{\"password\":\"PLANTED-half-written");
+        scheduler.advance(Duration.ofMinutes(5));
+        // oversized
+        aws.current(DB, "v2", "PLANTED-oversized-" + "x".repeat(70_000));
+        scheduler.advance(Duration.ofMinutes(5));
+        // throttled, then the secret deleted, then scheduled for deletion
+        aws.fails("DescribeSecret", DB, "ThrottlingException", "PLANTED-throttle-message");
+        scheduler.advance(Duration.ofMinutes(5));
+        aws.fails("DescribeSecret", DB, "ResourceNotFoundException", "PLANTED-not-found-message");
+        scheduler.advance(Duration.ofMinutes(5));
+        aws.describeDeleted(DB, Map.of("v1", List.of("AWSCURRENT")));
+        scheduler.advance(Duration.ofMinutes(5));
+        // rotate fails, then works
+        aws.fails("RotateSecret", DB, "InvalidRequestException", "PLANTED-rotation-in-progress");
+        failure(() -> secrets.compromised(REF));
+
+        List<String> failures = new ArrayList<>();
+        for (SecretEvent e : events.ofType(SecretEventType.REFRESH_FAILED)) {
+            failures.add(e.errorClass().orElse(""));
+        }
+        assertThat(failures)
+                .contains(
+                        SecretFormatException.class.getName(),
+                        SourceUnavailableException.class.getName(),
+                        SecretNotFoundException.class.getName(),
+                        SecretConfigurationException.class.getName());
+        assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-1");
+    }
+
+    @Test
+    void sourceLevelFaults_neverPrint() {
+        AwsSecretsManagerSource s =
+                AwsSecretsManagerSource.builder().client(client).build();
+        keep(s);
+        aws.describe(DB, Map.of("v1", List.of("AWSCURRENT")), null);
+        aws.current(DB, "v1", "{\"a\": null, \"PLANTED-key-is-not-secret-but-checked\": 1");
+        failure(() -> s.fetch(FetchRequest.of(SecretRef.parse(REF), FetchReason.INITIAL)));
+        aws.current(DB, "v1", "{\"a\": null}");
+        failure(() -> s.fetch(FetchRequest.of(SecretRef.parse(REF), FetchReason.INITIAL)));
+        aws.batchFails("InternalServiceError", "PLANTED-batch-internal");
+        failure(() -> s.fetchAll(List.of(SecretRef.parse("aws-sm:app/x"))));
+        aws.server.stop();
+        failure(() -> s.fetch(FetchRequest.of(SecretRef.parse(REF), FetchReason.INITIAL)));
+        failure(() -> s.probe(SecretRef.parse(REF)));
+        failure(() -> s.alternates(SecretRef.parse(REF)));
+    }
+
+    // ---- helpers ----
+
+    private void start(boolean rotate) {
+        secrets = Secrets.builder()
+                .source(AwsSecretsManagerSource.builder()
+                        .client(client)
+                        .rotateOnCompromise(rotate)
+                        .build())
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(ManualScheduler.directExecutor())
+                .eventListener(events)
+                .refreshPolicy(RefreshPolicy.builder()
+                        .pollInterval(Duration.ofMinutes(5))
+                        .build())
+                .build();
+    }
+
+    private static String json(String password) {
+        return "{\"username\":\"app\",\"password\":\"" + password + "\"}";
+    }
+
+    private void keep(Object o) {
+        captured.append('\n').append(o);
+    }
+
+    private Secret kept(Secret s) {
+        keep(s);
+        keep(s.lease());
+        keep(s.version());
+        keep(s.ref());
+        keep(s.fieldNames().contains("password") ? "fields ok" : s.fieldNames());
+        keep(s.attributes());
+        keep(s.stages());
+        keep(s.nextRotation());
+        return s;
+    }
+
+    private Throwable failure(Runnable call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            keep(t.getMessage());
+            keep(t);
+            keep(stackTrace(t));
+            if (t instanceof SecretException) {
+                keep(((SecretException) t).ref());
+                keep(((SecretException) t).source());
+            }
+            return t;
+        }
+        throw new AssertionError("expected the call to fail");
+    }
+
+    private void keepState() {
+        for (SecretEvent e : events.events()) {
+            keep(e);
+            keep(JsonAuditLogger.toJson(e));
+            keep(e.errorMessage());
+            keep(e.detail());
+        }
+        keep(secrets.inventory());
+        keep(secrets.health());
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+
+    /** The stand-in server's own logs are test scaffolding, not the adapter's output. */
+    private static boolean isStandIn(String logger) {
+        return logger.startsWith("org.eclipse.jetty")
+                || logger.startsWith("wiremock")
+                || logger.startsWith("com.github.tomakehurst");
+    }
+
+    private List<String> leaks() {
+        List<String> found = new ArrayList<>();
+        scan("returned or thrown, toString, events, inventory", captured.toString(), found);
+        for (ILoggingEvent e : logs.list) {
+            if (isStandIn(e.getLoggerName())) {
+                continue;
+            }
+            StringBuilder all = new StringBuilder();
+            all.append(e.getFormattedMessage()).append('\n').append(e.getMessage());
+            Object[] args = e.getArgumentArray();
+            if (args != null) {
+                for (Object a : args) {
+                    all.append('\n').append(a);
+                    if (a instanceof Throwable) {
+                        all.append('\n').append(stackTrace((Throwable) a));
+                    }
+                }
+            }
+            if (e.getThrowableProxy() != null) {
+                all.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
+            }
+            all.append('\n').append(e.getMDCPropertyMap()).append('\n').append(e.getKeyValuePairs());
+            scan("log " + e.getLevel() + " " + e.getLoggerName(), all.toString(), found);
+        }
+        scan("standard output or error", printed.toString(StandardCharsets.UTF_8), found);
+        assertThat(logs.list).as("the capture works").isNotEmpty();
+        return found;
+    }
+
+    private static void scan(String channel, String text, List<String> found) {
+        for (int i = text.indexOf(MARKER); i >= 0; i = text.indexOf(MARKER, i + 1)) {
+            int from = Math.max(text.lastIndexOf('\n', i) + 1, i - 200);
+            int to = text.indexOf('\n', i);
+            found.add(channel + ": " + text.substring(from, to < 0 ? text.length() : Math.min(to, i + 200)));
+        }
+    }
+
+    /** Copies what is printed to the real stream and to the capture. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        Tee(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
+    }
+}
