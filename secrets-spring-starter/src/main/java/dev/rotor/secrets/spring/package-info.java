@@ -1,4 +1,13 @@
 /**
- * Spring Boot auto-configuration for Rotor. This module is a placeholder until the starter lands.
+ * Spring Boot support for Rotor: the {@code rotor.*} properties ({@link dev.rotor.secrets.spring.RotorProperties}),
+ * the auto-configured {@link dev.rotor.secrets.Secrets} client, {@code spring.config.import=rotor:<ref>}, the
+ * {@code rotor} health contributor and Actuator endpoint, and Micrometer meters.
+ *
+ * <pre>{@code
+ * # application.properties
+ * spring.config.import=rotor:file:/run/secrets/db?prefix=db.
+ * rotor.secrets[0].ref=file:/run/secrets/db
+ * rotor.secrets[0].required=true
+ * }</pre>
  */
 package dev.rotor.secrets.spring;

@@ -1,0 +1,31 @@
+package dev.rotor.secrets.spring;
+
+import dev.rotor.secrets.Secrets;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Publishes the {@code rotor} Actuator endpoint ({@link RotorEndpoint}) when Actuator is on the class path, a
+ * {@link Secrets} bean exists and the endpoint is enabled and exposed. Backs off when the application defines its
+ * own {@link RotorEndpoint}.
+ *
+ * <pre>{@code
+ * management.endpoints.web.exposure.include=health,rotor
+ * }</pre>
+ */
+@AutoConfiguration(after = RotorAutoConfiguration.class)
+@ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
+@ConditionalOnBean(Secrets.class)
+public class RotorEndpointAutoConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint(RotorEndpoint.class)
+    public RotorEndpoint rotorEndpoint(Secrets secrets) {
+        return new RotorEndpoint(secrets);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.rotor.secrets.spring;
+
+import dev.rotor.secrets.Secrets;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Publishes {@link RotorHealthIndicator} as the {@code rotor} health contributor when Spring Boot's health support is
+ * on the class path and a {@link Secrets} bean exists. Off with {@code management.health.rotor.enabled=false}; backs
+ * off when the application defines a bean named {@code rotorHealthIndicator}.
+ *
+ * <pre>{@code
+ * management.health.rotor.enabled=false   # turns it off
+ * }</pre>
+ */
+@AutoConfiguration(after = RotorAutoConfiguration.class)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnBean(Secrets.class)
+@ConditionalOnEnabledHealthIndicator("rotor")
+public class RotorHealthAutoConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "rotorHealthIndicator")
+    public RotorHealthIndicator rotorHealthIndicator(Secrets secrets) {
+        return new RotorHealthIndicator(secrets);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.rotor.secrets.spring.internal;
+
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretNotFoundException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.spring.RotorSecretRotatedEvent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.boot.context.config.ConfigData;
+import org.springframework.boot.context.config.ConfigDataLoader;
+import org.springframework.boot.context.config.ConfigDataLoaderContext;
+import org.springframework.boot.context.config.ConfigDataResourceNotFoundException;
+
+/**
+ * Loads a {@code rotor:<ref>} import: reads the secret through the bootstrap client, turns its fields into
+ * properties, and watches it, so that each new version replaces the properties in place and publishes a {@link
+ * RotorSecretRotatedEvent}.
+ *
+ * <p>Property names: a secret with fields gives one property per field, named after it; a ref with {@code #field}
+ * gives that field only; a secret with one raw value gives one property named after the last segment of the ref's
+ * path. The {@code prefix} parameter is put in front of every name (for a raw value, without its trailing dot, it
+ * replaces the name). A secret that does not exist is "not found" to Spring, so {@code optional:rotor:...} skips it;
+ * any other failure stops the start-up with Rotor's message (ref and source, never a value).
+ *
+ * <pre>{@code
+ * rotor:file:/run/secrets/db?prefix=db.    ->  db.username, db.password
+ * rotor:file:/run/secrets/api_token        ->  api_token
+ * }</pre>
+ */
+public final class RotorConfigDataLoader implements ConfigDataLoader<RotorConfigDataResource> {
+
+    @Override
+    public ConfigData load(ConfigDataLoaderContext context, RotorConfigDataResource resource) {
+        ImportedSecrets imported = context.getBootstrapContext().get(ImportedSecrets.class);
+        Secrets secrets = imported.secrets();
+        SecretRef ref = resource.ref();
+        Secret secret;
+        try {
+            secret = secrets.get(ref);
+        } catch (SecretNotFoundException e) {
+            throw new ConfigDataResourceNotFoundException(resource, e);
+        }
+        RotorPropertySource propertySource =
+                new RotorPropertySource(resource.toString(), ref, properties(resource, secret));
+        AtomicReference<String> served = new AtomicReference<>(secret.version());
+        secrets.watch(ref.withoutField().toString(), change -> {
+            Secret current = change.current();
+            String before = served.getAndSet(current.version());
+            if (current.version().equals(before)) {
+                return; // the version already in the property source (the first delivery)
+            }
+            propertySource.replace(properties(resource, current));
+            imported.publish(new RotorSecretRotatedEvent(
+                    propertySource, ref.toString(), current.version(), before, propertySource.names()));
+        });
+        return new ConfigData(List.of(propertySource));
+    }
+
+    static Map<String, String> properties(RotorConfigDataResource resource, Secret secret) {
+        SecretRef ref = resource.ref();
+        String prefix = resource.prefix().orElse("");
+        Map<String, String> out = new LinkedHashMap<>();
+        if (ref.field().isPresent()) {
+            out.put(prefix + ref.field().get(), secret.value(ref));
+        } else if (secret.hasRawValue()) {
+            out.put(rawName(ref, resource.prefix().orElse(null)), secret.value());
+        } else {
+            secret.fields().forEach((name, value) -> out.put(prefix + name, value));
+        }
+        return out;
+    }
+
+    private static String rawName(SecretRef ref, String prefix) {
+        if (prefix != null) {
+            String name = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+            if (!name.isEmpty()) {
+                return name;
+            }
+        }
+        String path = ref.path();
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.rotor.secrets.spring.internal;
+
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.spring.RotorProperties;
+import dev.rotor.secrets.spring.RotorSecretsCustomizer;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.bootstrap.BootstrapContext;
+import org.springframework.boot.bootstrap.BootstrapContextClosedEvent;
+import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
+import org.springframework.boot.context.config.ConfigDataLocation;
+import org.springframework.boot.context.config.ConfigDataLocationResolver;
+import org.springframework.boot.context.config.ConfigDataLocationResolverContext;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+
+/**
+ * Resolves {@code rotor:<ref>[?prefix=...]} locations of {@code spring.config.import}. The first one creates the
+ * client in the bootstrap context (from the {@code rotor.*} properties bound so far and a {@link
+ * RotorSecretsCustomizer} registered there, if any) and, when the bootstrap context closes, hands it to the
+ * application context as the bean {@value #BEAN_NAME}.
+ *
+ * <p>The {@code prefix} parameter belongs to the import and is taken off the ref before the source sees it; every
+ * other parameter, and a {@code #field}, stay on the ref. Registered in {@code META-INF/spring.factories}.
+ *
+ * <pre>{@code
+ * spring.config.import=rotor:file:/run/secrets/db?prefix=db.,optional:rotor:env:API_KEY
+ * }</pre>
+ */
+public final class RotorConfigDataLocationResolver implements ConfigDataLocationResolver<RotorConfigDataResource> {
+    /** The location prefix. */
+    public static final String PREFIX = "rotor:";
+
+    /** The import's own ref parameter: what every property name starts with. */
+    public static final String PREFIX_PARAMETER = "prefix";
+
+    /** The name of the bean that carries the bootstrap client into the application context. */
+    public static final String BEAN_NAME = "rotorImportedSecrets";
+
+    @Override
+    public boolean isResolvable(ConfigDataLocationResolverContext context, ConfigDataLocation location) {
+        return location.hasPrefix(PREFIX);
+    }
+
+    @Override
+    public List<RotorConfigDataResource> resolve(
+            ConfigDataLocationResolverContext context, ConfigDataLocation location) {
+        SecretRef written = SecretRef.parse(location.getNonPrefixedValue(PREFIX));
+        Map<String, String> parameters = new TreeMap<>(written.parameters());
+        String prefix = parameters.remove(PREFIX_PARAMETER);
+        StringBuilder text = new StringBuilder(written.scheme()).append(':').append(written.path());
+        written.field().ifPresent(f -> text.append('#').append(f));
+        char sep = '?';
+        for (Map.Entry<String, String> p : parameters.entrySet()) {
+            text.append(sep).append(p.getKey()).append('=').append(p.getValue());
+            sep = '&';
+        }
+        register(context.getBootstrapContext(), context.getBinder());
+        return List.of(new RotorConfigDataResource(SecretRef.parse(text.toString()), prefix, location.isOptional()));
+    }
+
+    private static void register(ConfigurableBootstrapContext bootstrap, Binder binder) {
+        if (bootstrap.isRegistered(ImportedSecrets.class)) {
+            return;
+        }
+        bootstrap.register(ImportedSecrets.class, context -> create(binder, context));
+        bootstrap.addCloseListener(RotorConfigDataLocationResolver::handOver);
+    }
+
+    private static ImportedSecrets create(Binder binder, BootstrapContext bootstrap) {
+        RotorProperties properties = binder.bind("rotor", RotorProperties.class).orElseGet(RotorProperties::new);
+        List<RotorSecretsCustomizer> customizers = bootstrap.isRegistered(RotorSecretsCustomizer.class)
+                ? List.of(bootstrap.get(RotorSecretsCustomizer.class))
+                : List.of();
+        Secrets secrets = SecretsFactory.builder(properties, List.of(), List.of(), List.of(), customizers)
+                .build();
+        return new ImportedSecrets(secrets);
+    }
+
+    private static void handOver(BootstrapContextClosedEvent event) {
+        ImportedSecrets imported = event.getBootstrapContext().get(ImportedSecrets.class);
+        ConfigurableApplicationContext context = event.getApplicationContext();
+        ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+        if (beanFactory instanceof BeanDefinitionRegistry) {
+            RootBeanDefinition definition = new RootBeanDefinition(ImportedSecrets.class, () -> imported);
+            definition.setDestroyMethodName("close");
+            ((BeanDefinitionRegistry) beanFactory).registerBeanDefinition(BEAN_NAME, definition);
+        } else {
+            beanFactory.registerSingleton(BEAN_NAME, imported);
+            context.addApplicationListener(e -> {
+                if (e instanceof ContextClosedEvent) {
+                    imported.close();
+                }
+            });
+        }
+    }
+}

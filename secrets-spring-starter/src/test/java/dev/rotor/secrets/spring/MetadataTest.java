@@ -1,0 +1,70 @@
+package dev.rotor.secrets.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The configuration metadata the annotation processor writes is in the module's output, described and defaulted. */
+class MetadataTest {
+
+    private static Map<String, JsonNode> properties() throws Exception {
+        URL url = RotorProperties.class.getClassLoader().getResource("META-INF/spring-configuration-metadata.json");
+        assertThat(url).as("generated metadata").isNotNull();
+        assertThat(url.toString()).doesNotContain("test-classes");
+        Map<String, JsonNode> out = new HashMap<>();
+        try (InputStream in = url.openStream()) {
+            for (JsonNode p : new ObjectMapper().readTree(in).get("properties")) {
+                out.put(p.get("name").asText(), p);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void metadata_everyRotorProperty_hasADescription() throws Exception {
+        Map<String, JsonNode> props = properties();
+        assertThat(props.keySet())
+                .contains(
+                        "rotor.enabled",
+                        "rotor.revoke-on-close",
+                        "rotor.audit.enabled",
+                        "rotor.metrics.enabled",
+                        "rotor.refresh.poll-interval",
+                        "rotor.refresh.lease-fraction",
+                        "rotor.stale.policy",
+                        "rotor.stale.max-staleness",
+                        "rotor.secrets",
+                        "rotor.vault.address",
+                        "rotor.vault.namespace",
+                        "rotor.vault.auth.method",
+                        "rotor.vault.auth.role",
+                        "rotor.vault.tls.ca-certificate",
+                        "rotor.aws.region",
+                        "rotor.aws.endpoint");
+        props.forEach((name, p) -> {
+            if (name.startsWith("rotor.")) {
+                assertThat(p.path("description").asText()).as(name).isNotBlank();
+            }
+        });
+    }
+
+    @Test
+    void metadata_defaults_matchTheCoreDefaults() throws Exception {
+        Map<String, JsonNode> props = properties();
+        assertThat(props.get("rotor.refresh.poll-interval").get("defaultValue").asText())
+                .isEqualTo("5m");
+        assertThat(props.get("rotor.refresh.load-timeout").get("defaultValue").asText())
+                .isEqualTo("30s");
+        assertThat(props.get("rotor.refresh.lease-fraction").get("defaultValue").asDouble())
+                .isEqualTo(2.0 / 3.0);
+        assertThat(props.get("rotor.revoke-on-close").get("defaultValue").asBoolean())
+                .isFalse();
+        assertThat(props.get("rotor.stale.policy").get("defaultValue").asText()).isEqualTo("strict");
+    }
+}

@@ -1,0 +1,117 @@
+package dev.rotor.secrets.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class RotorEndpointTest {
+    private final Fixture fx = new Fixture();
+
+    private ApplicationContextRunner runner() {
+        return fx.runner().withConfiguration(AutoConfigurations.of(RotorEndpointAutoConfiguration.class));
+    }
+
+    private ApplicationContextRunner exposed() {
+        return runner().withPropertyValues("management.endpoints.web.exposure.include=rotor");
+    }
+
+    @Test
+    void endpoint_exposed_isPublished() {
+        exposed().run(context -> assertThat(context).hasSingleBean(RotorEndpoint.class));
+    }
+
+    @Test
+    void endpoint_notExposed_isNotPublished() {
+        runner().run(context -> assertThat(context).doesNotHaveBean(RotorEndpoint.class));
+    }
+
+    @Test
+    void endpoint_accessNone_isNotPublished() {
+        exposed().withPropertyValues("management.endpoint.rotor.access=NONE").run(context -> assertThat(context)
+                .doesNotHaveBean(RotorEndpoint.class));
+    }
+
+    @Test
+    void endpoint_actuatorNotOnClassPath_isNotPublished() {
+        exposed().withClassLoader(new FilteredClassLoader(Endpoint.class)).run(context -> assertThat(context)
+                .doesNotHaveBean(RotorEndpoint.class));
+    }
+
+    @Test
+    void endpoint_noClient_isNotPublished() {
+        exposed().withPropertyValues("rotor.enabled=false").run(context -> assertThat(context)
+                .doesNotHaveBean(RotorEndpoint.class));
+    }
+
+    @Test
+    void endpoint_userDefinesOne_backsOff() {
+        exposed()
+                .withBean(
+                        "myEndpoint",
+                        RotorEndpoint.class,
+                        () -> new RotorEndpoint(Secrets.builder()
+                                .source(fx.source)
+                                .discoverSources(false)
+                                .auditLog(false)
+                                .build()))
+                .run(context ->
+                        assertThat(context).hasSingleBean(RotorEndpoint.class).hasBean("myEndpoint"));
+    }
+
+    @Test
+    void inventory_loadedAndDeclaredSecrets_listsEachEntryWithoutValues() {
+        exposed()
+                .withPropertyValues(
+                        "rotor.secrets[0].ref=mem:other",
+                        "rotor.secrets[0].owner=platform",
+                        "rotor.secrets[0].required=true")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    secrets.get("mem:db/creds");
+                    secrets.get("mem:app/key");
+                    fx.source.failAlways(() -> new SourceUnavailableException("store down", null, "mem"));
+                    fx.scheduler.advance(Duration.ofMinutes(45));
+
+                    Map<String, Object> out =
+                            context.getBean(RotorEndpoint.class).inventory();
+
+                    assertThat(out).containsEntry("health", "DEGRADED");
+                    @SuppressWarnings("unchecked")
+                    List<Map<String, Object>> entries = (List<Map<String, Object>>) out.get("secrets");
+                    assertThat(entries)
+                            .extracting(e -> e.get("ref"))
+                            .containsExactlyInAnyOrder("mem:db/creds", "mem:app/key", "mem:other");
+                    Map<String, Object> creds = entries.stream()
+                            .filter(e -> e.get("ref").equals("mem:db/creds"))
+                            .findFirst()
+                            .orElseThrow();
+                    assertThat(creds)
+                            .containsEntry("source", "mem")
+                            .containsEntry("version", "1")
+                            .containsEntry("state", "DEGRADED")
+                            .containsKeys("fetchedAt", "expiresAt", "lastError", "lastErrorAt")
+                            .containsEntry("required", false);
+                    Map<String, Object> declared = entries.stream()
+                            .filter(e -> e.get("ref").equals("mem:other"))
+                            .findFirst()
+                            .orElseThrow();
+                    assertThat(declared)
+                            .containsEntry("owner", "platform")
+                            .containsEntry("required", true)
+                            .containsEntry("state", "NOT_LOADED");
+                    assertThat(out.toString())
+                            .doesNotContain(Fixture.DYN_PASS)
+                            .doesNotContain(Fixture.STATIC_VALUE)
+                            .doesNotContain("user1");
+                });
+    }
+}
