@@ -132,6 +132,15 @@ public final class Secrets implements AutoCloseable {
         return Health.of(engine.inventory());
     }
 
+    /**
+     * The clock the client runs on (its scheduler's): what ages, expiries and next refreshes in the {@link
+     * #inventory()} are measured against. A metrics or health exporter should read the time here, not from the
+     * system clock, so that it agrees with the engine (and with a test's manual clock).
+     */
+    public TimeSource timeSource() {
+        return engine.timeSource();
+    }
+
     /** Adds a listener for every lifecycle event. */
     public Subscription addEventListener(SecretEventListener listener) {
         engine.addEventListener(listener);

@@ -326,6 +326,10 @@ public final class Engine implements AutoCloseable {
         events.publish(event);
     }
 
+    public TimeSource timeSource() {
+        return time;
+    }
+
     public boolean isClosed() {
         return closed;
     }

@@ -284,6 +284,7 @@ class ClientTest {
             f.secrets.get("login:b");
             assertThat(started).hasSize(1);
             assertThat(started.get(0).timeSource()).isSameAs(f.scheduler.clock());
+            assertThat(f.secrets.timeSource()).isSameAs(f.scheduler.clock());
             assertThat(started.get(0).scheduler()).isSameAs(f.scheduler);
             assertThat(f.events.types()).contains(SecretEventType.AUTH_LOGIN);
         }
