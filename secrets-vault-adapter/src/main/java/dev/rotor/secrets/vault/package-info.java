@@ -1,5 +1,13 @@
 /**
- * HashiCorp Vault (and OpenBao) source for Rotor: auth methods, token session, KV v1/v2, dynamic and static-role
- * leases. This module is a placeholder until the adapter lands; it compiles against {@code secrets-core} only.
+ * HashiCorp Vault (and OpenBao) source for Rotor: {@link dev.rotor.secrets.vault.VaultSource} for the {@code vault:}
+ * scheme and {@link dev.rotor.secrets.vault.VaultAuth} for its auth methods (token, AppRole with an optional wrapped
+ * secret id, Kubernetes, JWT/OIDC, TLS certificate, userpass). It reads KV v1 and v2 secrets, dynamic secrets with
+ * leases and database static roles, and keeps its own token alive on the client's refresh engine.
+ *
+ * <pre>{@code
+ * Secrets secrets = Secrets.builder()
+ *         .source(VaultSource.builder().address("https://vault:8200").auth(VaultAuth.kubernetes("app")).build())
+ *         .build();
+ * }</pre>
  */
 package dev.rotor.secrets.vault;

@@ -1,0 +1,360 @@
+package dev.rotor.secrets.vault;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretAccessDeniedException;
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spi.SourceCapability;
+import dev.rotor.secrets.spi.SourceContext;
+import dev.rotor.secrets.vault.internal.AuthMethod;
+import dev.rotor.secrets.vault.internal.Tls;
+import dev.rotor.secrets.vault.internal.TokenSession;
+import dev.rotor.secrets.vault.internal.TokenSession.Token;
+import dev.rotor.secrets.vault.internal.VaultHttp;
+import dev.rotor.secrets.vault.internal.VaultReads;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SecretSource} for HashiCorp Vault and OpenBao, scheme {@code vault:}. It reads KV v2 secrets (with {@code
+ * ?version=N}), KV v1 secrets, dynamic secrets with leases (database, AWS, RabbitMQ, ...: renewed through {@code
+ * sys/leases/renew}, revoked through {@code sys/leases/revoke}) and database static roles (read again just after Vault
+ * rotates them). The engine drives all timing; this source answers one call at a time.
+ *
+ * <pre>{@code
+ * VaultSource vault = VaultSource.builder()
+ *         .address("https://vault.internal:8200")
+ *         .auth(VaultAuth.kubernetes("orders"))
+ *         .caCertificatePem(Path.of("/etc/vault/ca.pem"))
+ *         .build();
+ * try (Secrets secrets = Secrets.builder().source(vault).build()) {
+ *     String password = secrets.value("vault:secret/orders/db#password");     // KV v2, latest version
+ *     Secret creds = secrets.get("vault:database/creds/orders");               // dynamic, leased
+ * }
+ * }</pre>
+ *
+ * <p>The Vault token is kept alive by the same engine: a private client renews it at about two thirds of its TTL and
+ * logs in again when renewal stops paying or Vault refuses it (one re-login and one retry on a 403, never a loop).
+ * {@link #start(SourceContext)} does no network call; the first fetch logs in. Thread-safe; {@link #toString()} never
+ * shows a credential.
+ */
+public final class VaultSource implements SecretSource {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultSource.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String KV_VERSION = "version";
+
+    private final String scheme;
+    private final String name;
+    private final HttpUrl address;
+    private final VaultHttp http;
+    private final AuthMethod auth;
+    private final Executor sessionExecutor;
+    private final VaultReads reads;
+    private volatile TokenSession session;
+    private volatile SourceContext context;
+
+    private VaultSource(Builder b, HttpUrl address, VaultHttp http) {
+        this.scheme = b.scheme;
+        this.name = b.name;
+        this.address = address;
+        this.http = http;
+        this.auth = (AuthMethod) b.auth;
+        this.sessionExecutor = b.sessionExecutor;
+        this.reads = new VaultReads(http, name, b.kvVersions, this::withToken);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String scheme() {
+        return scheme;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Set<SourceCapability> capabilities() {
+        return Set.of(SourceCapability.RENEW, SourceCapability.REVOKE, SourceCapability.PROBE_VERSION);
+    }
+
+    @Override
+    public Set<String> parameters() {
+        return Set.of(KV_VERSION);
+    }
+
+    /** Builds the token session on the client's scheduler and policy; no network call. */
+    @Override
+    public synchronized void start(SourceContext ctx) {
+        if (session != null) {
+            return;
+        }
+        this.context = Objects.requireNonNull(ctx, "context");
+        this.session = new TokenSession(http, auth, ctx, sessionExecutor, name);
+        reads.start(ctx.timeSource(), () -> session);
+    }
+
+    @Override
+    public Secret fetch(FetchRequest request) {
+        return reads.fetch(request.ref());
+    }
+
+    @Override
+    public Optional<String> probeVersion(SecretRef ref) {
+        return reads.probeVersion(ref);
+    }
+
+    @Override
+    public Lease renew(SecretRef ref, Lease lease, Duration increment) {
+        return reads.renew(ref, lease, increment);
+    }
+
+    @Override
+    public void revoke(SecretRef ref, Lease lease) {
+        reads.revoke(ref, lease);
+    }
+
+    /** Calls Vault with the current token; on a 403 logs in again once and retries once. */
+    private <T> T withToken(SecretRef ref, Function<Token, T> call) {
+        TokenSession s = session;
+        if (s == null) {
+            throw new SecretConfigurationException("VaultSource used before the client started it", ref, name);
+        }
+        Token t = s.current(ref);
+        try {
+            return call.apply(t);
+        } catch (SecretAccessDeniedException denied) {
+            LOG.info("Vault denied access for {} [source={}]; logging in again once and retrying", ref, name);
+            s.relogin(ref, t);
+            return call.apply(s.current(ref));
+        }
+    }
+
+    /** Revokes the token the adapter obtained (not a given one) and releases the HTTP client. */
+    @Override
+    public void close() {
+        TokenSession s = session;
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } finally {
+            http.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VaultSource{name=" + name + ", scheme=" + scheme + ", address=" + address + ", auth=" + auth + "}";
+    }
+
+    /**
+     * Builds a {@link VaultSource}. {@link #address(String)} and {@link #auth(VaultAuth)} are required; {@link
+     * #build()} fails naming the first option that is missing or wrong (and reads the PEM files, so a bad file fails
+     * there rather than at the first fetch). Not thread-safe.
+     */
+    public static final class Builder {
+        private String address;
+        private VaultAuth auth;
+        private String namespace;
+        private String scheme = "vault";
+        private String name;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private int maxResponseBytes = 1 << 20;
+        private boolean allowInsecureHttp;
+        private Path caPem;
+        private Path clientCertPem;
+        private Path clientKeyPem;
+        private Executor sessionExecutor;
+        private final Map<String, Integer> kvVersions = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Vault's address, for example {@code https://vault.internal:8200}. */
+        public Builder address(String address) {
+            this.address = address;
+            return this;
+        }
+
+        public Builder auth(VaultAuth auth) {
+            this.auth = auth;
+            return this;
+        }
+
+        /** The Enterprise/HCP namespace, sent as {@code X-Vault-Namespace}. */
+        public Builder namespace(String namespace) {
+            this.namespace = namespace;
+            return this;
+        }
+
+        /** The ref scheme (default {@code vault}); another one lets an application read from two Vaults. */
+        public Builder scheme(String scheme) {
+            this.scheme = scheme;
+            return this;
+        }
+
+        /** The name in logs, events and metrics (default: the scheme). */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        /** The largest answer read from Vault (default 1 MiB); a larger one fails with a format error. */
+        public Builder maxResponseBytes(int bytes) {
+            this.maxResponseBytes = bytes;
+            return this;
+        }
+
+        /** Allows plain {@code http://} to a host other than loopback (default false: refused). */
+        public Builder allowInsecureHttp(boolean allow) {
+            this.allowInsecureHttp = allow;
+            return this;
+        }
+
+        /** The CA certificates (PEM) to trust instead of the JVM's default trust store. */
+        public Builder caCertificatePem(Path pem) {
+            this.caPem = pem;
+            return this;
+        }
+
+        /** The client certificate chain and its unencrypted PKCS#8 key (PEM), for mTLS and certificate login. */
+        public Builder clientCertificatePem(Path certificateChain, Path privateKey) {
+            this.clientCertPem = certificateChain;
+            this.clientKeyPem = privateKey;
+            return this;
+        }
+
+        /** Declares the KV version of a mount (1 or 2) instead of asking {@code sys/internal/ui/mounts}. */
+        public Builder kvVersion(String mount, int version) {
+            kvVersions.put(mount, version);
+            return this;
+        }
+
+        /**
+         * Where the token session's blocking calls run (default: a small daemon pool the source owns). Tests pass a
+         * direct executor.
+         */
+        public Builder sessionExecutor(Executor executor) {
+            this.sessionExecutor = Objects.requireNonNull(executor, "sessionExecutor");
+            return this;
+        }
+
+        public VaultSource build() {
+            if (address == null || address.isBlank()) {
+                throw bad("address is required");
+            }
+            HttpUrl url = HttpUrl.parse(address.strip());
+            if (url == null) {
+                throw bad("address is not an http(s) URL: " + address);
+            }
+            if (url.query() != null || url.fragment() != null || url.username().length() > 0) {
+                throw bad("address must not hold a query, a fragment or credentials");
+            }
+            boolean cleartext = !url.isHttps();
+            if (cleartext && !allowInsecureHttp && !isLoopback(url.host())) {
+                throw bad(
+                        "address uses plain http to a host that is not loopback; use https or allowInsecureHttp(true)");
+            }
+            if (auth == null) {
+                throw bad("auth is required");
+            }
+            if (!(auth instanceof AuthMethod)) {
+                throw bad("auth must come from one of VaultAuth's factories");
+            }
+            if (((AuthMethod) auth).needsClientCertificate() && clientCertPem == null) {
+                throw bad("auth " + auth.method() + " needs clientCertificatePem");
+            }
+            if (clientCertPem != null && clientKeyPem == null) {
+                throw bad("clientCertificatePem needs the private key");
+            }
+            if (namespace != null && namespace.isBlank()) {
+                throw bad("namespace must not be blank");
+            }
+            if (scheme == null || !scheme.matches("[a-z][a-z0-9+.-]{0,31}")) {
+                throw bad("scheme must be lower-case letters, digits, '+', '.' or '-', was " + scheme);
+            }
+            positive("connectTimeout", connectTimeout);
+            positive("readTimeout", readTimeout);
+            if (maxResponseBytes < 1024 || maxResponseBytes > 64 << 20) {
+                throw bad("maxResponseBytes must be between 1 KiB and 64 MiB, was " + maxResponseBytes);
+            }
+            for (Map.Entry<String, Integer> kv : kvVersions.entrySet()) {
+                if (kv.getValue() == null || (kv.getValue() != 1 && kv.getValue() != 2)) {
+                    throw bad("kvVersion of mount " + kv.getKey() + " must be 1 or 2, was " + kv.getValue());
+                }
+            }
+            if (name == null) {
+                name = scheme;
+            }
+            VaultHttp.Settings s = new VaultHttp.Settings();
+            s.address = url;
+            s.namespace = namespace == null ? null : namespace.strip();
+            s.connectTimeout = connectTimeout;
+            s.readTimeout = readTimeout;
+            s.maxBody = maxResponseBytes;
+            s.cleartext = cleartext;
+            s.source = name;
+            if (caPem != null || clientCertPem != null) {
+                Tls tls = Tls.of(caPem, clientCertPem, clientKeyPem);
+                s.sslContext = tls.context;
+                s.trustManager = tls.trustManager;
+            }
+            return new VaultSource(this, url, new VaultHttp(s));
+        }
+
+        private static boolean isLoopback(String host) {
+            if (host.equalsIgnoreCase("localhost")) {
+                return true;
+            }
+            // only literal addresses: no name is resolved here
+            if (!host.matches("[0-9.]+") && !host.contains(":")) {
+                return false;
+            }
+            try {
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+
+        private static void positive(String option, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw bad(option + " must be positive, was " + d);
+            }
+        }
+
+        private static SecretConfigurationException bad(String message) {
+            return new SecretConfigurationException("VaultSource." + message, null, null);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.rotor.secrets.vault.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretFormatException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceUnavailableException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.ConnectionSpec;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okhttp3.TlsVersion;
+import okio.BufferedSource;
+
+/**
+ * Vault's HTTP API over one shared OkHttp client. The token travels in {@code X-Vault-Token}, set by an interceptor
+ * from the request's tag (never in a URL); {@code X-Vault-Request: true} and the namespace header go on every call.
+ * Bodies are read up to a size limit. Every failure is one of Rotor's typed exceptions naming the ref and the source,
+ * never a body. Thread-safe.
+ */
+public final class VaultHttp implements AutoCloseable {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final MediaType JSON = MediaType.get("application/json");
+
+    private final OkHttpClient client;
+    private final HttpUrl base;
+    private final int maxBody;
+    private final String source;
+
+    /** The token a request carries, as its tag; the interceptor moves it into the header. */
+    static final class TokenTag {
+        final String token;
+
+        TokenTag(String token) {
+            this.token = token;
+        }
+
+        @Override
+        public String toString() {
+            return "TokenTag{****}";
+        }
+    }
+
+    /** What the transport needs; built by the public builder, which has validated every value. */
+    public static final class Settings {
+        public HttpUrl address;
+        public String namespace;
+        public Duration connectTimeout;
+        public Duration readTimeout;
+        public int maxBody;
+        public boolean cleartext;
+        public SSLContext sslContext;
+        public X509TrustManager trustManager;
+        public String source;
+    }
+
+    public VaultHttp(Settings s) {
+        this.base = s.address;
+        this.maxBody = s.maxBody;
+        this.source = s.source;
+        ConnectionSpec tls = new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
+                .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
+                .build();
+        String namespace = s.namespace;
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
+                .connectTimeout(s.connectTimeout)
+                .readTimeout(s.readTimeout)
+                .writeTimeout(s.readTimeout)
+                // the token must never follow a redirect to another host
+                .followRedirects(false)
+                .followSslRedirects(false)
+                // OkHttp retries only a stale pooled connection or another route, never an HTTP answer: the engine
+                // stays in charge of retries
+                .retryOnConnectionFailure(true)
+                .connectionSpecs(s.cleartext ? List.of(tls, ConnectionSpec.CLEARTEXT) : List.of(tls))
+                .addInterceptor(chain -> {
+                    Request r = chain.request();
+                    Request.Builder rb = r.newBuilder().header("X-Vault-Request", "true");
+                    if (namespace != null) {
+                        rb.header("X-Vault-Namespace", namespace);
+                    }
+                    TokenTag tag = r.tag(TokenTag.class);
+                    if (tag != null) {
+                        rb.header("X-Vault-Token", tag.token);
+                    }
+                    return chain.proceed(rb.build());
+                });
+        if (s.sslContext != null) {
+            b.sslSocketFactory(s.sslContext.getSocketFactory(), s.trustManager);
+        }
+        this.client = b.build();
+    }
+
+    /** A new JSON object for a request body. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    public static ObjectNode object(Map<String, ?> values) {
+        return MAPPER.valueToTree(values);
+    }
+
+    /**
+     * Calls Vault and answers the parsed JSON body, or null for an answer without a body (204).
+     *
+     * @param what a short, non-secret name of the call for messages ("KV v2 read")
+     */
+    public JsonNode call(String method, String path, JsonNode body, String token, String what, SecretRef ref) {
+        return call(method, path, Map.of(), body, token, what, ref);
+    }
+
+    public JsonNode call(
+            String method,
+            String path,
+            Map<String, String> query,
+            JsonNode body,
+            String token,
+            String what,
+            SecretRef ref) {
+        HttpUrl.Builder url = base.newBuilder().addPathSegment("v1").addPathSegments(path);
+        query.forEach(url::addQueryParameter);
+        Request.Builder rb = new Request.Builder().url(url.build());
+        if (token != null) {
+            rb.tag(TokenTag.class, new TokenTag(token));
+        }
+        RequestBody rbody = null;
+        if (body != null) {
+            try {
+                rbody = RequestBody.create(MAPPER.writeValueAsBytes(body), JSON);
+            } catch (JsonProcessingException e) {
+                throw new SecretFormatException(what + ": request could not be encoded", ref, source);
+            }
+        } else if (!method.equals("GET") && !method.equals("DELETE")) {
+            rbody = RequestBody.create(new byte[0], JSON);
+        }
+        rb.method(method, rbody);
+        try (Response resp = client.newCall(rb.build()).execute()) {
+            int status = resp.code();
+            byte[] bytes = read(resp.body(), what, ref);
+            if (status >= 200 && status < 300) {
+                if (bytes.length == 0) {
+                    if (status == 204) {
+                        return null;
+                    }
+                    throw new SecretFormatException(
+                            what + ": Vault answered HTTP " + status + " with an empty body", ref, source);
+                }
+                return parse(bytes, what, ref);
+            }
+            JsonNode errorBody = null;
+            try {
+                errorBody = bytes.length == 0 ? null : MAPPER.readTree(bytes);
+            } catch (IOException notJson) {
+                // an HTML page from a proxy, say: mapped by status alone
+            }
+            throw VaultErrors.map(status, errorBody, what, ref, source);
+        } catch (SecretException e) {
+            throw e;
+        } catch (SocketTimeoutException e) {
+            throw new SourceUnavailableException(what + ": Vault did not answer in time", ref, source, e);
+        } catch (InterruptedIOException e) {
+            Thread.currentThread().interrupt();
+            throw new SourceUnavailableException(what + ": interrupted", ref, source, e);
+        } catch (IOException e) {
+            throw new SourceUnavailableException(
+                    what + ": Vault could not be reached (" + e.getClass().getSimpleName() + ")", ref, source, e);
+        }
+    }
+
+    private byte[] read(ResponseBody body, String what, SecretRef ref) throws IOException {
+        if (body == null) {
+            return new byte[0];
+        }
+        BufferedSource src = body.source();
+        if (src.request((long) maxBody + 1)) {
+            throw new SecretFormatException(
+                    what + ": Vault's answer is larger than the limit of " + maxBody + " bytes", ref, source);
+        }
+        return src.readByteArray();
+    }
+
+    private JsonNode parse(byte[] bytes, String what, SecretRef ref) {
+        try {
+            JsonNode n = MAPPER.readTree(bytes);
+            if (n == null || !n.isObject()) {
+                throw new SecretFormatException(what + ": Vault's answer is not a JSON object", ref, source);
+            }
+            return n;
+        } catch (IOException e) {
+            throw new SecretFormatException(what + ": Vault's answer is not valid JSON", ref, source);
+        }
+    }
+
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public void close() {
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+    }
+
+    @Override
+    public String toString() {
+        return "VaultHttp{" + base + "}";
+    }
+}

@@ -1,0 +1,364 @@
+package dev.rotor.secrets.vault.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.LeaseExpiredException;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretFormatException;
+import dev.rotor.secrets.SecretNotFoundException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.spi.ContentVersion;
+import dev.rotor.secrets.spi.VersionIds;
+import dev.rotor.secrets.vault.internal.TokenSession.Token;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The secret engines' calls: KV v2 and v1 reads, the KV v2 version probe, mount detection, dynamic leases (read,
+ * renew, revoke) and database static roles. Every answer is checked field by field; a wrong shape is a {@link
+ * SecretFormatException} naming the field, never the value. Thread-safe.
+ */
+public final class VaultReads {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultReads.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> STATIC_ROLE_META =
+            Set.of("ttl", "rotation_period", "rotation_schedule", "rotation_window", "last_vault_rotation");
+    private static final int MAX_TRACKED = 100_000;
+
+    /** Calls Vault with the current token (re-logging in once on a 403). */
+    public interface TokenCaller {
+        <T> T call(SecretRef ref, Function<Token, T> call);
+    }
+
+    /** A secrets engine mount: its path (ending in {@code /}), type and KV version (0 when not KV). */
+    static final class Mount {
+        final String path;
+        final String type;
+        final int kvVersion;
+
+        Mount(String path, String type, int kvVersion) {
+            this.path = path;
+            this.type = type;
+            this.kvVersion = kvVersion;
+        }
+
+        @Override
+        public String toString() {
+            return "Mount{" + path + ", " + type + (kvVersion > 0 ? " v" + kvVersion : "") + "}";
+        }
+    }
+
+    private final VaultHttp http;
+    private final String source;
+    private final TokenCaller caller;
+    private final Map<String, Mount> mounts = new ConcurrentHashMap<>();
+    private final Map<SecretRef, ContentVersion> contentVersions = new ConcurrentHashMap<>();
+    // lease id -> generation of the token it was issued under
+    private final Map<String, String> leaseTokens = new ConcurrentHashMap<>();
+    private final Set<SecretRef> warned = ConcurrentHashMap.newKeySet();
+    private volatile TimeSource time = TimeSource.system();
+    private volatile Supplier<TokenSession> session;
+
+    public VaultReads(VaultHttp http, String source, Map<String, Integer> kvVersions, TokenCaller caller) {
+        this.http = http;
+        this.source = source;
+        this.caller = caller;
+        kvVersions.forEach((m, v) -> {
+            String path = AuthMethod.cleanMount(m) + "/";
+            mounts.put(path, new Mount(path, "kv", v));
+        });
+    }
+
+    public void start(TimeSource time, Supplier<TokenSession> session) {
+        this.time = time;
+        this.session = session;
+    }
+
+    // ---- reads ----
+
+    public Secret fetch(SecretRef ref) {
+        Mount m = mount(ref);
+        if (m.kvVersion == 2) {
+            return readKv2(ref, m);
+        }
+        return readOther(ref, m);
+    }
+
+    public Optional<String> probeVersion(SecretRef ref) {
+        Mount m = mount(ref);
+        if (m.kvVersion != 2) {
+            return Optional.empty();
+        }
+        Optional<Long> pinned = pinnedVersion(ref);
+        if (pinned.isPresent()) {
+            return Optional.of(VersionIds.of(pinned.get()));
+        }
+        String what = "KV v2 version probe (" + m.path + "metadata/)";
+        JsonNode body = caller.call(
+                ref, t -> http.call("GET", m.path + "metadata/" + relative(ref, m), null, t.value(), what, ref));
+        JsonNode data = Json.object(body, "data", what, ref, source);
+        return Optional.of(VersionIds.of(Json.number(data, "current_version", what, ref, source)));
+    }
+
+    private Secret readKv2(SecretRef ref, Mount m) {
+        String what = "KV v2 read (" + m.path + "data/)";
+        Map<String, String> query =
+                pinnedVersion(ref).map(v -> Map.of("version", Long.toString(v))).orElse(Map.of());
+        JsonNode body = caller.call(
+                ref, t -> http.call("GET", m.path + "data/" + relative(ref, m), query, null, t.value(), what, ref));
+        JsonNode data = Json.object(body, "data", what, ref, source);
+        JsonNode metadata = Json.object(data, "metadata", what, ref, source);
+        long version = Json.number(metadata, "version", what, ref, source);
+        JsonNode values = data.get("data");
+        if (values == null || values.isNull()) {
+            throw new SecretNotFoundException(what + ": version " + version + " was deleted or destroyed", ref, source);
+        }
+        if (!values.isObject()) {
+            throw Json.bad(what, "data.data", "an object", ref, source);
+        }
+        Secret.Builder b = Secret.builder(ref).version(VersionIds.of(version)).fetchedAt(time.now());
+        String created = Json.optionalText(metadata, "created_time", what, ref, source);
+        if (created != null) {
+            b.attribute("created_time", created);
+        }
+        return build(b, Json.fields(values), ref, what);
+    }
+
+    private Secret readOther(SecretRef ref, Mount m) {
+        if (ref.parameter("version").isPresent()) {
+            throw new SecretConfigurationException(
+                    "parameter version applies to KV v2 secrets only; mount " + m.path + " is " + m.type, ref, source);
+        }
+        boolean kv1 = m.kvVersion == 1;
+        String what = kv1 ? "KV v1 read" : "read";
+        JsonNode body = caller.call(ref, t -> http.call("GET", ref.path(), null, t.value(), what, ref));
+        JsonNode data = Json.object(body, "data", what, ref, source);
+        Instant now = time.now();
+        if (!kv1 && data.has("last_vault_rotation") && data.has("ttl")) {
+            return staticRole(ref, data, now, what);
+        }
+        String leaseId = Json.optionalText(body, "lease_id", what, ref, source);
+        long duration = Json.optionalNumber(body, "lease_duration", 0, what, ref, source);
+        boolean renewable = Json.optionalBoolean(body, "renewable", false, what, ref, source);
+        Map<String, String> fields = Json.fields(data);
+        if (!kv1 && leaseId != null && !leaseId.isEmpty() && duration > 0) {
+            Lease lease = Lease.of(leaseId, Duration.ofSeconds(duration), renewable, now);
+            trackLease(ref, lease);
+            return build(Secret.builder(ref).version(leaseId).lease(lease).fetchedAt(now), fields, ref, what);
+        }
+        // KV v1 (or any other lease-less answer): the version is a counter over the content's digest
+        String version =
+                contentVersions.computeIfAbsent(ref, r -> new ContentVersion()).versionOfDigest(digest(fields));
+        return build(Secret.builder(ref).version(version).fetchedAt(now), fields, ref, what);
+    }
+
+    /** A database static role: read again just after Vault rotates the password ({@code ttl} from now). */
+    private Secret staticRole(SecretRef ref, JsonNode data, Instant now, String what) {
+        String w = "static role " + what;
+        long ttl = Json.number(data, "ttl", w, ref, source);
+        long period = Json.optionalNumber(data, "rotation_period", 0, w, ref, source);
+        String rotated = Json.text(data, "last_vault_rotation", w, ref, source);
+        Map<String, String> fields = Json.fields(data);
+        fields.keySet().removeAll(STATIC_ROLE_META);
+        Duration untilRotation = Duration.ofSeconds(Math.max(1, ttl));
+        Lease lease = Lease.builder(untilRotation, now)
+                .rotationPeriod(period > 0 ? Duration.ofSeconds(period) : untilRotation)
+                .build();
+        Secret.Builder b = Secret.builder(ref)
+                .version(rotated)
+                .lease(lease)
+                .nextRotation(lease.expiresAt())
+                .attribute("last_vault_rotation", rotated)
+                .fetchedAt(now);
+        return build(b, fields, ref, w);
+    }
+
+    private Secret build(Secret.Builder b, Map<String, String> fields, SecretRef ref, String what) {
+        if (fields.isEmpty()) {
+            throw new SecretFormatException(what + ": Vault's answer holds no fields", ref, source);
+        }
+        return b.fields(fields).build();
+    }
+
+    // ---- leases ----
+
+    public Lease renew(SecretRef ref, Lease lease, Duration increment) {
+        String id = lease.id().orElseThrow(() -> new LeaseExpiredException("lease has no id", ref, source));
+        String issuedUnder = leaseTokens.get(id);
+        TokenSession s = session.get();
+        if (issuedUnder != null
+                && s != null
+                && !issuedUnder.equals(s.current(ref).generation())) {
+            // Vault revokes a token's leases with it: a lease of a replaced token is re-issued, not renewed.
+            leaseTokens.remove(id);
+            throw new LeaseExpiredException("lease was issued under a Vault token that was replaced", ref, source);
+        }
+        String what = "lease renewal (sys/leases/renew)";
+        JsonNode body;
+        try {
+            body = caller.call(
+                    ref,
+                    t -> http.call(
+                            "PUT",
+                            "sys/leases/renew",
+                            VaultHttp.object().put("lease_id", id).put("increment", Math.max(1, increment.toSeconds())),
+                            t.value(),
+                            what,
+                            ref));
+        } catch (LeaseExpiredException e) {
+            leaseTokens.remove(id);
+            throw e;
+        }
+        long duration = Json.number(body, "lease_duration", what, ref, source);
+        boolean renewable = Json.optionalBoolean(body, "renewable", lease.renewable(), what, ref, source);
+        if (duration <= 0) {
+            leaseTokens.remove(id);
+            throw new LeaseExpiredException(what + ": Vault granted no more time", ref, source);
+        }
+        return lease.newBuilder()
+                .duration(Duration.ofSeconds(duration))
+                .renewable(renewable)
+                .issuedAt(time.now())
+                .build();
+    }
+
+    public void revoke(SecretRef ref, Lease lease) {
+        String id = lease.id().orElse(null);
+        if (id == null) {
+            return;
+        }
+        leaseTokens.remove(id);
+        caller.call(
+                ref,
+                t -> http.call(
+                        "PUT",
+                        "sys/leases/revoke",
+                        VaultHttp.object().put("lease_id", id),
+                        t.value(),
+                        "lease revocation (sys/leases/revoke)",
+                        ref));
+    }
+
+    private void trackLease(SecretRef ref, Lease lease) {
+        TokenSession s = session.get();
+        if (s == null) {
+            return;
+        }
+        Token t = s.current(ref);
+        if (leaseTokens.size() < MAX_TRACKED) {
+            leaseTokens.put(lease.id().orElseThrow(), t.generation());
+        }
+        Optional<Instant> tokenEnd = t.expiresAt();
+        if (tokenEnd.isPresent() && !t.renewable() && lease.expiresAt().isAfter(tokenEnd.get()) && warned.add(ref)) {
+            LOG.warn(
+                    "The lease of {} [source={}] runs to {}, past the end of the Vault token at {}: Vault revokes it"
+                            + " with the token. Give the token a longer max TTL than the lease's.",
+                    ref,
+                    source,
+                    lease.expiresAt(),
+                    tokenEnd.get());
+        }
+    }
+
+    // ---- mounts ----
+
+    private Mount mount(SecretRef ref) {
+        String path = ref.path() + "/";
+        Mount best = null;
+        for (Mount m : mounts.values()) {
+            if (path.startsWith(m.path) && (best == null || m.path.length() > best.path.length())) {
+                best = m;
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        String what = "mount lookup (sys/internal/ui/mounts)";
+        Mount found;
+        try {
+            JsonNode body = caller.call(
+                    ref, t -> http.call("GET", "sys/internal/ui/mounts/" + ref.path(), null, t.value(), what, ref));
+            JsonNode data = Json.object(body, "data", what, ref, source);
+            String mountPath = Json.text(data, "path", what, ref, source);
+            String type = Json.optionalText(data, "type", what, ref, source);
+            JsonNode options = Json.optionalObject(data, "options", what, ref, source);
+            String version = options == null ? null : Json.optionalText(options, "version", what, ref, source);
+            int kv = 0;
+            if ("kv".equals(type) || "generic".equals(type)) {
+                kv = "2".equals(version) ? 2 : 1;
+            }
+            if (!mountPath.endsWith("/")) {
+                mountPath = mountPath + "/";
+            }
+            if (!path.startsWith(mountPath)) {
+                throw new SecretFormatException(
+                        what + ": Vault named a mount that does not hold the path", ref, source);
+            }
+            found = new Mount(mountPath, type == null ? "unknown" : type, kv);
+        } catch (SecretNotFoundException | SecretConfigurationException older) {
+            // a server without the endpoint: read the path as it is
+            int slash = ref.path().indexOf('/');
+            String first = slash < 0 ? ref.path() + "/" : ref.path().substring(0, slash + 1);
+            found = new Mount(first, "unknown", 0);
+        }
+        if (mounts.size() < 1024) {
+            mounts.put(found.path, found);
+        }
+        LOG.debug("Vault mount {} for {} [source={}]", found, ref, source);
+        return found;
+    }
+
+    private static String relative(SecretRef ref, Mount m) {
+        String rel = (ref.path() + "/").substring(m.path.length());
+        if (rel.isEmpty()) {
+            throw new SecretConfigurationException("ref names a mount, not a secret", ref, null);
+        }
+        return rel.substring(0, rel.length() - 1);
+    }
+
+    private Optional<Long> pinnedVersion(SecretRef ref) {
+        Optional<String> v = ref.parameter("version");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            long n = Long.parseLong(v.get());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return Optional.of(n);
+        } catch (NumberFormatException e) {
+            throw new SecretConfigurationException("parameter version must be a positive integer", ref, source);
+        }
+    }
+
+    private static byte[] digest(Map<String, String> fields) {
+        byte[] bytes = null;
+        try {
+            bytes = MAPPER.writeValueAsBytes(new TreeMap<>(fields));
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("content digest failed", e);
+        } finally {
+            if (bytes != null) {
+                Arrays.fill(bytes, (byte) 0);
+            }
+        }
+    }
+}
