@@ -74,6 +74,19 @@ class AwsSecretsManagerSourceTest {
 
             @Override
             public void publish(SecretEvent event) {}
+
+            @Override
+            public java.util.concurrent.Executor executor() {
+                return ManualScheduler.directExecutor();
+            }
+
+            @Override
+            public java.util.random.RandomGenerator random() {
+                return new java.util.SplittableRandom(1);
+            }
+
+            @Override
+            public void reissue(java.util.function.Predicate<dev.rotor.secrets.SecretRef> which) {}
         });
         return s;
     }

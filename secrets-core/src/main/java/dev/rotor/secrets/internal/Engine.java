@@ -43,6 +43,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,21 @@ public final class Engine implements AutoCloseable {
         @Override
         public void publish(SecretEvent event) {
             events.publish(event);
+        }
+
+        @Override
+        public Executor executor() {
+            return executor;
+        }
+
+        @Override
+        public RandomGenerator random() {
+            return random;
+        }
+
+        @Override
+        public void reissue(Predicate<SecretRef> which) {
+            Engine.this.reissue(which);
         }
     };
 
@@ -263,6 +279,19 @@ public final class Engine implements AutoCloseable {
             throw first;
         }
         return out;
+    }
+
+    /** Starts a re-issue of every held leased secret whose ref matches; see {@link SourceContext#reissue}. */
+    void reissue(Predicate<SecretRef> which) {
+        if (closed) {
+            return;
+        }
+        for (Entry e : entries.asMap().values()) {
+            Secret held = e.version();
+            if (held != null && held.lease().isPresent() && which.test(e.ref)) {
+                e.startFlight(FetchReason.REISSUE);
+            }
+        }
     }
 
     public List<Secret> alternates(String text) {

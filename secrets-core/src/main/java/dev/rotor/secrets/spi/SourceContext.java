@@ -3,7 +3,11 @@ package dev.rotor.secrets.spi;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.TimeSource;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 
 /**
  * What the client lends a source when it starts using it: the clock and scheduler everything else runs on (so that a
@@ -22,4 +26,21 @@ public interface SourceContext {
 
     /** Publishes an event to the client's listeners and audit log. Never put a value or a token in it. */
     void publish(SecretEvent event);
+
+    /**
+     * The executor the client runs source calls on, for a source that runs blocking work of its own (a login) and
+     * would otherwise need a pool of its own.
+     */
+    Executor executor();
+
+    /** The client's random generator, for a source that jitters its own timing the way the engine does. */
+    RandomGenerator random();
+
+    /**
+     * Asks the engine to fetch new versions now, in the background, of the held secrets whose ref matches
+     * {@code which} and whose version has a lease: for a source whose credentials issued those leases were just
+     * replaced (a Vault token that will soon end, taking its leases with it). Each is handed over as usual, and its old
+     * lease revoked after the hand-over. Returns at once.
+     */
+    void reissue(Predicate<SecretRef> which);
 }

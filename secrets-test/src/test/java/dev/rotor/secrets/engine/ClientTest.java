@@ -145,6 +145,41 @@ class ClientTest {
     }
 
     @Test
+    void sourceContext_reissue_fetchesMatchingLeasedSecretsNow_andRevokesTheirOldLeases() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db/a", Duration.ofHours(1), Duration.ofHours(10), true);
+            f.dynamic("db/b", Duration.ofHours(1), Duration.ofHours(10), true);
+            f.source.put("static", "s");
+            List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
+            SecretSource spy = new ForwardingSource(f.source) {
+                @Override
+                public void start(dev.rotor.secrets.spi.SourceContext context) {
+                    started.add(context);
+                }
+            };
+            f.start(Secrets.builder()
+                    .source(spy)
+                    .discoverSources(false)
+                    .scheduler(f.scheduler)
+                    .executor(dev.rotor.secrets.test.ManualScheduler.directExecutor())
+                    .random(Fixture.fixedRandom(0.5)));
+            String leaseA = f.secrets.get("mem:db/a").lease().orElseThrow().id().orElseThrow();
+            f.secrets.get("mem:db/b");
+            f.secrets.get("mem:static");
+
+            started.get(0).reissue(ref -> !ref.path().endsWith("/b"));
+
+            assertThat(f.source.fetches("db/a")).isEqualTo(2);
+            assertThat(f.source.fetches("db/b")).isEqualTo(1);
+            assertThat(f.source.fetches("static")).isEqualTo(1);
+            assertThat(f.secrets.get("mem:db/a").field("username")).hasValue("user-2");
+            assertThat(f.source.revokedLeases()).containsExactly(leaseA);
+            assertThat(started.get(0).executor()).isNotNull();
+            assertThat(started.get(0).random().nextDouble()).isEqualTo(0.5);
+        }
+    }
+
+    @Test
     void preload_usesOneBatchCall_andFallsBackToSingleFetchesForWhatTheBatchLeftOut() {
         try (Fixture f = new Fixture()) {
             for (int i = 0; i < 5; i++) {
@@ -412,6 +447,41 @@ class ClientTest {
         @Override
         public SecretSource create() {
             return new Constant("solo", "discovered");
+        }
+    }
+
+    /** The in-memory source behind another object, so that a test can override one method (here: start). */
+    static class ForwardingSource implements SecretSource {
+        private final InMemorySource to;
+
+        ForwardingSource(InMemorySource to) {
+            this.to = to;
+        }
+
+        @Override
+        public String scheme() {
+            return to.scheme();
+        }
+
+        @Override
+        public Set<SourceCapability> capabilities() {
+            return to.capabilities();
+        }
+
+        @Override
+        public Secret fetch(FetchRequest request) {
+            return to.fetch(request);
+        }
+
+        @Override
+        public dev.rotor.secrets.Lease renew(
+                dev.rotor.secrets.SecretRef ref, dev.rotor.secrets.Lease lease, Duration increment) {
+            return to.renew(ref, lease, increment);
+        }
+
+        @Override
+        public void revoke(dev.rotor.secrets.SecretRef ref, dev.rotor.secrets.Lease lease) {
+            to.revoke(ref, lease);
         }
     }
 
