@@ -1,0 +1,338 @@
+package dev.rotor.secrets.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretChange;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretValidator;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.Subscription;
+import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.jdbc.internal.HikariSupport;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a running HikariCP pool on the current version of a credentials secret. On each new version it optionally
+ * opens one connection with it, then gives the pool the new credentials ({@code setCredentials(Credentials.of(user,
+ * password))} on HikariCP 6 and 7, {@code setUsername}/{@code setPassword} on 5, found at run time) and calls {@code
+ * softEvictConnections()}: work in flight finishes on the old connections, which close when they come back, and every
+ * new connection logs in with the new credentials.
+ *
+ * <pre>{@code
+ * Secrets secrets = Secrets.builder()
+ *         .validator("vault:database/creds/app", HikariSecretBinding.validator(pool, CredentialFields.defaults()))
+ *         .build();
+ * try (HikariSecretBinding binding = HikariSecretBinding.builder(secrets, pool, "vault:database/creds/app")
+ *         .drainTimeout(Duration.ofSeconds(30))
+ *         .onHandOver(h -> log.info("{}", h))
+ *         .bind()) {
+ *     // the pool follows every rotation until the binding is closed
+ * }
+ * }</pre>
+ *
+ * <p><b>Validation.</b> Prefer {@link #validator(HikariDataSource, CredentialFields)} registered on the {@link
+ * Secrets.Builder}: its veto keeps the old version in service (and its lease alive) and the engine retries later.
+ * {@link Builder#validateBeforeSwap(boolean)} checks inside the listener instead: the pool keeps its old credentials,
+ * but the engine has already moved on to the new version and will revoke the old lease, so use it only for secrets
+ * without leases (mounted files, static passwords).
+ *
+ * <p><b>Revocation of the old lease.</b> The engine revokes the previous lease once the listeners have returned. When
+ * the previous version has a lease, the binding's listener returns only after the pool has no borrowed connections
+ * left or after {@link Builder#drainTimeout(Duration)} (default 30 s), whichever comes first, so that queries in
+ * flight on the old credentials are not cut off. This wait holds up later deliveries of the same secret.
+ *
+ * <p><b>Threads.</b> Thread-safe. The swap runs on the engine thread that delivers the version; {@link
+ * HandOverListener}s run there too. Closing the binding stops following the secret; the pool keeps the credentials it
+ * has.
+ */
+public final class HikariSecretBinding implements Subscription {
+    private static final Logger LOG = LoggerFactory.getLogger(HikariSecretBinding.class);
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final HikariDataSource pool;
+    private final SecretRef ref;
+    private final CredentialFields fields;
+    private final boolean validateBeforeSwap;
+    private final Duration drainTimeout;
+    private final HandOverListener listener;
+    private final TimeSource time;
+    private final AtomicInteger handOvers = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicReference<HandOver> last = new AtomicReference<>();
+    private volatile String poolVersion; // the version the pool holds; touched by the serial delivery only
+    private volatile boolean closed;
+    private volatile Subscription watch;
+
+    private HikariSecretBinding(Builder b) {
+        this.pool = b.pool;
+        this.ref = b.ref;
+        this.fields = b.fields;
+        this.validateBeforeSwap = b.validateBeforeSwap;
+        this.drainTimeout = b.drainTimeout;
+        this.listener = b.listener;
+        this.time = b.time;
+    }
+
+    /**
+     * Binds {@code pool} to {@code ref} with the default options; see {@link #builder} for the others.
+     *
+     * @throws dev.rotor.secrets.SecretException when the secret cannot be loaded
+     */
+    public static HikariSecretBinding bind(
+            Secrets secrets, HikariDataSource pool, String ref, CredentialFields fields) {
+        return builder(secrets, pool, ref).fields(fields).bind();
+    }
+
+    /** Options for binding {@code pool} to {@code ref}. */
+    public static Builder builder(Secrets secrets, HikariDataSource pool, String ref) {
+        return new Builder(secrets, pool, ref);
+    }
+
+    /**
+     * A validator to register on the {@link Secrets.Builder} for the pool's secret: it opens (and closes) one
+     * connection with each candidate version, configured as the pool is, and vetoes the version when that fails. A
+     * vetoed version never reaches the pool; the old one stays in service and the engine retries with backoff.
+     *
+     * <pre>{@code
+     * Secrets.builder().validator(ref, HikariSecretBinding.validator(pool, CredentialFields.defaults()))
+     * }</pre>
+     */
+    public static SecretValidator validator(HikariDataSource pool, CredentialFields fields) {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(fields, "fields");
+        return (candidate, current) -> {
+            try (Connection c = HikariSupport.open(pool, fields.username(candidate), fields.password(candidate))) {
+                c.isValid(5);
+            }
+        };
+    }
+
+    /** The ref this binding follows. */
+    public SecretRef ref() {
+        return ref;
+    }
+
+    /** How many versions were handed over to the pool (the first one included when it changed the pool). */
+    public int handOvers() {
+        return handOvers.get();
+    }
+
+    /** How many versions {@link Builder#validateBeforeSwap} refused. */
+    public int refused() {
+        return refused.get();
+    }
+
+    /** The latest hand-over (or refusal); empty before the first. */
+    public Optional<HandOver> lastHandOver() {
+        return Optional.ofNullable(last.get());
+    }
+
+    /** Stops following the secret; the pool keeps its current credentials. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        Subscription w = watch;
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    private HikariSecretBinding start(Secrets secrets) {
+        watch = secrets.watch(ref.toString(), this::onChange);
+        if (closed) {
+            watch.close();
+        }
+        return this;
+    }
+
+    private void onChange(SecretChange change) {
+        if (closed) {
+            return;
+        }
+        long t0 = time.nanoTime();
+        Secret current = change.current();
+        Optional<Secret> previous = change.previous();
+        // after a refusal the engine's previous version is not the pool's: report the one the pool really had
+        String previousVersion = poolVersion;
+        String user;
+        String password;
+        try {
+            user = fields.username(current);
+            password = fields.password(current);
+        } catch (RuntimeException e) {
+            refuse(current, previousVersion, t0, e);
+            return;
+        }
+        if (previous.isEmpty() && HikariSupport.holds(pool, user, password)) {
+            poolVersion = current.version();
+            return; // the pool was built with these credentials: nothing to hand over
+        }
+        if (validateBeforeSwap) {
+            try (Connection c = HikariSupport.open(pool, user, password)) {
+                c.isValid(5);
+            } catch (Exception e) {
+                refuse(current, previousVersion, t0, e);
+                return;
+            }
+        }
+        HikariSupport.apply(pool, user, password);
+        HikariSupport.softEvict(pool);
+        poolVersion = current.version();
+        HandOver h = new HandOver(ref, poolName(), current.version(), previousVersion, time.now(), elapsed(t0), null);
+        handOvers.incrementAndGet();
+        report(h);
+        LOG.info(
+                "Rotor handed version {} of {} to pool {} in {} ms",
+                h.version(),
+                ref,
+                h.target(),
+                h.duration().toMillis());
+        if (previous.flatMap(Secret::lease).flatMap(Lease::id).isPresent()) {
+            awaitDrain();
+            // a connection the pool was opening with the old credentials during the swap may have joined it after
+            // the first eviction: evict once more before the old lease goes
+            HikariSupport.softEvict(pool);
+        }
+    }
+
+    private void refuse(Secret current, String previousVersion, long t0, Exception e) {
+        refused.incrementAndGet();
+        HandOver h = new HandOver(
+                ref,
+                poolName(),
+                current.version(),
+                previousVersion,
+                time.now(),
+                elapsed(t0),
+                e.getClass().getName());
+        report(h);
+        LOG.warn(
+                "Rotor kept pool {} on its current credentials: version {} of {} failed validation ({})",
+                h.target(),
+                h.version(),
+                ref,
+                h.failure().orElse(""));
+    }
+
+    private void report(HandOver h) {
+        last.set(h);
+        try {
+            listener.onHandOver(h);
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Rotor hand-over listener {} threw {}; ignored",
+                    listener.getClass().getName(),
+                    e.getClass().getName());
+        }
+    }
+
+    /** Waits, in real time and at most the drain timeout, until no connection is borrowed from the pool. */
+    private void awaitDrain() {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (!closed && HikariSupport.activeConnections(pool) > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.info("Rotor stopped waiting for pool {} to return its old connections of {}", poolName(), ref);
+                return;
+            }
+            LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
+            if (Thread.currentThread().isInterrupted()) {
+                return; // the flag stays set for the engine thread's owner
+            }
+        }
+    }
+
+    private String poolName() {
+        String name = pool.getPoolName();
+        return name == null ? "pool" : name;
+    }
+
+    private Duration elapsed(long t0) {
+        return Duration.ofNanos(Math.max(0, time.nanoTime() - t0));
+    }
+
+    @Override
+    public String toString() {
+        return "HikariSecretBinding{ref=" + ref + ", pool=" + poolName() + ", api=" + HikariSupport.api()
+                + ", handOvers=" + handOvers.get() + ", refused=" + refused.get() + (closed ? ", closed" : "") + "}";
+    }
+
+    /** Options of a {@link HikariSecretBinding}. {@link #bind()} checks them. Not thread-safe. */
+    public static final class Builder {
+        private final Secrets secrets;
+        private final HikariDataSource pool;
+        private final SecretRef ref;
+        private CredentialFields fields = CredentialFields.defaults();
+        private boolean validateBeforeSwap;
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private HandOverListener listener = h -> {};
+        private TimeSource time = TimeSource.system();
+
+        private Builder(Secrets secrets, HikariDataSource pool, String ref) {
+            this.secrets = Objects.requireNonNull(secrets, "secrets");
+            this.pool = Objects.requireNonNull(pool, "pool");
+            this.ref = SecretRef.parse(Objects.requireNonNull(ref, "ref")).withoutField();
+        }
+
+        /** The user name and password fields (default {@link CredentialFields#defaults()}). */
+        public Builder fields(CredentialFields fields) {
+            this.fields = Objects.requireNonNull(fields, "fields");
+            return this;
+        }
+
+        /**
+         * Whether to open one connection with a new version before handing it to the pool (default false). A version
+         * that fails keeps the pool on its current credentials and is reported as a refused {@link HandOver}. See the
+         * class documentation for why a registered {@link #validator} is the better place for leased secrets.
+         */
+        public Builder validateBeforeSwap(boolean validate) {
+            this.validateBeforeSwap = validate;
+            return this;
+        }
+
+        /**
+         * How long to hold back the revocation of a previous lease while the pool still has borrowed connections
+         * (default 30 s; zero revokes as soon as the pool has the new credentials).
+         */
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = Objects.requireNonNull(timeout, "drainTimeout");
+            return this;
+        }
+
+        /** Told of every hand-over and refusal. */
+        public Builder onHandOver(HandOverListener listener) {
+            this.listener = Objects.requireNonNull(listener, "onHandOver");
+            return this;
+        }
+
+        /** The clock for hand-over times and durations (default the system clock). */
+        public Builder timeSource(TimeSource time) {
+            this.time = Objects.requireNonNull(time, "timeSource");
+            return this;
+        }
+
+        /**
+         * Starts following the secret: loads it if needed and hands the current version to the pool unless the pool
+         * already has it.
+         *
+         * @throws IllegalArgumentException naming {@code drainTimeout} when it is negative
+         * @throws dev.rotor.secrets.SecretException when the secret cannot be loaded
+         */
+        public HikariSecretBinding bind() {
+            if (drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must not be negative, was " + drainTimeout);
+            }
+            return new HikariSecretBinding(this).start(secrets);
+        }
+    }
+}
