@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -378,22 +380,63 @@ final class Entry implements Runnable {
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
         // added after the swap above gets this version once, as its initial delivery.
         SerialQueue queue = watching.isEmpty() ? null : deliveryQueue();
+        Retirement retirement = old == null ? null : new Retirement(old, reason);
         for (Watcher w : watching) {
-            queue.submit(() -> w.deliver(old, fresh, s));
+            queue.submit(() -> w.deliver(old, fresh, s, retirement));
         }
-        if (old != null) {
-            boolean revoke = reason != FetchReason.COMPROMISED;
-            Runnable retire = () -> retire(old, revoke, reason == FetchReason.COMPROMISED);
+        if (retirement != null) {
+            // the delivery's own share of the retirement: released once every listener has returned
             if (queue == null) {
-                retire.run();
+                retirement.release();
             } else {
-                queue.submit(retire);
+                queue.submit(retirement::release);
             }
         }
         scheduleAfterSuccess(fresh);
     }
 
-    /** After every listener has seen the new version: revoke the old lease, later wipe the old bytes. */
+    /**
+     * The retirement of one replaced version: it happens when the listeners have returned and every hold taken on
+     * the version (see {@link SecretChange#holdPrevious}) has been released or has timed out. Thread-safe.
+     */
+    private final class Retirement {
+        private final Secret old;
+        private final FetchReason reason;
+        private final AtomicInteger shares = new AtomicInteger(1);
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Retirement(Secret old, FetchReason reason) {
+            this.old = old;
+            this.reason = reason;
+        }
+
+        void release() {
+            if (shares.decrementAndGet() == 0 && done.compareAndSet(false, true)) {
+                boolean compromised = reason == FetchReason.COMPROMISED;
+                retire(old, !compromised, compromised);
+            }
+        }
+
+        SecretChange.Hold hold(Duration atMost) {
+            if (done.get() || reason == FetchReason.COMPROMISED) {
+                return () -> {}; // a compromised version is revoked first and never held
+            }
+            shares.incrementAndGet();
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable once = () -> {
+                if (released.compareAndSet(false, true)) {
+                    release();
+                }
+            };
+            Cancellable timeout = engine.scheduler.schedule(once, atMost);
+            return () -> {
+                timeout.cancel();
+                once.run();
+            };
+        }
+    }
+
+    /** After every listener has seen the new version and let go of the old: revoke its lease, later wipe its bytes. */
     private void retire(Secret old, boolean revoke, boolean wipeNow) {
         Optional<Lease> lease = old.lease();
         if (revoke && lease.isPresent() && lease.get().id().isPresent() && gate.supports(SourceCapability.REVOKE)) {
@@ -685,7 +728,7 @@ final class Entry implements Runnable {
             Secret v = version();
             if (v != null) {
                 long at = seq;
-                deliveryQueue().submit(() -> w.deliver(null, v, at));
+                deliveryQueue().submit(() -> w.deliver(null, v, at, null));
             }
         }
         return () -> {
@@ -719,15 +762,19 @@ final class Entry implements Runnable {
             this.listener = listener;
         }
 
-        void deliver(Secret previous, Secret current, long at) {
+        void deliver(Secret previous, Secret current, long at, Retirement retirement) {
             if (!active || at <= lastSeq) {
                 return;
             }
             lastSeq = at;
             Secret prev = lastDelivered != null ? lastDelivered : previous;
             lastDelivered = current;
+            // a hold retires the version this swap replaced: only offer it when that is the one the listener saw
+            SecretChange change = retirement != null && prev == previous
+                    ? new SecretChange(watchedRef, prev, current, retirement::hold)
+                    : new SecretChange(watchedRef, prev, current);
             try {
-                listener.onChange(new SecretChange(watchedRef, prev, current));
+                listener.onChange(change);
             } catch (Throwable t) {
                 LOG.warn(
                         "Rotor listener {} for {} threw {}; ignored",

@@ -3,6 +3,7 @@ package dev.rotor.secrets.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.secrets.LeaseExpiredException;
+import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretChange;
 import dev.rotor.secrets.SecretEventType;
@@ -134,6 +135,54 @@ class RenewAndRotateTest {
             assertThat(f.source.revokedLeases()).isEmpty();
             f.advance(Duration.ofSeconds(30));
             assertThat(f.source.revokedLeases()).hasSize(1);
+        }
+    }
+
+    @Test
+    void holdOnThePreviousVersion_delaysRevocationAndWipeUntilReleased_whileLaterVersionsAreDelivered() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
+            f.policy(RefreshPolicy.builder().wipeDelay(Duration.ZERO).build());
+            Secret first = f.secrets.get("mem:db");
+            String firstLease = first.lease().orElseThrow().id().orElseThrow();
+            List<String> seen = new ArrayList<>();
+            List<SecretChange.Hold> holds = new ArrayList<>();
+            f.secrets.watch("mem:db", change -> {
+                seen.add(change.current().version());
+                holds.add(change.holdPrevious(Duration.ofHours(2)));
+            });
+
+            f.advance(Duration.ofMinutes(37));
+            assertThat(seen).containsExactly("1", "2");
+            assertThat(f.source.revokedLeases()).as("held by the listener").isEmpty();
+            assertThat(first.isWiped()).isFalse();
+
+            f.advance(Duration.ofMinutes(37));
+            assertThat(seen).as("a hold does not stop later deliveries").containsExactly("1", "2", "3");
+
+            holds.get(1).release();
+            assertThat(f.source.revokedLeases()).containsExactly(firstLease);
+            assertThat(first.isWiped()).isTrue();
+            holds.get(1).release();
+            assertThat(f.source.revokedLeases())
+                    .as("releasing twice is harmless; version 2 is still held")
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void holdOnThePreviousVersion_endsWhenItsTimeIsUp() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
+            f.start();
+            String firstLease =
+                    f.secrets.get("mem:db").lease().orElseThrow().id().orElseThrow();
+            f.secrets.watch("mem:db", change -> change.holdPrevious(Duration.ofMinutes(5)));
+
+            f.advance(Duration.ofMinutes(37));
+            assertThat(f.source.revokedLeases()).isEmpty();
+            f.advance(Duration.ofMinutes(5));
+            assertThat(f.source.revokedLeases()).containsExactly(firstLease);
         }
     }
 }
