@@ -20,6 +20,11 @@ public enum SecretEventType {
     STALE_SERVED,
     /** The application reported a secret compromised. */
     COMPROMISED,
+    /**
+     * A consumer (a connection pool) took a version into use: the event's source names the consumer and its duration
+     * is how long the hand-over took. A failure means the consumer refused the version and kept the one it had.
+     */
+    HANDED_OVER,
     /** A source logged in to its store. */
     AUTH_LOGIN,
     /** A source renewed its own token. */

@@ -4,7 +4,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretChange;
+import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretRejectedException;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.Subscription;
@@ -14,10 +17,10 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +49,14 @@ import org.slf4j.LoggerFactory;
  * but the engine has already moved on to the new version and will revoke the old lease, so use it only for secrets
  * without leases (mounted files, static passwords).
  *
- * <p><b>Revocation of the old lease.</b> The engine revokes the previous lease once the listeners have returned. When
- * the previous version has a lease, the binding's listener returns only after the pool has no borrowed connections
- * left or after {@link Builder#drainTimeout(Duration)} (default 30 s), whichever comes first, so that queries in
- * flight on the old credentials are not cut off. This wait holds up later deliveries of the same secret.
+ * <p><b>Revocation of the old lease.</b> When the previous version has a lease, the binding holds it (see {@link
+ * SecretChange#holdPrevious(Duration)}) until the pool has no borrowed connections left or for {@link
+ * Builder#drainTimeout(Duration)} (default 30 s), whichever comes first, so that queries in flight on the old
+ * credentials are not cut off; the engine revokes the old lease then. Later versions are delivered meanwhile.
+ *
+ * <p><b>Events.</b> Each hand-over (and each refusal, as a failure) is published to the client's event listeners and
+ * audit log as {@link SecretEventType#HANDED_OVER}, with the pool's name as the source and the hand-over's duration,
+ * and told to the {@link Builder#onHandOver(HandOverListener)} listener.
  *
  * <p><b>Threads.</b> Thread-safe. The swap runs on the engine thread that delivers the version; {@link
  * HandOverListener}s run there too. Closing the binding stops following the secret; the pool keeps the credentials it
@@ -57,7 +64,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HikariSecretBinding implements Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(HikariSecretBinding.class);
-    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long DRAIN_POLL_MILLIS = 10;
 
     private final HikariDataSource pool;
     private final SecretRef ref;
@@ -66,6 +73,7 @@ public final class HikariSecretBinding implements Subscription {
     private final Duration drainTimeout;
     private final HandOverListener listener;
     private final TimeSource time;
+    private final Secrets secrets;
     private final AtomicInteger handOvers = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicReference<HandOver> last = new AtomicReference<>();
@@ -80,7 +88,8 @@ public final class HikariSecretBinding implements Subscription {
         this.validateBeforeSwap = b.validateBeforeSwap;
         this.drainTimeout = b.drainTimeout;
         this.listener = b.listener;
-        this.time = b.time;
+        this.secrets = b.secrets;
+        this.time = b.time == null ? b.secrets.timeSource() : b.time;
     }
 
     /**
@@ -197,11 +206,33 @@ public final class HikariSecretBinding implements Subscription {
                 ref,
                 h.target(),
                 h.duration().toMillis());
-        if (previous.flatMap(Secret::lease).flatMap(Lease::id).isPresent()) {
-            awaitDrain();
-            // a connection the pool was opening with the old credentials during the swap may have joined it after
-            // the first eviction: evict once more before the old lease goes
+        if (previous.flatMap(Secret::lease).flatMap(Lease::id).isPresent() && !drainTimeout.isZero()) {
+            // the engine revokes the old lease once this hold is released (or its time is up), without holding up
+            // the delivery of later versions
+            SecretChange.Hold hold = change.holdPrevious(drainTimeout);
+            releaseWhenDrained(hold, System.nanoTime() + drainTimeout.toNanos());
+        }
+    }
+
+    /**
+     * Releases {@code hold} once no connection is borrowed from the pool (checked every 10 ms on the common pool's
+     * delayed executor, never on an engine thread), or at {@code deadline}. A connection the pool was opening with
+     * the old credentials during the swap may have joined it after the first eviction: evict once more first.
+     */
+    private void releaseWhenDrained(SecretChange.Hold hold, long deadline) {
+        boolean drained = closed || HikariSupport.activeConnections(pool) == 0;
+        if (!drained && deadline - System.nanoTime() > 0) {
+            CompletableFuture.delayedExecutor(DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS)
+                    .execute(() -> releaseWhenDrained(hold, deadline));
+            return;
+        }
+        if (!drained) {
+            LOG.info("Rotor stopped waiting for pool {} to return its old connections of {}", poolName(), ref);
+        }
+        try {
             HikariSupport.softEvict(pool);
+        } finally {
+            hold.release();
         }
     }
 
@@ -226,6 +257,18 @@ public final class HikariSecretBinding implements Subscription {
 
     private void report(HandOver h) {
         last.set(h);
+        SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.HANDED_OVER, h.time())
+                .ref(ref)
+                .source(h.target())
+                .version(h.version())
+                .duration(h.duration())
+                .detail("pool");
+        h.previousVersion().ifPresent(ev::previousVersion);
+        // only the class of what went wrong: a driver's message may quote the user name
+        h.failure()
+                .ifPresent(f -> ev.failure(
+                        new SecretRejectedException("pool refused the version (" + f + ")", ref, h.target())));
+        secrets.publish(ev.build());
         try {
             listener.onHandOver(h);
         } catch (RuntimeException e) {
@@ -233,22 +276,6 @@ public final class HikariSecretBinding implements Subscription {
                     "Rotor hand-over listener {} threw {}; ignored",
                     listener.getClass().getName(),
                     e.getClass().getName());
-        }
-    }
-
-    /** Waits, in real time and at most the drain timeout, until no connection is borrowed from the pool. */
-    private void awaitDrain() {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (!closed && HikariSupport.activeConnections(pool) > 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                LOG.info("Rotor stopped waiting for pool {} to return its old connections of {}", poolName(), ref);
-                return;
-            }
-            LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
-            if (Thread.currentThread().isInterrupted()) {
-                return; // the flag stays set for the engine thread's owner
-            }
         }
     }
 
@@ -276,7 +303,7 @@ public final class HikariSecretBinding implements Subscription {
         private boolean validateBeforeSwap;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private HandOverListener listener = h -> {};
-        private TimeSource time = TimeSource.system();
+        private TimeSource time;
 
         private Builder(Secrets secrets, HikariDataSource pool, String ref) {
             this.secrets = Objects.requireNonNull(secrets, "secrets");
@@ -315,7 +342,7 @@ public final class HikariSecretBinding implements Subscription {
             return this;
         }
 
-        /** The clock for hand-over times and durations (default the system clock). */
+        /** The clock for hand-over times and durations (default the client's, {@link Secrets#timeSource()}). */
         public Builder timeSource(TimeSource time) {
             this.time = Objects.requireNonNull(time, "timeSource");
             return this;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.Secrets;
@@ -141,6 +142,12 @@ class HikariSecretBindingTest {
         assertThat(h.target()).isEqualTo("binding-test");
         assertThat(h.duration().isNegative()).isFalse();
         assertThat(HikariSupport.holds(pool, "app_b", passwordB)).isTrue();
+        assertThat(events.ofType(SecretEventType.HANDED_OVER)).singleElement().satisfies(e -> {
+            assertThat(e.source()).hasValue("binding-test");
+            assertThat(e.version()).hasValue(h.version());
+            assertThat(e.previousVersion()).isEqualTo(h.previousVersion());
+            assertThat(e.outcome()).isEqualTo(SecretEvent.Outcome.SUCCESS);
+        });
     }
 
     @Test
@@ -201,6 +208,10 @@ class HikariSecretBindingTest {
 
         assertThat(binding.handOvers()).isZero();
         assertThat(binding.refused()).isEqualTo(1);
+        assertThat(events.ofType(SecretEventType.HANDED_OVER)).singleElement().satisfies(e -> {
+            assertThat(e.outcome()).isEqualTo(SecretEvent.Outcome.FAILURE);
+            assertThat(e.errorClass()).hasValue(dev.rotor.secrets.SecretRejectedException.class.getName());
+        });
         assertThat(handOvers).singleElement().satisfies(h -> {
             assertThat(h.succeeded()).isFalse();
             assertThat(h.failure()).isPresent();
