@@ -492,6 +492,12 @@ final class Entry implements Runnable {
         if (old != null && !engine.isClosed()) {
             Instant hard = old.lease().map(Lease::expiresAt).orElse(null);
             retryIn = backoff(attempt, e.isRetryable(), hard);
+            Duration untilTrial = gate.untilTrial();
+            if (untilTrial.compareTo(retryIn) > 0) {
+                // the breaker is open: retry when it lets the trial call through, not before (a refused call would
+                // cost another whole backoff step)
+                retryIn = untilTrial.plus(engine.jitter(engine.policy.minBackoff()));
+            }
             scheduleRefresh(retryIn);
         }
         SecretEventType type =

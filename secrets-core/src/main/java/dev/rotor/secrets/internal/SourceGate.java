@@ -35,6 +35,9 @@ final class SourceGate {
     private final Semaphore permits;
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
     private final CircuitBreaker breaker;
+    private final TimeSource time;
+    // when an open breaker lets a trial call through, on the client's clock (null unless open)
+    private volatile Instant trialAt;
 
     SourceGate(
             SecretSource source,
@@ -47,6 +50,7 @@ final class SourceGate {
         this.name = source.name();
         this.executor = executor;
         this.permits = new Semaphore(maxInFlight);
+        this.time = time;
         this.breaker = CircuitBreaker.of(
                 "rotor-" + name,
                 CircuitBreakerConfig.from(config)
@@ -56,6 +60,14 @@ final class SourceGate {
         breaker.getEventPublisher().onStateTransition(e -> {
             CircuitBreaker.State to = e.getStateTransition().getToState();
             SecretEventType type = null;
+            if (to == CircuitBreaker.State.OPEN) {
+                long waitMillis = breaker.getCircuitBreakerConfig()
+                        .getWaitIntervalFunctionInOpenState()
+                        .apply(1);
+                trialAt = time.now().plusMillis(waitMillis);
+            } else {
+                trialAt = null;
+            }
             if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
                 type = SecretEventType.CIRCUIT_OPENED;
             } else if (to == CircuitBreaker.State.CLOSED) {
@@ -98,6 +110,19 @@ final class SourceGate {
 
     SecretSource source() {
         return source;
+    }
+
+    /**
+     * How long until the open circuit breaker lets a trial call through; zero when it is not open. A retry due
+     * before then would be refused without reaching the source, and would then wait a whole backoff step more.
+     */
+    Duration untilTrial() {
+        Instant at = trialAt;
+        if (at == null) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(time.now(), at);
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     String name() {

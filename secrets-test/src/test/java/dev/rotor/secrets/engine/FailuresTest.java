@@ -201,6 +201,40 @@ class FailuresTest {
     }
 
     @Test
+    void whileTheBreakerIsOpen_retriesWaitForItsTrialCall_soNoneIsRefused() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("api", "k1");
+            f.start(f.builder()
+                    .refreshPolicy(RefreshPolicy.builder()
+                            .initialBackoff(Duration.ofSeconds(1))
+                            .maxBackoff(Duration.ofSeconds(10))
+                            .pollInterval(Duration.ofMinutes(1))
+                            .build())
+                    .circuitBreaker(CircuitBreakerConfig.custom()
+                            .slidingWindowSize(2)
+                            .minimumNumberOfCalls(2)
+                            .failureRateThreshold(50)
+                            .waitDurationInOpenState(Duration.ofSeconds(7))
+                            .permittedNumberOfCallsInHalfOpenState(1)
+                            .build()));
+            f.secrets.get("mem:api");
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(2));
+            assertThat(f.events.types()).contains(SecretEventType.CIRCUIT_OPENED);
+            assertThat(f.events.ofType(SecretEventType.REFRESH_FAILED))
+                    .as("every retry reached the source")
+                    .noneMatch(e -> e.errorMessage().orElse("").contains("circuit breaker open"));
+
+            f.source.put("api", "k2");
+            f.source.recover();
+            f.advance(Duration.ofSeconds(8));
+            assertThat(f.secrets.get("mem:api").value())
+                    .as("the trial call after the open window")
+                    .isEqualTo("k2");
+        }
+    }
+
+    @Test
     void notFoundAndAccessDenied_doNotOpenTheCircuit() {
         try (Fixture f = new Fixture()) {
             f.start(f.builder()
