@@ -102,15 +102,19 @@ public final class VaultSource implements SecretSource {
         return Set.of(KV_VERSION);
     }
 
-    /** Builds the token session on the client's scheduler and policy; no network call. */
+    /**
+     * Builds the token session on the client's scheduler, executor, random generator and policy; no network call. When
+     * the session replaces its token, the held dynamic secrets issued under the old one are re-issued through {@link
+     * SourceContext#reissue}.
+     */
     @Override
     public synchronized void start(SourceContext ctx) {
         if (session != null) {
             return;
         }
         this.context = Objects.requireNonNull(ctx, "context");
-        this.session = new TokenSession(http, auth, ctx, sessionExecutor, name);
-        reads.start(ctx.timeSource(), () -> session);
+        reads.start(ctx, () -> session);
+        this.session = new TokenSession(http, auth, ctx, sessionExecutor, name, reads::tokenReplaced);
     }
 
     @Override
@@ -261,8 +265,8 @@ public final class VaultSource implements SecretSource {
         }
 
         /**
-         * Where the token session's blocking calls run (default: a small daemon pool the source owns). Tests pass a
-         * direct executor.
+         * Where the token session's scheduled logins and renewals run (default: the executor of the client that starts
+         * the source, so the adapter owns no pool). A login needed by a data call runs on the caller's thread.
          */
         public Builder sessionExecutor(Executor executor) {
             this.sessionExecutor = Objects.requireNonNull(executor, "sessionExecutor");

@@ -15,6 +15,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.JsonAuditLogger;
 import dev.rotor.secrets.Secret;
@@ -59,6 +60,8 @@ class VaultLeakTest {
     private static final String USERPASS = "PLANTED-userpass-9b8c";
     private static final String JWT = "PLANTED-jwt-eyJh";
     private static final String REF = "vault:secret/app/db#password";
+    // well under the TIMEOUT fault's delay, well over a loaded build machine's answer time
+    private static final Duration READ_TIMEOUT = Duration.ofMillis(1500);
 
     private final VaultHarness h = new VaultHarness();
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
@@ -224,7 +227,7 @@ class VaultLeakTest {
 
     private void startAppRole() {
         h.stubs.appRoleLogin(TOKEN, 3600, true);
-        h.start(h.sourceBuilder(VaultAuth.appRole("role", SECRET_ID)).readTimeout(Duration.ofMillis(300)), b -> b);
+        h.start(h.sourceBuilder(VaultAuth.appRole("role", SECRET_ID)).readTimeout(READ_TIMEOUT), b -> b);
         keep(h.source);
         h.stubs.mount("secret", "kv", "2");
     }
@@ -262,7 +265,7 @@ class VaultLeakTest {
     @EnumSource(BadAnswer.class)
     void badAnswer_onLogin_authFailedEvent_typedError(BadAnswer bad) {
         h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login")).willReturn(bad.answer));
-        h.start(h.sourceBuilder(VaultAuth.appRole("role", SECRET_ID)).readTimeout(Duration.ofMillis(300)), b -> b);
+        h.start(h.sourceBuilder(VaultAuth.appRole("role", SECRET_ID)).readTimeout(READ_TIMEOUT), b -> b);
 
         Throwable t = failure(() -> h.secrets.get(REF));
 
@@ -317,6 +320,56 @@ class VaultLeakTest {
         keepInventory();
         h.secrets.close();
         assertThat(h.events.types()).contains(SecretEventType.AUTH_LOGIN, SecretEventType.AUTH_RENEWED);
+    }
+
+    @Test
+    void tokenReplaced_leaseReissueFailingThenSucceeding_leaksNothing() {
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(VaultStubs.ok(VaultStubs.authBody(TOKEN, 300, true)))
+                .willSetStateTo("second"));
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs("second")
+                .willReturn(VaultStubs.ok(VaultStubs.authBody(TOKEN_2, 3000, true))));
+        h.stubs.renewSelf(TOKEN, 60); // max TTL: the session logs in again
+        h.stubs.mount("database", "database", null);
+        h.stubs.leaseRevoke();
+        String creds = "/v1/database/creds/app";
+        h.wm.stubFor(get(urlEqualTo(creds))
+                .inScenario("creds")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(VaultStubs.ok(VaultStubs.leasedBody(
+                        "database/creds/app/L1", 86_400, true, Map.of("username", DYN_USER, "password", DYN_PASS))))
+                .willSetStateTo("sealed"));
+        h.wm.stubFor(get(urlEqualTo(creds))
+                .inScenario("creds")
+                .whenScenarioStateIs("sealed")
+                .willReturn(VaultStubs.error(503, "Vault is sealed"))
+                .willSetStateTo("unsealed"));
+        h.wm.stubFor(get(urlEqualTo(creds))
+                .inScenario("creds")
+                .whenScenarioStateIs("unsealed")
+                .willReturn(VaultStubs.ok(VaultStubs.leasedBody(
+                        "database/creds/app/L2",
+                        86_400,
+                        true,
+                        Map.of("username", DYN_USER + "-2", "password", DYN_PASS + "-2")))));
+        h.start(VaultAuth.appRole("role", SECRET_ID));
+        keep(h.source);
+        kept(h.secrets.get("vault:database/creds/app"));
+
+        h.advance(Duration.ofSeconds(201)); // new token; the re-issue fails once (sealed)
+        assertThat(h.events.ofType(SecretEventType.REFRESH_FAILED)).isNotEmpty();
+        h.advance(Duration.ofSeconds(2)); // the retry re-issues under the new token
+
+        assertThat(h.secrets.value("vault:database/creds/app#username")).isEqualTo(DYN_USER + "-2");
+        kept(h.secrets.get("vault:database/creds/app"));
+        keepInventory();
+        h.wm.verify(
+                1,
+                com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(urlEqualTo("/v1/sys/leases/revoke")));
     }
 
     @Test

@@ -4,17 +4,22 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretEventType;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,6 +193,154 @@ class VaultLeaseTest {
 
         h.wm.verify(0, putRequestedFor(urlEqualTo("/v1/sys/leases/renew")));
         assertThat(h.secrets.value("vault:database/creds/app#username")).isEqualTo("u2");
+    }
+
+    private void twoLogins(String first, String second, long ttl) {
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(VaultStubs.ok(VaultStubs.authBody(first, ttl, true)))
+                .willSetStateTo("second"));
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs("second")
+                .willReturn(VaultStubs.ok(VaultStubs.authBody(second, ttl, true))));
+    }
+
+    @Test
+    void tokenReplacedAtMaxTtl_dynamicSecretIsReissuedAtOnceUnderTheNewToken_andOldLeaseRevokedWithIt() {
+        h.wm.resetMappings();
+        h.stubs.mount("database", "database", null);
+        h.stubs.leaseRevoke();
+        twoLogins("s.one", "s.two", 3000);
+        h.stubs.renewSelf("s.one", 600); // max TTL reached: less than two thirds of 3000 s left
+        h.stubs.renewSelf("s.two", 3000);
+        h.wm.stubFor(get(urlEqualTo(CREDS))
+                .inScenario("creds")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .withHeader("X-Vault-Token", equalTo("s.one"))
+                .willReturn(VaultStubs.ok(VaultStubs.leasedBody(
+                        "database/creds/app/L1", 86_400, true, Map.of("username", "u1", "password", "pw-u1"))))
+                .willSetStateTo("second"));
+        h.wm.stubFor(get(urlEqualTo(CREDS))
+                .inScenario("creds")
+                .whenScenarioStateIs("second")
+                .withHeader("X-Vault-Token", equalTo("s.two"))
+                .willReturn(VaultStubs.ok(VaultStubs.leasedBody(
+                        "database/creds/app/L2", 86_400, true, Map.of("username", "u2", "password", "pw-u2")))));
+        h.start(VaultAuth.appRole("role", "sid"));
+        assertThat(h.secrets.value("vault:database/creds/app#username")).isEqualTo("u1");
+
+        h.advance(Duration.ofSeconds(2001)); // token one's renewal is capped: the session logs in (token two)
+
+        h.wm.verify(2, postRequestedFor(urlEqualTo("/v1/auth/approle/login")));
+        h.wm.verify(1, getRequestedFor(urlEqualTo(CREDS)).withHeader("X-Vault-Token", equalTo("s.two")));
+        assertThat(h.secrets.value("vault:database/creds/app#username")).isEqualTo("u2");
+        assertThat(h.events.ofType(SecretEventType.ROTATED)).singleElement().satisfies(e -> assertThat(e.detail())
+                .contains("reissue"));
+        h.wm.verify(
+                1,
+                putRequestedFor(urlEqualTo("/v1/sys/leases/revoke"))
+                        .withHeader("X-Vault-Token", equalTo("s.two"))
+                        .withRequestBody(matchingJsonPath("$.lease_id", equalTo("database/creds/app/L1"))));
+        h.wm.verify(0, putRequestedFor(urlEqualTo("/v1/sys/leases/renew")));
+    }
+
+    @Test
+    void tokenReplaced_staticRoleAndKvSecrets_areNotFetchedAgain() {
+        h.wm.resetMappings();
+        h.stubs.mount("database", "database", null);
+        h.stubs.mount("kv", "kv", "1");
+        h.stubs.leaseRevoke();
+        twoLogins("s.one", "s.two", 3000);
+        h.stubs.renewSelf("s.one", 600);
+        h.stubs.renewSelf("s.two", 3000);
+        h.wm.stubFor(get(urlEqualTo("/v1/database/static-creds/app"))
+                .willReturn(VaultStubs.ok(VaultStubs.staticCredsBody(
+                        "app", "pw-static", 86_400, 86_400, "2026-11-25T09:00:00.000000Z"))));
+        h.stubs.kv1("kv/app/api", Map.of("key", "k1"));
+        creds(Scenario.STARTED, "second", "database/creds/app/L1", 86_400, "u1");
+        creds("second", null, "database/creds/app/L2", 86_400, "u2");
+        h.start(
+                h.sourceBuilder(VaultAuth.appRole("role", "sid")),
+                b -> b.refreshPolicy(VaultHarness.POLICY
+                        .newBuilder()
+                        .pollInterval(Duration.ofHours(2))
+                        .build()));
+        h.secrets.get("vault:database/static-creds/app");
+        h.secrets.get("vault:kv/app/api");
+        h.secrets.get("vault:database/creds/app");
+
+        h.advance(Duration.ofSeconds(2001));
+
+        assertThat(h.secrets.value("vault:database/creds/app#username")).isEqualTo("u2");
+        h.wm.verify(1, getRequestedFor(urlEqualTo("/v1/database/static-creds/app")));
+        h.wm.verify(1, getRequestedFor(urlEqualTo("/v1/kv/app/api")));
+    }
+
+    @Test
+    void givenTokenWithExplicitMaxTtlShorterThanTheLease_warnsAtFirstRead() {
+        List<ILoggingEvent> warnings = captureWarnings(() -> {
+            h.wm.resetMappings();
+            h.stubs.mount("database", "database", null);
+            long created = h.scheduler.clock().now().getEpochSecond();
+            h.stubs.lookupSelf("s.given", 600, true, 1200, created);
+            creds(Scenario.STARTED, null, "database/creds/app/L1", 3600, "u1");
+            h.start(VaultAuth.token("s.given"));
+
+            h.secrets.get("vault:database/creds/app");
+        });
+
+        assertThat(warnings).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .contains("vault:database/creds/app")
+                .contains("max TTL"));
+    }
+
+    @Test
+    void givenTokenWithExplicitMaxTtlLongerThanTheLease_doesNotWarn() {
+        List<ILoggingEvent> warnings = captureWarnings(() -> {
+            h.wm.resetMappings();
+            h.stubs.mount("database", "database", null);
+            long created = h.scheduler.clock().now().getEpochSecond();
+            h.stubs.lookupSelf("s.given", 600, true, 7200, created);
+            creds(Scenario.STARTED, null, "database/creds/app/L1", 3600, "u1");
+            h.start(VaultAuth.token("s.given"));
+
+            h.secrets.get("vault:database/creds/app");
+        });
+
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void renewableLoginToken_maxTtlNotInTheAnswer_doesNotGuessAWarning() {
+        List<ILoggingEvent> warnings = captureWarnings(() -> {
+            h.wm.resetMappings();
+            h.stubs.mount("database", "database", null);
+            h.stubs.appRoleLogin("s.renewable", 600, true); // lease_duration is the TTL now, not the max TTL
+            creds(Scenario.STARTED, null, "database/creds/app/L1", 3600, "u1");
+            h.start(VaultAuth.appRole("role", "sid"));
+
+            h.secrets.get("vault:database/creds/app");
+        });
+
+        assertThat(warnings).isEmpty();
+    }
+
+    private static List<ILoggingEvent> captureWarnings(Runnable run) {
+        ch.qos.logback.classic.Logger log =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.rotor.secrets.vault");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            run.run();
+        } finally {
+            log.detachAppender(appender);
+        }
+        return appender.list.stream()
+                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .collect(java.util.stream.Collectors.toList());
     }
 
     @Test

@@ -100,19 +100,34 @@ public final class VaultStubs {
         return stub(post(urlEqualTo("/v1/" + path)).willReturn(ok(authBody(token, ttl, renewable))));
     }
 
-    /** {@code auth/token/lookup-self} for a given token. */
+    /** {@code auth/token/lookup-self} for a given token without an explicit max TTL. */
     public MappingBuilder lookupSelf(String token, long ttl, boolean renewable) {
+        return lookupSelf(token, ttl, renewable, 0, 1523979354);
+    }
+
+    /**
+     * {@code auth/token/lookup-self} for a given token: {@code explicitMaxTtl} in seconds (0: none set), {@code
+     * creationTime} in Unix seconds.
+     */
+    public MappingBuilder lookupSelf(
+            String token, long ttl, boolean renewable, long explicitMaxTtl, long creationTime) {
         ObjectNode n = envelope();
         ObjectNode d = n.putObject("data");
         d.put("accessor", "8609694a-cdbc-db9b-d345-e782dbb562ed");
-        d.put("creation_time", 1523979354);
+        d.put("creation_time", creationTime);
         d.put("creation_ttl", ttl);
         d.put("display_name", "token");
         d.put("entity_id", "");
-        d.putNull("expire_time");
-        d.put("explicit_max_ttl", 0);
+        if (ttl > 0) {
+            d.put(
+                    "expire_time",
+                    java.time.Instant.ofEpochSecond(creationTime + ttl).toString());
+        } else {
+            d.putNull("expire_time");
+        }
+        d.put("explicit_max_ttl", explicitMaxTtl);
         d.put("id", token);
-        d.putNull("issue_time");
+        d.put("issue_time", java.time.Instant.ofEpochSecond(creationTime).toString());
         d.putNull("meta");
         d.put("num_uses", 0);
         d.put("orphan", false);

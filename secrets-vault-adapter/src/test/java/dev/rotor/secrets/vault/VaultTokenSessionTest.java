@@ -12,12 +12,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretEventType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +67,78 @@ class VaultTokenSessionTest {
                         .withRequestBody(matchingJsonPath("$.increment", equalTo("3000s"))));
         assertThat(logins()).isEqualTo(1);
         assertThat(h.events.types()).contains(SecretEventType.AUTH_LOGIN, SecretEventType.AUTH_RENEWED);
+    }
+
+    @Test
+    void withoutSessionExecutor_tokenRenewalRunsOnTheClientsExecutor_noPoolOfItsOwn() {
+        h.stubs.appRoleLogin("s.t1", 3000, true);
+        h.stubs.renewSelf("s.t1", 3000);
+        kv();
+        List<Runnable> held = new ArrayList<>();
+        AtomicBoolean hold = new AtomicBoolean();
+        Executor clientExecutor = task -> {
+            if (hold.get()) {
+                held.add(task);
+            } else {
+                task.run();
+            }
+        };
+        h.start(VaultSource.builder().address(h.address()).auth(VaultAuth.appRole("role", "sid")), b -> b.executor(
+                        clientExecutor)
+                .refreshPolicy(VaultHarness.POLICY
+                        .newBuilder()
+                        .pollInterval(Duration.ofHours(2))
+                        .build()));
+        h.secrets.get("vault:secret/app/db"); // polled every 2 h: only the token is due by 2001 s
+        hold.set(true);
+
+        h.advance(Duration.ofSeconds(2001));
+
+        h.wm.verify(0, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+        assertThat(held).hasSize(1);
+        held.remove(0).run();
+        h.wm.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+        assertThat(h.events.ofType(SecretEventType.AUTH_RENEWED)).hasSize(1);
+    }
+
+    @Test
+    void coldLoginNeededByADataCall_onAOneThreadClientExecutor_runsOnTheCallersThread() {
+        h.stubs.appRoleLogin("s.t1", 3600, true);
+        kv();
+        java.util.concurrent.ExecutorService oneThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            // the data call holds the only thread while it waits for the login: a login queued behind it would never
+            // run before the load timeout
+            h.start(VaultSource.builder().address(h.address()).auth(VaultAuth.appRole("role", "sid")), b -> b.executor(
+                            oneThread)
+                    .refreshPolicy(VaultHarness.POLICY
+                            .newBuilder()
+                            .loadTimeout(Duration.ofSeconds(5))
+                            .build()));
+
+            assertThat(h.secrets.value("vault:secret/app/db#password")).isEqualTo("pw");
+            assertThat(logins()).isEqualTo(1);
+        } finally {
+            oneThread.shutdownNow();
+        }
+    }
+
+    @Test
+    void tokenRenewalJitter_comesFromTheClientsRandomGenerator() {
+        h.stubs.appRoleLogin("s.t1", 3000, true);
+        h.stubs.renewSelf("s.t1", 3000);
+        kv();
+        RefreshPolicy jittered =
+                VaultHarness.POLICY.newBuilder().leaseJitter(0.1).build();
+        // the harness's random answers 0.5: half of the jitter's tenth of 3000 s, so renewal at 2000 - 150 s
+        h.start(h.sourceBuilder(VaultAuth.appRole("role", "sid")), b -> b.refreshPolicy(jittered));
+        h.secrets.get("vault:secret/app/db");
+
+        h.advance(Duration.ofSeconds(1849));
+        h.wm.verify(0, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+        h.advance(Duration.ofSeconds(2));
+
+        h.wm.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * The base of every auth method: one login call that answers a token. Methods that are given a token rather than
@@ -102,6 +103,12 @@ public abstract class AuthMethod implements VaultAuth {
         JsonNode data = Json.object(body, "data", what, ref, http.source());
         long ttl = Json.optionalNumber(data, "ttl", 0, what, ref, http.source());
         boolean renewable = Json.optionalBoolean(data, "renewable", false, what, ref, http.source());
-        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable);
+        // explicit_max_ttl (seconds) counts from creation_time (Unix seconds); 0 means none was set on the token, and
+        // the max TTL of the mount or the system, which still applies, is not in this answer.
+        long explicitMax = Json.optionalNumber(data, "explicit_max_ttl", 0, what, ref, http.source());
+        long created = Json.optionalNumber(data, "creation_time", 0, what, ref, http.source());
+        Instant maxEnd =
+                explicitMax > 0 && created > 0 ? Instant.ofEpochSecond(created).plusSeconds(explicitMax) : null;
+        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable, maxEnd);
     }
 }

@@ -1,6 +1,7 @@
 package dev.rotor.secrets.vault.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /** A Vault token and what Vault said about it. Holds a credential: {@link #toString()} never shows it. */
 public final class LoginResult {
@@ -9,15 +10,26 @@ public final class LoginResult {
     final Duration ttl;
 
     final boolean renewable;
+    /**
+     * The latest time a renewal can reach, when Vault said it (a token with an explicit max TTL); null otherwise. A
+     * login answer never says it: {@code auth.lease_duration} is the TTL granted now, not the max TTL.
+     */
+    final Instant maxExpiresAt;
 
     LoginResult(String token, Duration ttl, boolean renewable) {
+        this(token, ttl, renewable, null);
+    }
+
+    LoginResult(String token, Duration ttl, boolean renewable, Instant maxExpiresAt) {
         this.token = token;
         this.ttl = ttl;
         this.renewable = renewable;
+        this.maxExpiresAt = maxExpiresAt;
     }
 
     @Override
     public String toString() {
-        return "LoginResult{token=****, ttl=" + ttl + ", renewable=" + renewable + "}";
+        return "LoginResult{token=****, ttl=" + ttl + ", renewable=" + renewable + ", maxExpiresAt=" + maxExpiresAt
+                + "}";
     }
 }

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The adapter's Vault token, kept alive by the core's own engine: the token is a secret of an internal source (fetch
@@ -38,16 +39,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * auth/token/revoke-self}) held by a private {@link Secrets} client on the outer client's scheduler and policy. The
  * engine renews it at about two thirds of its TTL with jitter, logs in again when renewal stops paying (max TTL) or
  * the token expired, and retries failures with backoff. Its events reach the outer client as AUTH_LOGIN,
- * AUTH_RENEWED and AUTH_FAILED. Thread-safe.
+ * AUTH_RENEWED and AUTH_FAILED. Its calls run on the outer client's executor (or the {@code sessionExecutor}) with the
+ * outer client's random generator, so no pool of its own exists and its timing follows a manual clock exactly. A login
+ * needed by a data call runs on the caller's thread, so a bounded executor busy with data calls that wait for that
+ * login cannot starve it. When the token is replaced, {@code onReplaced} gets the new generation. Thread-safe.
  */
 public final class TokenSession implements AutoCloseable {
     static final SecretRef REF = SecretRef.of("vault-token", "session");
     private static final int KEEP_TOKENS = 4;
+    private static final String MAX_EXPIRES_AT = "max_expires_at";
+    // set while a data call waits for the token: a login it starts runs on its own thread
+    private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
 
     private final Secrets inner;
     private final TokenSource source;
     private final SourceContext context;
     private final String name;
+    private final Consumer<String> onReplaced;
 
     /** A token in use and the generation it belongs to. Holds a credential: {@link #toString()} hides it. */
     public static final class Token {
@@ -55,12 +63,14 @@ public final class TokenSession implements AutoCloseable {
         private final String generation;
         private final Instant expiresAt;
         private final boolean renewable;
+        private final Instant maxExpiresAt;
 
-        Token(String value, String generation, Instant expiresAt, boolean renewable) {
+        Token(String value, String generation, Instant expiresAt, boolean renewable, Instant maxExpiresAt) {
             this.value = value;
             this.generation = generation;
             this.expiresAt = expiresAt;
             this.renewable = renewable;
+            this.maxExpiresAt = maxExpiresAt;
         }
 
         public String value() {
@@ -80,20 +90,51 @@ public final class TokenSession implements AutoCloseable {
             return renewable;
         }
 
+        /**
+         * The latest the token can live, renewals included, where it is known: the end of its TTL for a token that is
+         * not renewable, or its creation time plus an explicit max TTL that {@code auth/token/lookup-self} reported.
+         * Empty for a renewable token from a login: the max TTL of the role, the mount or the system is not in the
+         * login answer.
+         */
+        public Optional<Instant> maxExpiresAt() {
+            return Optional.ofNullable(maxExpiresAt);
+        }
+
         @Override
         public String toString() {
             return "Token{generation=" + generation + ", value=****}";
         }
     }
 
-    public TokenSession(VaultHttp http, AuthMethod auth, SourceContext context, Executor executor, String name) {
+    /**
+     * {@code sessionExecutor} may be null: the outer client's executor is used. {@code onReplaced} runs right after a
+     * new token replaced the previous one (not after a renewal), with the new token's generation.
+     */
+    public TokenSession(
+            VaultHttp http,
+            AuthMethod auth,
+            SourceContext context,
+            Executor sessionExecutor,
+            String name,
+            Consumer<String> onReplaced) {
         this.context = context;
         this.name = name;
+        this.onReplaced = onReplaced;
         this.source = new TokenSource(http, auth, context.timeSource(), name);
-        Secrets.Builder b = Secrets.builder()
+        Executor base = sessionExecutor != null ? sessionExecutor : context.executor();
+        Executor executor = task -> {
+            if (INLINE.get() != null) {
+                task.run();
+            } else {
+                base.execute(task);
+            }
+        };
+        this.inner = Secrets.builder()
                 .discoverSources(false)
                 .source(source)
                 .scheduler(context.scheduler())
+                .executor(executor)
+                .random(context.random())
                 .refreshPolicy(context.refreshPolicy())
                 .stalePolicy(StalePolicy.strict())
                 .auditLog(false)
@@ -108,15 +149,14 @@ public final class TokenSession implements AutoCloseable {
                         .minimumNumberOfCalls(100)
                         .failureRateThreshold(100)
                         .build())
-                .eventListener(this::forward);
-        if (executor != null) {
-            b.executor(executor);
-        }
-        this.inner = b.build();
+                .eventListener(this::forward)
+                .build();
     }
 
     /** The token to use now; logs in on first use. Failures name {@code ref}, the secret the caller wanted. */
     public Token current(SecretRef ref) {
+        boolean outermost = INLINE.get() == null;
+        INLINE.set(Boolean.TRUE);
         try {
             Secret s;
             try {
@@ -126,13 +166,19 @@ public final class TokenSession implements AutoCloseable {
                 s = inner.refresh(REF.toString());
             }
             Lease l = s.lease().orElse(null);
+            String max = s.attributes().get(MAX_EXPIRES_AT);
             return new Token(
                     s.field("token").orElseThrow(),
                     s.version(),
                     l == null ? null : l.expiresAt(),
-                    l != null && l.renewable());
+                    l != null && l.renewable(),
+                    max == null ? null : Instant.parse(max));
         } catch (SecretException e) {
             throw rename(e, ref, "could not log in to Vault");
+        } finally {
+            if (outermost) {
+                INLINE.remove();
+            }
         }
     }
 
@@ -141,6 +187,8 @@ public final class TokenSession implements AutoCloseable {
      * already replaced it. Never loops.
      */
     public void relogin(SecretRef ref, Token used) {
+        boolean outermost = INLINE.get() == null;
+        INLINE.set(Boolean.TRUE);
         try {
             Secret s;
             try {
@@ -153,6 +201,10 @@ public final class TokenSession implements AutoCloseable {
             }
         } catch (SecretException e) {
             throw rename(e, ref, "could not log in to Vault again after access was denied");
+        } finally {
+            if (outermost) {
+                INLINE.remove();
+            }
         }
     }
 
@@ -205,6 +257,10 @@ public final class TokenSession implements AutoCloseable {
             b.failure(failureOf(e.errorClass().orElse(""), detail));
         }
         context.publish(b.build());
+        if (e.type() == SecretEventType.ROTATED) {
+            // the new token is in service: leases issued under the old one must be re-issued before it ends
+            e.version().ifPresent(onReplaced);
+        }
     }
 
     /** An exception of the inner failure's type, for the outer event; it names the source only. */
@@ -292,6 +348,14 @@ public final class TokenSession implements AutoCloseable {
             }
             Secret.Builder b =
                     Secret.builder(REF).version(version).field("token", r.token).fetchedAt(now);
+            Instant maxEnd = r.maxExpiresAt;
+            if (!r.ttl.isZero() && !r.renewable) {
+                Instant end = now.plus(r.ttl);
+                maxEnd = maxEnd == null || end.isBefore(maxEnd) ? end : maxEnd;
+            }
+            if (maxEnd != null) {
+                b.attribute(MAX_EXPIRES_AT, maxEnd.toString());
+            }
             if (!r.ttl.isZero()) {
                 String leaseId = "vault-token-" + version;
                 remember(leaseId, r.token);

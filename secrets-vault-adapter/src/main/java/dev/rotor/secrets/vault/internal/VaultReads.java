@@ -11,6 +11,7 @@ import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.ContentVersion;
+import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.spi.VersionIds;
 import dev.rotor.secrets.vault.internal.TokenSession.Token;
 import java.io.IOException;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The secret engines' calls: KV v2 and v1 reads, the KV v2 version probe, mount detection, dynamic leases (read,
  * renew, revoke) and database static roles. Every answer is checked field by field; a wrong shape is a {@link
- * SecretFormatException} naming the field, never the value. Thread-safe.
+ * SecretFormatException} naming the field, never the value. It remembers under which token generation each dynamic
+ * lease was issued, so that a replaced token's leases are re-issued ({@link #tokenReplaced(String)}) rather than lost
+ * when Vault revokes them with the token. Thread-safe.
  */
 public final class VaultReads {
     private static final Logger LOG = LoggerFactory.getLogger(VaultReads.class);
@@ -71,9 +74,23 @@ public final class VaultReads {
     private final Map<SecretRef, ContentVersion> contentVersions = new ConcurrentHashMap<>();
     // lease id -> generation of the token it was issued under
     private final Map<String, String> leaseTokens = new ConcurrentHashMap<>();
+    // ref -> the last dynamic lease fetched for it and the generation of the token it was issued under
+    private final Map<SecretRef, Issued> issued = new ConcurrentHashMap<>();
     private final Set<SecretRef> warned = ConcurrentHashMap.newKeySet();
     private volatile TimeSource time = TimeSource.system();
     private volatile Supplier<TokenSession> session;
+    private volatile SourceContext context;
+
+    /** A dynamic lease and the generation of the token it was issued under. */
+    private static final class Issued {
+        final String leaseId;
+        final String generation;
+
+        Issued(String leaseId, String generation) {
+            this.leaseId = leaseId;
+            this.generation = generation;
+        }
+    }
 
     public VaultReads(VaultHttp http, String source, Map<String, Integer> kvVersions, TokenCaller caller) {
         this.http = http;
@@ -85,9 +102,37 @@ public final class VaultReads {
         });
     }
 
-    public void start(TimeSource time, Supplier<TokenSession> session) {
-        this.time = time;
+    public void start(SourceContext context, Supplier<TokenSession> session) {
+        this.time = context.timeSource();
+        this.context = context;
         this.session = session;
+    }
+
+    /**
+     * A new token replaced the previous one: asks the engine to re-issue now every held dynamic secret whose last lease
+     * was issued under another token, because Vault revokes a token's leases when the token expires or is revoked.
+     * Static roles and KV secrets do not depend on the token and are left alone.
+     */
+    public void tokenReplaced(String generation) {
+        SourceContext c = context;
+        if (c == null || generation == null) {
+            return;
+        }
+        boolean any = false;
+        for (Issued i : issued.values()) {
+            if (!i.generation.equals(generation)) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        LOG.debug("Vault token replaced [source={}]; re-issuing the leases of the previous token", source);
+        c.reissue(ref -> {
+            Issued i = issued.get(ref);
+            return i != null && !i.generation.equals(generation);
+        });
     }
 
     // ---- reads ----
@@ -147,7 +192,11 @@ public final class VaultReads {
         }
         boolean kv1 = m.kvVersion == 1;
         String what = kv1 ? "KV v1 read" : "read";
-        JsonNode body = caller.call(ref, t -> http.call("GET", ref.path(), null, t.value(), what, ref));
+        Token[] used = new Token[1];
+        JsonNode body = caller.call(ref, t -> {
+            used[0] = t;
+            return http.call("GET", ref.path(), null, t.value(), what, ref);
+        });
         JsonNode data = Json.object(body, "data", what, ref, source);
         Instant now = time.now();
         if (!kv1 && data.has("last_vault_rotation") && data.has("ttl")) {
@@ -159,7 +208,7 @@ public final class VaultReads {
         Map<String, String> fields = Json.fields(data);
         if (!kv1 && leaseId != null && !leaseId.isEmpty() && duration > 0) {
             Lease lease = Lease.of(leaseId, Duration.ofSeconds(duration), renewable, now);
-            trackLease(ref, lease);
+            trackLease(ref, lease, used[0]);
             return build(Secret.builder(ref).version(leaseId).lease(lease).fetchedAt(now), fields, ref, what);
         }
         // KV v1 (or any other lease-less answer): the version is a counter over the content's digest
@@ -205,8 +254,9 @@ public final class VaultReads {
         if (issuedUnder != null
                 && s != null
                 && !issuedUnder.equals(s.current(ref).generation())) {
-            // Vault revokes a token's leases with it: a lease of a replaced token is re-issued, not renewed.
-            leaseTokens.remove(id);
+            // Vault revokes a token's leases with it: a lease of a replaced token is re-issued, not renewed. This
+            // catches what tokenReplaced could not (a lease fetched while the token was being replaced).
+            forget(ref, id);
             throw new LeaseExpiredException("lease was issued under a Vault token that was replaced", ref, source);
         }
         String what = "lease renewal (sys/leases/renew)";
@@ -222,13 +272,13 @@ public final class VaultReads {
                             what,
                             ref));
         } catch (LeaseExpiredException e) {
-            leaseTokens.remove(id);
+            forget(ref, id);
             throw e;
         }
         long duration = Json.number(body, "lease_duration", what, ref, source);
         boolean renewable = Json.optionalBoolean(body, "renewable", lease.renewable(), what, ref, source);
         if (duration <= 0) {
-            leaseTokens.remove(id);
+            forget(ref, id);
             throw new LeaseExpiredException(what + ": Vault granted no more time", ref, source);
         }
         return lease.newBuilder()
@@ -243,7 +293,7 @@ public final class VaultReads {
         if (id == null) {
             return;
         }
-        leaseTokens.remove(id);
+        forget(ref, id);
         caller.call(
                 ref,
                 t -> http.call(
@@ -255,25 +305,34 @@ public final class VaultReads {
                         ref));
     }
 
-    private void trackLease(SecretRef ref, Lease lease) {
-        TokenSession s = session.get();
-        if (s == null) {
+    /** Remembers under which token {@code lease} was issued; warns once per ref when it outlives the token. */
+    private void trackLease(SecretRef ref, Lease lease, Token t) {
+        if (t == null) {
             return;
         }
-        Token t = s.current(ref);
+        String id = lease.id().orElseThrow();
         if (leaseTokens.size() < MAX_TRACKED) {
-            leaseTokens.put(lease.id().orElseThrow(), t.generation());
+            leaseTokens.put(id, t.generation());
         }
-        Optional<Instant> tokenEnd = t.expiresAt();
-        if (tokenEnd.isPresent() && !t.renewable() && lease.expiresAt().isAfter(tokenEnd.get()) && warned.add(ref)) {
+        if (issued.size() < MAX_TRACKED || issued.containsKey(ref)) {
+            issued.put(ref, new Issued(id, t.generation()));
+        }
+        Optional<Instant> tokenEnd = t.maxExpiresAt();
+        if (tokenEnd.isPresent() && lease.expiresAt().isAfter(tokenEnd.get()) && warned.add(ref)) {
             LOG.warn(
-                    "The lease of {} [source={}] runs to {}, past the end of the Vault token at {}: Vault revokes it"
-                            + " with the token. Give the token a longer max TTL than the lease's.",
+                    "The lease of {} [source={}] runs to {}, past the latest end of the Vault token at {} (its max"
+                            + " TTL): Vault revokes the lease with the token, so it will be re-issued each time the"
+                            + " token is replaced. Give the token a longer max TTL than the lease's.",
                     ref,
                     source,
                     lease.expiresAt(),
                     tokenEnd.get());
         }
+    }
+
+    private void forget(SecretRef ref, String leaseId) {
+        leaseTokens.remove(leaseId);
+        issued.computeIfPresent(ref, (r, i) -> i.leaseId.equals(leaseId) ? null : i);
     }
 
     // ---- mounts ----
