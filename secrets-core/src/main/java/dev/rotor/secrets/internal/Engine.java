@@ -283,14 +283,25 @@ public final class Engine implements AutoCloseable {
 
     /** Starts a re-issue of every held leased secret whose ref matches; see {@link SourceContext#reissue}. */
     void reissue(Predicate<SecretRef> which) {
-        if (closed) {
+        for (Entry e : entries.asMap().values()) {
+            reissue(e, which);
+        }
+    }
+
+    /**
+     * A refresh already under way may have been sent with the credentials being replaced: wait for it, then ask
+     * again (the source's answer may have changed), rather than join it.
+     */
+    private void reissue(Entry e, Predicate<SecretRef> which) {
+        Secret held = e.version();
+        if (closed || held == null || held.lease().isEmpty() || !which.test(e.ref)) {
             return;
         }
-        for (Entry e : entries.asMap().values()) {
-            Secret held = e.version();
-            if (held != null && held.lease().isPresent() && which.test(e.ref)) {
-                e.startFlight(FetchReason.REISSUE);
-            }
+        CompletableFuture<Secret> running = e.flightUnderWay();
+        if (running != null) {
+            running.whenComplete((v, t) -> reissue(e, which));
+        } else {
+            e.startFlight(FetchReason.REISSUE);
         }
     }
 

@@ -147,6 +147,11 @@ final class Entry implements Runnable {
         }
     }
 
+    /** The refresh under way, or null. */
+    CompletableFuture<Secret> flightUnderWay() {
+        return flight;
+    }
+
     /** Claims the flight for a batch load; null when one is already under way. */
     CompletableFuture<Secret> claimFlight() {
         CompletableFuture<Secret> mine = new CompletableFuture<>();

@@ -40,7 +40,9 @@ public interface SourceContext {
      * Asks the engine to fetch new versions now, in the background, of the held secrets whose ref matches
      * {@code which} and whose version has a lease: for a source whose credentials issued those leases were just
      * replaced (a Vault token that will soon end, taking its leases with it). Each is handed over as usual, and its old
-     * lease revoked after the hand-over. Returns at once.
+     * lease revoked after the hand-over. Where a refresh of the secret is under way (it may have been sent with the
+     * old credentials), the engine waits for it to end and then tests {@code which} again. Returns at once; {@code
+     * which} may be called on engine threads.
      */
     void reissue(Predicate<SecretRef> which);
 }

@@ -180,6 +180,42 @@ class ClientTest {
     }
 
     @Test
+    void sourceContext_reissue_duringARefreshUnderWay_waitsForItThenReissues() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db/a", Duration.ofHours(1), Duration.ofHours(10), true);
+            List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
+            SecretSource spy = new ForwardingSource(f.source) {
+                @Override
+                public void start(dev.rotor.secrets.spi.SourceContext context) {
+                    started.add(context);
+                }
+            };
+            f.start(Secrets.builder()
+                    .source(spy)
+                    .discoverSources(false)
+                    .scheduler(f.scheduler)
+                    .executor(dev.rotor.secrets.test.ManualScheduler.directExecutor())
+                    .random(Fixture.fixedRandom(0.5)));
+            f.secrets.get("mem:db/a");
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            // the credentials are replaced while a renewal (sent with the old ones) is under way
+            f.source.beforeCall(() -> {
+                if (once.compareAndSet(false, true)) {
+                    started.get(0).reissue(ref -> true);
+                }
+            });
+
+            f.advance(Duration.ofMinutes(40));
+
+            assertThat(f.source.count(Operation.RENEW)).isEqualTo(1);
+            assertThat(f.source.fetches("db/a"))
+                    .as("re-issued after the renewal ended")
+                    .isEqualTo(2);
+            assertThat(f.secrets.get("mem:db/a").field("username")).hasValue("user-2");
+        }
+    }
+
+    @Test
     void preload_usesOneBatchCall_andFallsBackToSingleFetchesForWhatTheBatchLeftOut() {
         try (Fixture f = new Fixture()) {
             for (int i = 0; i < 5; i++) {
