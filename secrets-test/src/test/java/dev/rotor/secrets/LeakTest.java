@@ -2,28 +2,18 @@ package dev.rotor.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.InMemorySource.Operation;
+import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * No secret value escapes. Distinctive values are planted in a source; every failure path of the engine is driven on
- * a manual clock; everything Rotor lets out is captured: every log line of every logger down to TRACE (message,
+ * a manual clock; everything Rotor lets out is captured (by the test kit's {@code LeakCheck}): every log line of every logger down to TRACE (message,
  * arguments, stack traces with causes and suppressed exceptions), standard output and error, every event (its
  * {@code toString} and its audit JSON), every exception a caller sees (message, {@code toString}, printed stack
  * trace), the {@code toString} of every value type, and the inventory. None of the planted values may appear.
@@ -60,28 +50,16 @@ class LeakTest {
     private static final String DYN_USER = "PLANTED-dyn-user-";
     private static final String DYN_PASS = "PLANTED-dyn-pass-";
 
-    private final StringBuilder captured = new StringBuilder();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final List<Fx> clients = new ArrayList<>();
-    private Logger root;
-    private Level rootLevel;
-    private PrintStream stdout;
-    private PrintStream stderr;
-    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private LeakCheck leaks;
 
     // ---- capture ----
 
     @BeforeEach
     void captureEverything() {
-        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLevel = root.getLevel();
-        root.setLevel(Level.TRACE);
-        logs.start();
-        root.addAppender(logs);
-        stdout = System.out;
-        stderr = System.err;
-        System.setOut(new PrintStream(new Tee(stdout, printed), true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(new Tee(stderr, printed), true, StandardCharsets.UTF_8));
+        leaks = LeakCheck.builder()
+                .plant(DB_USER, DB_PASS, API_KEY, PORT, DYN_USER, DYN_PASS, MARKER)
+                .start();
     }
 
     @AfterEach
@@ -90,71 +68,13 @@ class LeakTest {
             for (Fx f : clients) {
                 f.close();
             }
-            List<String> leaks = leaks();
-            assertThat(leaks).as("planted values found in what Rotor let out").isEmpty();
         } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-            root.detachAppender(logs);
-            root.setLevel(rootLevel);
-            logs.stop();
-        }
-    }
-
-    /** Each place a planted value shows up in what was captured, as "channel: the line around it". */
-    private List<String> leaks() {
-        List<String> found = new ArrayList<>();
-        scan("returned or thrown to the caller, toString, events, inventory", captured.toString(), found);
-        for (ILoggingEvent e : logs.list) {
-            StringBuilder all = new StringBuilder();
-            all.append(e.getFormattedMessage()).append('\n').append(e.getMessage());
-            Object[] args = e.getArgumentArray();
-            if (args != null) {
-                for (Object a : args) {
-                    all.append('\n').append(a);
-                    if (a instanceof Throwable) {
-                        all.append('\n').append(stackTrace((Throwable) a));
-                    }
-                }
-            }
-            if (e.getThrowableProxy() != null) {
-                all.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
-            }
-            all.append('\n').append(e.getMDCPropertyMap());
-            all.append('\n').append(e.getKeyValuePairs());
-            scan("log " + e.getLevel() + " " + e.getLoggerName(), all.toString(), found);
-        }
-        scan("standard output or error", printed.toString(StandardCharsets.UTF_8), found);
-        return found;
-    }
-
-    private static void scan(String channel, String text, List<String> found) {
-        for (int i = text.indexOf(MARKER); i >= 0; i = text.indexOf(MARKER, i + 1)) {
-            int from = Math.max(text.lastIndexOf('\n', i) + 1, i - 200);
-            int to = text.indexOf('\n', i);
-            found.add(channel + ": " + text.substring(from, to < 0 ? text.length() : Math.min(to, i + 200)));
+            leaks.close();
         }
     }
 
     private void keep(Object o) {
-        captured.append('\n').append(o);
-    }
-
-    private static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
-    }
-
-    private void keepThrowable(Throwable t) {
-        keep(t.getMessage());
-        keep(t.getLocalizedMessage());
-        keep(t);
-        keep(stackTrace(t));
-        if (t instanceof SecretException) {
-            keep(((SecretException) t).ref());
-            keep(((SecretException) t).source());
-        }
+        leaks.check(o);
     }
 
     /** Runs a call that must fail, captures what it throws and answers it for more assertions. */
@@ -162,22 +82,14 @@ class LeakTest {
         try {
             call.run();
         } catch (Throwable t) {
-            keepThrowable(t);
+            keep(t);
             return t;
         }
         throw new AssertionError("expected the call to fail");
     }
 
+    /** Captures the inventory; the events reach the leak check as they are published. */
     private void keepState(Fx f) {
-        for (SecretEvent e : f.events.events()) {
-            keep(e);
-            keep(JsonAuditLogger.toJson(e));
-            keep(e.errorMessage());
-            keep(e.errorClass());
-            keep(e.detail());
-            keep(e.version());
-            keep(e.previousVersion());
-        }
         if (!f.closed) {
             List<InventoryEntry> inventory = f.secrets.inventory();
             keep(inventory);
@@ -190,37 +102,8 @@ class LeakTest {
 
     /** Captures a secret's printable surface: its toString, its lease, its metadata. Never its values. */
     private Secret kept(Secret s) {
-        keep(s);
-        keep(s.lease());
-        keep(s.version());
-        keep(s.ref());
-        keep(s.fieldNames());
-        keep(s.attributes());
-        keep(s.stages());
+        leaks.check(s, s.lease(), s.version(), s.ref(), s.fieldNames(), s.attributes(), s.stages());
         return s;
-    }
-
-    /** Copies what is printed to standard output or error into the capture, and still prints it. */
-    private static final class Tee extends OutputStream {
-        private final OutputStream first;
-        private final OutputStream second;
-
-        Tee(OutputStream first, OutputStream second) {
-            this.first = first;
-            this.second = second;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            first.write(b);
-            second.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            first.write(b, off, len);
-            second.write(b, off, len);
-        }
     }
 
     // ---- clients ----
@@ -250,6 +133,7 @@ class LeakTest {
                     .executor(ManualScheduler.directExecutor())
                     .random(new Random(7))
                     .eventListener(events)
+                    .eventListener(leaks)
                     .refreshPolicy(RefreshPolicy.builder()
                             .pollInterval(Duration.ofMinutes(5))
                             .wipeDelay(Duration.ofSeconds(30))
@@ -353,14 +237,18 @@ class LeakTest {
             throw e;
         });
 
-        List<String> leaks = leaks();
+        List<LeakCheck.Finding> found = leaks.findings();
 
         assertThat(t).hasMessage("outer");
-        assertThat(String.join("\n", leaks)).contains(DB_PASS, API_KEY, DB_USER, PORT);
+        assertThat(found).flatExtracting(LeakCheck.Finding::plantedIndexes).contains(0, 1, 2, 3);
+        assertThat(found)
+                .extracting(LeakCheck.Finding::channel)
+                .contains("log TRACE dev.rotor.secrets.internal.Canary", "log WARN dev.rotor.secrets.internal.Canary")
+                .contains("standard error")
+                .anySatisfy(c -> assertThat(c).contains("suppressed"));
+        assertThat(found.toString()).doesNotContain(DB_PASS, API_KEY, DB_USER, PORT);
         // Reset: the scan after this test must see nothing.
-        logs.list.clear();
-        captured.setLength(0);
-        printed.reset();
+        leaks.clear();
     }
 
     // ---- failure paths ----
@@ -637,7 +525,7 @@ class LeakTest {
         assertThat(last.get().current().version()).isEqualTo("2");
         keep(last.get());
         keep(last.get().previous());
-        assertThat(logs.list).anySatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
+        assertThat(leaks.logLines()).anySatisfy(line -> assertThat(line).startsWith("WARN "));
     }
 
     @Test
@@ -738,8 +626,7 @@ class LeakTest {
 
         f.close();
 
-        assertThat(logs.list)
-                .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("leaky", "failed to close"));
+        assertThat(leaks.logLines()).anySatisfy(line -> assertThat(line).contains("leaky", "failed to close"));
     }
 
     @Test

@@ -2,19 +2,12 @@ package dev.rotor.secrets.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
-import dev.rotor.secrets.JsonAuditLogger;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
-import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
@@ -22,14 +15,9 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
+import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +26,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -55,14 +42,7 @@ class AwsLeakTest {
     private static final String DB = "prod/db";
     private static final String REF = "aws-sm:prod/db";
 
-    private final StringBuilder captured = new StringBuilder();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    private Logger root;
-    private Level rootLevel;
-    private PrintStream stdout;
-    private PrintStream stderr;
-
+    private LeakCheck leaks;
     private SecretsManagerStubs aws;
     private SecretsManagerClient client;
     private final ManualScheduler scheduler = new ManualScheduler();
@@ -71,15 +51,11 @@ class AwsLeakTest {
 
     @BeforeEach
     void captureEverything() {
-        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLevel = root.getLevel();
-        root.setLevel(Level.TRACE);
-        logs.start();
-        root.addAppender(logs);
-        stdout = System.out;
-        stderr = System.err;
-        System.setOut(new PrintStream(new Tee(stdout, printed), true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(new Tee(stderr, printed), true, StandardCharsets.UTF_8));
+        // the stand-in server's own logs are test scaffolding, not the adapter's output
+        leaks = LeakCheck.builder()
+                .plant(MARKER)
+                .ignoreLoggers("org.eclipse.jetty", "wiremock", "com.github.tomakehurst")
+                .start();
         aws = new SecretsManagerStubs();
         client = aws.client();
     }
@@ -93,15 +69,12 @@ class AwsLeakTest {
             }
             client.close();
             aws.close();
-            assertThat(leaks())
-                    .as("planted values found in what the adapter let out")
-                    .isEmpty();
+            assertThat(leaks.logLines()).as("the capture works").isNotEmpty();
+            assertThat(leaks.logLines())
+                    .as("the SDK's own loggers are captured down to TRACE")
+                    .anySatisfy(line -> assertThat(line).matches("(TRACE|DEBUG) software\\.amazon\\.awssdk\\..*"));
         } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-            root.detachAppender(logs);
-            root.setLevel(rootLevel);
-            logs.stop();
+            leaks.close();
         }
     }
 
@@ -230,6 +203,7 @@ class AwsLeakTest {
                 .scheduler(scheduler)
                 .executor(ManualScheduler.directExecutor())
                 .eventListener(events)
+                .eventListener(leaks)
                 .refreshPolicy(RefreshPolicy.builder()
                         .pollInterval(Duration.ofMinutes(5))
                         .build())
@@ -241,7 +215,7 @@ class AwsLeakTest {
     }
 
     private void keep(Object o) {
-        captured.append('\n').append(o);
+        leaks.check(o);
     }
 
     private Secret kept(Secret s) {
@@ -260,105 +234,15 @@ class AwsLeakTest {
         try {
             call.run();
         } catch (Throwable t) {
-            keep(t.getMessage());
             keep(t);
-            keep(stackTrace(t));
-            if (t instanceof SecretException) {
-                keep(((SecretException) t).ref());
-                keep(((SecretException) t).source());
-            }
             return t;
         }
         throw new AssertionError("expected the call to fail");
     }
 
+    /** Captures the inventory and health; the events reach the leak check as they are published. */
     private void keepState() {
-        for (SecretEvent e : events.events()) {
-            keep(e);
-            keep(JsonAuditLogger.toJson(e));
-            keep(e.errorMessage());
-            keep(e.detail());
-        }
         keep(secrets.inventory());
         keep(secrets.health());
-    }
-
-    private static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
-    }
-
-    /** The stand-in server's own logs are test scaffolding, not the adapter's output. */
-    private static boolean isStandIn(String logger) {
-        return logger.startsWith("org.eclipse.jetty")
-                || logger.startsWith("wiremock")
-                || logger.startsWith("com.github.tomakehurst");
-    }
-
-    private List<String> leaks() {
-        List<String> found = new ArrayList<>();
-        scan("returned or thrown, toString, events, inventory", captured.toString(), found);
-        for (ILoggingEvent e : logs.list) {
-            if (isStandIn(e.getLoggerName())) {
-                continue;
-            }
-            StringBuilder all = new StringBuilder();
-            all.append(e.getFormattedMessage()).append('\n').append(e.getMessage());
-            Object[] args = e.getArgumentArray();
-            if (args != null) {
-                for (Object a : args) {
-                    all.append('\n').append(a);
-                    if (a instanceof Throwable) {
-                        all.append('\n').append(stackTrace((Throwable) a));
-                    }
-                }
-            }
-            if (e.getThrowableProxy() != null) {
-                all.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
-            }
-            all.append('\n').append(e.getMDCPropertyMap()).append('\n').append(e.getKeyValuePairs());
-            scan("log " + e.getLevel() + " " + e.getLoggerName(), all.toString(), found);
-        }
-        scan("standard output or error", printed.toString(StandardCharsets.UTF_8), found);
-        assertThat(logs.list).as("the capture works").isNotEmpty();
-        return found;
-    }
-
-    private static void scan(String channel, String text, List<String> found) {
-        for (int i = text.indexOf(MARKER); i >= 0; i = text.indexOf(MARKER, i + 1)) {
-            int from = Math.max(text.lastIndexOf('\n', i) + 1, i - 200);
-            int to = text.indexOf('\n', i);
-            found.add(channel + ": " + text.substring(from, to < 0 ? text.length() : Math.min(to, i + 200)));
-        }
-    }
-
-    /** Copies what is printed to the real stream and to the capture. */
-    private static final class Tee extends OutputStream {
-        private final OutputStream a;
-        private final OutputStream b;
-
-        Tee(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int x) throws IOException {
-            a.write(x);
-            b.write(x);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            a.flush();
-            b.flush();
-        }
     }
 }

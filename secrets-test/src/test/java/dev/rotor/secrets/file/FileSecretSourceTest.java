@@ -17,6 +17,7 @@ import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SourceCapability;
+import dev.rotor.secrets.test.MountedSecretDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -259,10 +260,11 @@ class FileSecretSourceTest {
 
     @Test
     void kubernetesMount_directoryRef_readsThroughDataLink_andSeesTheAtomicSwap() {
-        MountedSecret mount = MountedSecret.create(tmp, Map.of("username", "app", "password", "pw-1"));
+        MountedSecretDirectory mount =
+                MountedSecretDirectory.in(tmp).write(Map.of("username", "app", "password", "pw-1"));
 
         Secret v1 = fetch(ref(tmp));
-        mount.update(Map.of("username", "app", "password", "pw-2"));
+        mount.write(Map.of("username", "app", "password", "pw-2"));
         Secret v2 = fetch(ref(tmp));
 
         assertThat(v1.fields()).containsExactly(Map.entry("password", "pw-1"), Map.entry("username", "app"));
@@ -273,11 +275,12 @@ class FileSecretSourceTest {
 
     @Test
     void kubernetesMount_singleFileRef_followsTheSymlinks() {
-        MountedSecret mount = MountedSecret.create(tmp, Map.of("username", "app", "password", "pw-1"));
+        MountedSecretDirectory mount =
+                MountedSecretDirectory.in(tmp).write(Map.of("username", "app", "password", "pw-1"));
         String password = ref(tmp.resolve("password"));
 
         assertThat(fetch(password).value()).isEqualTo("pw-1");
-        mount.update(Map.of("username", "app", "password", "pw-2"));
+        mount.write(Map.of("username", "app", "password", "pw-2"));
         Secret v2 = fetch(password);
 
         assertThat(v2.value()).isEqualTo("pw-2");
@@ -286,12 +289,13 @@ class FileSecretSourceTest {
 
     @Test
     void kubernetesMount_swapDuringTheRead_isRetried_andNeverMixesGenerations() {
-        MountedSecret mount = MountedSecret.create(tmp, Map.of("username", "user-1", "password", "pw-1"));
+        MountedSecretDirectory mount =
+                MountedSecretDirectory.in(tmp).write(Map.of("username", "user-1", "password", "pw-1"));
         FileSecretSource s = FileSecretSource.create();
         AtomicInteger reads = new AtomicInteger();
         s.afterRead(() -> {
             if (reads.incrementAndGet() == 1) {
-                mount.update(Map.of("username", "user-2", "password", "pw-2"));
+                mount.write(Map.of("username", "user-2", "password", "pw-2"));
             }
         });
 

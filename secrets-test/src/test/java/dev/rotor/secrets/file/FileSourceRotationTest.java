@@ -8,6 +8,7 @@ import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.MountedSecretDirectory;
 import dev.rotor.secrets.test.RecordingListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,12 +103,13 @@ class FileSourceRotationTest {
 
     @Test
     void kubernetesMountSwap_isHandedOverAsOneVersion_withAllFieldsChangedTogether() {
-        MountedSecret mount = MountedSecret.create(tmp, Map.of("username", "user-1", "password", "pw-1"));
+        MountedSecretDirectory mount =
+                MountedSecretDirectory.in(tmp).write(Map.of("username", "user-1", "password", "pw-1"));
         String ref = "file:" + tmp;
         start();
         secrets.watch(ref, change -> deliveries.add(new Delivery(change)));
 
-        mount.update(Map.of("username", "user-2", "password", "pw-2"));
+        mount.write(Map.of("username", "user-2", "password", "pw-2"));
         scheduler.advance(POLL.plusSeconds(1));
 
         assertThat(deliveries).hasSize(2);

@@ -8,7 +8,7 @@ import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.jdbc.internal.HikariSupport;
-import java.nio.file.Files;
+import dev.rotor.secrets.test.MountedSecretDirectory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -44,7 +44,7 @@ class H2RotationSoakTest {
 
     @Test
     void pool_credentialsRotatingEveryTwoSecondsUnderLoad_noQueryFailsAndEveryRotationIsHandedOver() throws Exception {
-        MountedCredentials mount = new MountedCredentials(Files.createDirectories(tmp.resolve("db")));
+        MountedSecretDirectory mount = MountedSecretDirectory.in(tmp.resolve("db"));
         String ref = "file:" + mount.dir();
         LongAdder queries = new LongAdder();
         LongAdder failed = new LongAdder();
@@ -57,7 +57,7 @@ class H2RotationSoakTest {
         ScheduledExecutorService rotations = Executors.newSingleThreadScheduledExecutor();
 
         try (H2Database db = H2Database.start()) {
-            AlternatingUserRotator rotator = new AlternatingUserRotator(db, mount::publish, "app_blue", "app_green");
+            AlternatingUserRotator rotator = new AlternatingUserRotator(db, mount::write, "app_blue", "app_green");
             Map<String, String> first = rotator.start();
             RefreshPolicy policy =
                     RefreshPolicy.builder().pollInterval(Duration.ofMillis(200)).build();

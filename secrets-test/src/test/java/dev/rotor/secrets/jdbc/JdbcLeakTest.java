@@ -3,19 +3,12 @@ package dev.rotor.secrets.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.test.InMemorySource;
+import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;
-import dev.rotor.secrets.test.RecordingListener;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -25,7 +18,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Plants known passwords, drives every fault path of the JDBC bindings (refused versions, vetoed versions, missing
@@ -37,24 +29,16 @@ class JdbcLeakTest {
 
     private final ManualScheduler scheduler = new ManualScheduler();
     private final InMemorySource source = new InMemorySource("mem", scheduler.clock());
-    private final RecordingListener events = new RecordingListener();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final List<HandOver> handOvers = new ArrayList<>();
-    private final StringBuilder captured = new StringBuilder();
     private final String good = "PLANTEDgood" + H2Database.newPassword();
     private final String wrong = "PLANTEDwrong" + H2Database.newPassword();
     private final String next = "PLANTEDnext" + H2Database.newPassword();
-    private Logger root;
-    private Level rootLevel;
+    private LeakCheck leaks;
     private H2Database db;
 
     @BeforeEach
     void capture() throws SQLException {
-        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLevel = root.getLevel();
-        root.setLevel(Level.TRACE);
-        logs.start();
-        root.addAppender(logs);
+        leaks = LeakCheck.builder().plant(good, wrong, next).start();
         db = H2Database.start();
         db.createUser("app", good);
     }
@@ -62,41 +46,19 @@ class JdbcLeakTest {
     @AfterEach
     void scan() {
         try {
-            for (ILoggingEvent e : logs.list) {
-                captured.append(e.getFormattedMessage()).append('\n');
-                for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
-                    captured.append(t.getClassName())
-                            .append(": ")
-                            .append(t.getMessage())
-                            .append('\n');
-                }
-            }
-            events.events().forEach(e -> captured.append(e)
-                    .append('\n')
-                    .append(e.errorMessage().orElse(""))
-                    .append(e.detail().orElse(""))
-                    .append('\n'));
-            handOvers.forEach(h -> captured.append(h).append('\n'));
-            assertThat(logs.list).as("the fault paths were logged").isNotEmpty();
-            for (String planted : List.of(good, wrong, next)) {
-                assertThat(captured.toString())
-                        .as("planted value in logs, events or errors")
-                        .doesNotContain(planted);
-            }
+            leaks.check(handOvers);
+            assertThat(leaks.logLines()).as("the fault paths were logged").isNotEmpty();
         } finally {
-            root.detachAppender(logs);
-            root.setLevel(rootLevel);
-            logs.stop();
-            db.close();
+            try {
+                leaks.close();
+            } finally {
+                db.close();
+            }
         }
     }
 
     private void record(Throwable t) {
-        if (t != null) {
-            StringWriter w = new StringWriter();
-            t.printStackTrace(new PrintWriter(w));
-            captured.append(w).append('\n');
-        }
+        leaks.check(t);
     }
 
     private Secrets.Builder builder() {
@@ -105,7 +67,7 @@ class JdbcLeakTest {
                 .discoverSources(false)
                 .scheduler(scheduler)
                 .executor(ManualScheduler.directExecutor())
-                .eventListener(events);
+                .eventListener(leaks);
     }
 
     @Test
@@ -143,10 +105,7 @@ class JdbcLeakTest {
             source.putFields("db/app", Map.of("username", "app", "password", next, "veto", "yes"));
             record(catchThrowable(() -> secrets.refresh(REF)));
 
-            captured.append(binding)
-                    .append('\n')
-                    .append(CredentialFields.defaults())
-                    .append('\n');
+            leaks.check(binding, CredentialFields.defaults());
             assertThat(binding.refused()).isEqualTo(2);
             assertThat(handOvers).hasSize(2);
         }
@@ -177,7 +136,7 @@ class JdbcLeakTest {
             source.putFields("db/app", Map.of("user", "app", "pass", good));
             scheduler.clock().advance(Duration.ofSeconds(5));
             record(catchThrowable(ds::getConnection));
-            captured.append(ds).append('\n');
+            leaks.check(ds);
             assertThat(ds.forcedRefreshes()).isEqualTo(3);
         }
     }
