@@ -4,6 +4,8 @@ import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spring.internal.Adapters;
+import dev.rotor.secrets.spring.internal.AwsCredentials;
 import dev.rotor.secrets.spring.internal.ImportedSecrets;
 import dev.rotor.secrets.spring.internal.SecretsFactory;
 import java.util.List;
@@ -15,10 +17,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.ClassUtils;
 
 /**
- * Publishes a {@link Secrets} client built from the {@code rotor.*} properties and the {@link SecretSource}, {@link
+ * Publishes a {@link Secrets} client built from the {@code rotor.*} properties (including the Vault and AWS sources
+ * {@code rotor.vault.*} and {@code rotor.aws.*} describe, when their adapters are on the class path and no source bean
+ * claims their scheme) and the {@link SecretSource}, {@link
  * SecretValidator}, {@link SecretEventListener} and {@link RotorSecretsCustomizer} beans of the context. Backs off
  * when the application defines its own {@link Secrets} bean, and entirely with {@code rotor.enabled=false}. The
  * client is closed with the context (leases revoked when {@code rotor.revoke-on-close=true}); its scheduler and
@@ -38,6 +44,7 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(RotorProperties.class)
 public class RotorAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(RotorAutoConfiguration.class);
+    private static final String INTERNAL = "dev.rotor.secrets.spring.internal.";
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
@@ -47,7 +54,8 @@ public class RotorAutoConfiguration {
             ObjectProvider<SecretValidator> validators,
             ObjectProvider<SecretEventListener> listeners,
             ObjectProvider<RotorSecretsCustomizer> customizers,
-            ObjectProvider<ImportedSecrets> imported) {
+            ObjectProvider<ImportedSecrets> imported,
+            ApplicationContext context) {
         ImportedSecrets early = imported.getIfAvailable();
         if (early != null) {
             Secrets secrets = early.secrets();
@@ -60,6 +68,7 @@ public class RotorAutoConfiguration {
                     .forEach(v -> ignored.add("validator " + v.getClass().getName()));
             customizers
                     .orderedStream()
+                    .filter(c -> !c.getClass().getName().startsWith(INTERNAL)) // the starter's own (rotor.datasource)
                     .forEach(c -> ignored.add("customizer " + c.getClass().getName()));
             if (!ignored.isEmpty()) {
                 LOG.warn(
@@ -74,7 +83,18 @@ public class RotorAutoConfiguration {
                         sources.orderedStream().toList(),
                         validators.orderedStream().toList(),
                         listeners.orderedStream().toList(),
-                        customizers.orderedStream().toList())
+                        customizers.orderedStream().toList(),
+                        adapters(context))
                 .build();
+    }
+
+    private static Adapters adapters(ApplicationContext context) {
+        ClassLoader loader = context.getClassLoader();
+        Adapters adapters = Adapters.of(loader == null ? RotorAutoConfiguration.class.getClassLoader() : loader);
+        if (ClassUtils.isPresent("software.amazon.awssdk.auth.credentials.AwsCredentialsProvider", loader)
+                && ClassUtils.isPresent("dev.rotor.secrets.aws.AwsSecretsManagerSource", loader)) {
+            adapters = adapters.withAwsCredentials(AwsCredentials.unique(context));
+        }
+        return adapters;
     }
 }

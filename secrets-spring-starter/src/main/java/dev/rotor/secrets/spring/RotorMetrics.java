@@ -33,8 +33,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@value #FAILURES}: failed refreshes, rejected versions and expiries, per source, tagged {@code event}.
  *   <li>{@value #STALE}: versions served past their lease end, per source.
  *   <li>{@value #AUTH}: a source's own logins and token renewals, tagged {@code operation} ({@code login} or
- *       {@code renew}) and {@code outcome}; an {@code AUTH_FAILED} event counts as a failed renewal when its detail
- *       mentions "renew", else as a failed login.
+ *       {@code renew}) and {@code outcome}. {@code AUTH_LOGIN} (a token obtained or replaced) counts as a login,
+ *       {@code AUTH_RENEWED} as a renewal; an {@code AUTH_FAILED} event is tagged {@code operation} {@code login} or
+ *       {@code renew} when its detail names one of them, {@code expired} for an expired token, and {@code
+ *       login_or_renew} when the source cannot tell (the Vault adapter's "token login or renewal failed").
  * </ul>
  *
  * Tags: {@code ref} (scheme and path only, never a field or parameters) for the gauges, {@code source} everywhere.
@@ -42,7 +44,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * afterwards.
  *
  * <pre>{@code
- * RotorMetrics metrics = new RotorMetrics(secrets, TimeSource.system());
+ * RotorMetrics metrics = new RotorMetrics(secrets);   // gauges on secrets.timeSource()
  * metrics.bindTo(registry);   // Spring Boot does this for every MeterBinder bean
  * }</pre>
  *
@@ -66,6 +68,12 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     // one inventory per scrape rather than one per gauge; dropped on every event and after a second
     private volatile Snapshot snapshot;
 
+    /** Meters whose gauges count time on the client's own clock ({@link Secrets#timeSource()}). */
+    public RotorMetrics(Secrets secrets) {
+        this(secrets, secrets.timeSource());
+    }
+
+    /** Meters whose gauges count time on {@code clock}. */
     public RotorMetrics(Secrets secrets, TimeSource clock) {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -143,18 +151,34 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
                             .increment();
                     break;
                 case AUTH_FAILED:
-                    String operation = event.detail()
-                                    .map(d -> d.toLowerCase(Locale.ROOT).contains("renew"))
-                                    .orElse(false)
-                            ? "renew"
-                            : "login";
-                    registry.counter(AUTH, tags.and("operation", operation, "outcome", "failure"))
+                    registry.counter(AUTH, tags.and("operation", failedOperation(event), "outcome", "failure"))
                             .increment();
                     break;
                 default:
                     break;
             }
         }
+    }
+
+    /**
+     * What a failed {@code AUTH_FAILED} event was: {@code renew} or {@code login} when its detail names only one of
+     * them, {@code expired} when it says the token expired, else {@code login_or_renew} (no detail, or the Vault
+     * adapter's "token login or renewal failed": the engine under its session does not tell which call failed).
+     */
+    static String failedOperation(SecretEvent event) {
+        String detail = event.detail().orElse("").toLowerCase(Locale.ROOT);
+        boolean renew = detail.contains("renew");
+        boolean login = detail.contains("login") || detail.contains("log in");
+        if (renew && !login) {
+            return "renew";
+        }
+        if (login && !renew) {
+            return "login";
+        }
+        if (!renew && !login && detail.contains("expired")) {
+            return "expired";
+        }
+        return "login_or_renew";
     }
 
     private void gauges(MeterRegistry registry, String ref, String source) {

@@ -1,9 +1,7 @@
 package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.Secrets;
-import dev.rotor.secrets.TimeSource;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -14,8 +12,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * Publishes {@link RotorMetrics} as a {@link MeterBinder} (Spring Boot binds it to every meter registry) when
  * Micrometer is on the class path and a {@link Secrets} bean exists. Off with {@code rotor.metrics.enabled=false};
- * backs off when the application defines its own {@link RotorMetrics}. Gauges count time on a {@link TimeSource} bean
- * if there is one, else on the system clock.
+ * backs off when the application defines its own {@link RotorMetrics}. Gauges count time on the client's own clock
+ * ({@link Secrets#timeSource()}), so they agree with the inventory.
  *
  * <pre>{@code
  * rotor.metrics.enabled=false   # turns them off
@@ -28,7 +26,7 @@ import org.springframework.context.annotation.Bean;
 public class RotorMetricsAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public RotorMetrics rotorMetrics(Secrets secrets, ObjectProvider<TimeSource> clock) {
-        return new RotorMetrics(secrets, clock.getIfAvailable(TimeSource::system));
+    public RotorMetrics rotorMetrics(Secrets secrets) {
+        return new RotorMetrics(secrets);
     }
 }

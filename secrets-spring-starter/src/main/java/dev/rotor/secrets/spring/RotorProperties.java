@@ -4,7 +4,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -20,6 +22,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * rotor.secrets[0].ref=file:/run/secrets/db
  * rotor.secrets[0].owner=payments-team
  * rotor.secrets[0].required=true
+ * rotor.vault.address=https://vault.internal:8200
+ * rotor.vault.auth.method=kubernetes
+ * rotor.vault.auth.role=orders
+ * rotor.datasource.ref=vault:database/creds/orders
  * }</pre>
  *
  * <p>A mutable JavaBean, as Spring binding needs; the starter reads it once, when it builds the client. Holds no
@@ -60,6 +66,9 @@ public class RotorProperties {
 
     /** AWS Secrets Manager; used when the AWS adapter is on the class path. */
     private final Aws aws = new Aws();
+
+    /** The application's HikariCP pool, kept on the current version of a credentials secret. */
+    private final Datasource datasource = new Datasource();
 
     public boolean isEnabled() {
         return enabled;
@@ -123,6 +132,10 @@ public class RotorProperties {
 
     public Aws getAws() {
         return aws;
+    }
+
+    public Datasource getDatasource() {
+        return datasource;
     }
 
     /** {@code rotor.refresh.*}: see {@link dev.rotor.secrets.RefreshPolicy} for what each option does. */
@@ -381,27 +394,36 @@ public class RotorProperties {
 
     /** The Vault authentication methods the {@code rotor.vault.auth.method} property names. */
     public enum VaultAuthMethod {
-        /** A token read from a Rotor ref ({@code rotor.vault.auth.token-ref}). */
+        /** A token read from a Rotor ref ({@code rotor.vault.auth.token-ref}); a {@code file:} ref is re-read. */
         TOKEN,
-        /** AppRole: a role id and a secret id read from a Rotor ref. */
+        /** AppRole: a role id and a secret id read from a Rotor ref (optionally response-wrapped). */
         APPROLE,
         /** Kubernetes: the service account token file and a role. */
         KUBERNETES,
-        /** AWS IAM: a signed sts:GetCallerIdentity request and a role. */
-        AWS_IAM,
         /** A JWT or OIDC token read from a file, and a role. */
         JWT,
         /** A TLS client certificate (see {@code rotor.vault.tls.*}). */
-        CERT
+        CERT,
+        /** A user name and a password read from a Rotor ref: for development. */
+        USERPASS
     }
 
     /** {@code rotor.vault.*}: bound to a source only when the Vault adapter is on the class path. */
     public static class Vault {
-        /** The Vault address, for example https://vault.example.internal:8200. */
+        /** The Vault address, for example https://vault.example.internal:8200; setting it creates the source. */
         private URI address;
 
         /** The Vault Enterprise or OpenBao namespace, sent with every request; unset for the root namespace. */
         private String namespace;
+
+        /** How long to wait for a connection to Vault; unset means the adapter's default (5 s). */
+        private Duration connectTimeout;
+
+        /** How long to wait for Vault's answer; unset means the adapter's default (30 s). */
+        private Duration readTimeout;
+
+        /** The KV version (1 or 2) of each KV mount, by mount path; a mount not listed is asked once. */
+        private Map<String, Integer> kvVersions = new LinkedHashMap<>();
 
         /** How the client logs in. */
         private final Auth auth = new Auth();
@@ -425,6 +447,30 @@ public class RotorProperties {
             this.namespace = namespace;
         }
 
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getReadTimeout() {
+            return readTimeout;
+        }
+
+        public void setReadTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+        }
+
+        public Map<String, Integer> getKvVersions() {
+            return kvVersions;
+        }
+
+        public void setKvVersions(Map<String, Integer> kvVersions) {
+            this.kvVersions = kvVersions;
+        }
+
         public Auth getAuth() {
             return auth;
         }
@@ -441,7 +487,7 @@ public class RotorProperties {
             /** The mount path of the auth method; unset means the method's default path (approle, kubernetes, ...). */
             private String mount;
 
-            /** The role to log in as (approle, kubernetes, aws-iam, jwt, cert). */
+            /** The role to log in as (kubernetes, jwt), or the certificate role (cert). */
             private String role;
 
             /** AppRole: the role id (not a secret). */
@@ -450,11 +496,20 @@ public class RotorProperties {
             /** AppRole: a Rotor ref to the secret id, for example file:/run/secrets/vault-secret-id. */
             private String secretIdRef;
 
-            /** Token: a Rotor ref to the token, for example env:VAULT_TOKEN. */
+            /** AppRole: whether the secret id the ref holds is a response-wrapping token, unwrapped once. */
+            private boolean secretIdWrapped = false;
+
+            /** Token: a Rotor ref to the token, for example env:VAULT_TOKEN; a file: ref is re-read when it changes. */
             private String tokenRef;
 
-            /** Kubernetes or JWT: the file holding the token to present. */
-            private Path jwtFile = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+            /** Kubernetes or JWT: the file holding the token to present; unset means the pod's service account token. */
+            private Path jwtFile;
+
+            /** Userpass: the user name. */
+            private String username;
+
+            /** Userpass: a Rotor ref to the password. */
+            private String passwordRef;
 
             public VaultAuthMethod getMethod() {
                 return method;
@@ -496,6 +551,14 @@ public class RotorProperties {
                 this.secretIdRef = secretIdRef;
             }
 
+            public boolean isSecretIdWrapped() {
+                return secretIdWrapped;
+            }
+
+            public void setSecretIdWrapped(boolean secretIdWrapped) {
+                this.secretIdWrapped = secretIdWrapped;
+            }
+
             public String getTokenRef() {
                 return tokenRef;
             }
@@ -511,21 +574,34 @@ public class RotorProperties {
             public void setJwtFile(Path jwtFile) {
                 this.jwtFile = jwtFile;
             }
+
+            public String getUsername() {
+                return username;
+            }
+
+            public void setUsername(String username) {
+                this.username = username;
+            }
+
+            public String getPasswordRef() {
+                return passwordRef;
+            }
+
+            public void setPasswordRef(String passwordRef) {
+                this.passwordRef = passwordRef;
+            }
         }
 
         /** {@code rotor.vault.tls.*}. */
         public static class Tls {
-            /** PEM file with the CA certificates to trust in addition to the JVM's. */
+            /** PEM file with the CA certificates to trust instead of the JVM's default trust store. */
             private Path caCertificate;
 
             /** PEM file with the client certificate chain, for mutual TLS and cert auth. */
             private Path clientCertificate;
 
-            /** PEM file with the client private key, for mutual TLS and cert auth. */
+            /** PEM file with the client's unencrypted PKCS#8 private key, for mutual TLS and cert auth. */
             private Path clientKey;
-
-            /** The server name to verify and send (SNI) when it differs from the address's host. */
-            private String serverName;
 
             public Path getCaCertificate() {
                 return caCertificate;
@@ -550,14 +626,6 @@ public class RotorProperties {
             public void setClientKey(Path clientKey) {
                 this.clientKey = clientKey;
             }
-
-            public String getServerName() {
-                return serverName;
-            }
-
-            public void setServerName(String serverName) {
-                this.serverName = serverName;
-            }
         }
     }
 
@@ -568,6 +636,15 @@ public class RotorProperties {
 
         /** An endpoint override (a VPC endpoint or a local stand-in); unset means the region's public endpoint. */
         private URI endpoint;
+
+        /** Whether Secrets.compromised(ref) asks AWS to rotate the secret at once (RotateSecret). */
+        private boolean rotateOnCompromise = false;
+
+        /** How soon to look again while a rotation is under way; unset means the adapter's default (15 s). */
+        private Duration rotationCheckInterval;
+
+        /** Whether polls call DescribeSecret (cheap change detection, rotation dates and windows). */
+        private boolean describeSecrets = true;
 
         public String getRegion() {
             return region;
@@ -583,6 +660,88 @@ public class RotorProperties {
 
         public void setEndpoint(URI endpoint) {
             this.endpoint = endpoint;
+        }
+
+        public boolean isRotateOnCompromise() {
+            return rotateOnCompromise;
+        }
+
+        public void setRotateOnCompromise(boolean rotateOnCompromise) {
+            this.rotateOnCompromise = rotateOnCompromise;
+        }
+
+        public Duration getRotationCheckInterval() {
+            return rotationCheckInterval;
+        }
+
+        public void setRotationCheckInterval(Duration rotationCheckInterval) {
+            this.rotationCheckInterval = rotationCheckInterval;
+        }
+
+        public boolean isDescribeSecrets() {
+            return describeSecrets;
+        }
+
+        public void setDescribeSecrets(boolean describeSecrets) {
+            this.describeSecrets = describeSecrets;
+        }
+    }
+
+    /** {@code rotor.datasource.*}: binds the application's HikariDataSource to a credentials secret. */
+    public static class Datasource {
+        /** The credentials secret, for example vault:database/creds/app; unset leaves the pool alone. */
+        private String ref;
+
+        /** The secret's field holding the database user name. */
+        private String usernameField = "username";
+
+        /** The secret's field holding the database password. */
+        private String passwordField = "password";
+
+        /** Whether each new version must open a connection before the pool gets it (a failing one is refused). */
+        private boolean validate = true;
+
+        /** How long the revocation of a previous lease waits for the pool's borrowed connections to come back. */
+        private Duration drainTimeout = Duration.ofSeconds(30);
+
+        public String getRef() {
+            return ref;
+        }
+
+        public void setRef(String ref) {
+            this.ref = ref;
+        }
+
+        public String getUsernameField() {
+            return usernameField;
+        }
+
+        public void setUsernameField(String usernameField) {
+            this.usernameField = usernameField;
+        }
+
+        public String getPasswordField() {
+            return passwordField;
+        }
+
+        public void setPasswordField(String passwordField) {
+            this.passwordField = passwordField;
+        }
+
+        public boolean isValidate() {
+            return validate;
+        }
+
+        public void setValidate(boolean validate) {
+            this.validate = validate;
+        }
+
+        public Duration getDrainTimeout() {
+            return drainTimeout;
+        }
+
+        public void setDrainTimeout(Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
         }
     }
 }

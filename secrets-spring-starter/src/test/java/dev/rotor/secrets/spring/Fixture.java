@@ -1,6 +1,5 @@
 package dev.rotor.secrets.spring;
 
-import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.ManualScheduler;
 import java.time.Duration;
@@ -12,7 +11,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * A manual scheduler, an in-memory source with a static and a leased secret, and a context runner whose client runs
- * on them (through a {@link RotorSecretsCustomizer} bean), so that every timing step is the test's.
+ * on them (through a {@link RotorSecretsCustomizer} bean), so that every timing step is the test's. There is no
+ * {@code TimeSource} bean: the meters and the health read the client's own clock ({@code Secrets.timeSource()}).
  */
 final class Fixture {
     static final String STATIC_VALUE = "PLANTED-static-4b1e";
@@ -38,7 +38,6 @@ final class Fixture {
                 .withBean(
                         RotorSecretsCustomizer.class,
                         () -> b -> b.scheduler(scheduler).executor(ManualScheduler.directExecutor()))
-                .withBean(TimeSource.class, scheduler::clock)
                 .withPropertyValues("rotor.audit.enabled=false");
     }
 

@@ -51,8 +51,21 @@ class LeakTest {
     private static final String PASS = "PLANTED-leak-pass-93bd";
     private static final String PASS_2 = "PLANTED-leak-pass-v2-0c77";
     private static final String JSON_VALUE = "PLANTED-leak-json-6a2f";
-    private static final List<String> PLANTED =
-            List.of(USER, PASS, PASS_2, JSON_VALUE, Fixture.STATIC_VALUE, Fixture.DYN_PASS);
+    private static final String VAULT_TOKEN = "hvs.PLANTED-leak-token-41d8";
+    private static final String SECRET_ID = "PLANTED-leak-secret-id-e20c";
+    private static final String DB_PASS_1 = "PLANTED-leak-db-pass-1-7f3a";
+    private static final String DB_PASS_2 = "PLANTED-leak-db-pass-2-b95e";
+    private static final List<String> PLANTED = List.of(
+            USER,
+            PASS,
+            PASS_2,
+            JSON_VALUE,
+            Fixture.STATIC_VALUE,
+            Fixture.DYN_PASS,
+            VAULT_TOKEN,
+            SECRET_ID,
+            DB_PASS_1,
+            DB_PASS_2);
 
     @TempDir
     Path tmp;
@@ -221,5 +234,94 @@ class LeakTest {
                 });
         assertThat(seenEvents).isNotEmpty();
         seenEvents.forEach(this::capture);
+    }
+
+    /** Start-up failures of the source groups: the messages name properties and refs, never what the refs hold. */
+    @Test
+    void sourceGroupFailures_leakNothing() throws Exception {
+        Path token = Files.writeString(tmp.resolve("token"), VAULT_TOKEN);
+        Path secretId = Files.writeString(tmp.resolve("secret-id"), SECRET_ID);
+        List<String[]> broken = List.of(
+                // a secret id read, then the address refused
+                new String[] {
+                    "rotor.vault.address=http://vault.example.invalid:8200",
+                    "rotor.vault.auth.method=approle",
+                    "rotor.vault.auth.role-id=orders",
+                    "rotor.vault.auth.secret-id-ref=file:" + secretId
+                },
+                // a token file, and a conflicting setting
+                new String[] {
+                    "rotor.vault.address=http://127.0.0.1:1",
+                    "rotor.vault.auth.token-ref=file:" + token,
+                    "rotor.vault.auth.role=orders"
+                },
+                // a token read through a ref that is not a file, then a client certificate without its key
+                new String[] {
+                    "rotor.vault.address=http://127.0.0.1:1",
+                    "rotor.vault.auth.token-ref=file:" + token + "?format=raw",
+                    "rotor.vault.tls.client-certificate=" + token
+                });
+        for (String[] properties : broken) {
+            new Fixture().runner().withPropertyValues(properties).run(context -> {
+                assertThat(context).hasFailed();
+                capture(context.getStartupFailure());
+            });
+        }
+    }
+
+    /** The pool binding: start, a rotation, a vetoed version, a refused one; logs, hand-overs and errors are clean. */
+    @Test
+    void datasourceBinding_rotationsVetoesAndRefusals_leakNothing() throws Exception {
+        String url = "jdbc:h2:mem:rotor-leak-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        try (java.sql.Connection admin = java.sql.DriverManager.getConnection(url, "SA", "admin");
+                java.sql.Statement sql = admin.createStatement()) {
+            sql.execute("CREATE USER APP PASSWORD '" + DB_PASS_1 + "' ADMIN");
+            Fixture fx = new Fixture();
+            fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_1));
+            List<Object> handOvers = new ArrayList<>();
+            fx.runner()
+                    .withConfiguration(AutoConfigurations.of(
+                            RotorDataSourceAutoConfiguration.class,
+                            org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
+                    .withBean(dev.rotor.secrets.jdbc.HandOverListener.class, () -> handOvers::add)
+                    .withPropertyValues(
+                            "rotor.audit.enabled=true",
+                            "rotor.refresh.poll-interval=1m",
+                            "rotor.refresh.initial-backoff=30m",
+                            "rotor.refresh.max-backoff=1h",
+                            "rotor.datasource.ref=mem:db/app",
+                            "spring.datasource.url=" + url)
+                    .run(context -> {
+                        javax.sql.DataSource pool = context.getBean(javax.sql.DataSource.class);
+                        pool.getConnection().close();
+                        sql.execute("ALTER USER APP SET PASSWORD '" + DB_PASS_2 + "'");
+                        fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_2));
+                        fx.scheduler.advance(Duration.ofMinutes(2)); // handed over
+                        fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_1));
+                        fx.scheduler.advance(Duration.ofMinutes(2)); // vetoed: cannot log in
+                        capture(context.getBean(dev.rotor.secrets.spring.internal.DataSourceBinder.class));
+                        capture(context.getBean(Secrets.class).inventory());
+                    });
+            assertThat(handOvers).isNotEmpty();
+            handOvers.forEach(this::capture);
+            // a client without the validator: the binding refuses the version itself
+            fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_2));
+            fx.runner()
+                    .withConfiguration(AutoConfigurations.of(
+                            RotorDataSourceAutoConfiguration.class,
+                            org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
+                    .withUserConfiguration(RotorDataSourceTest.OwnClient.class)
+                    .withBean(ManualScheduler.class, () -> fx.scheduler)
+                    .withBean(dev.rotor.secrets.jdbc.HandOverListener.class, () -> handOvers::add)
+                    .withPropertyValues("rotor.datasource.ref=mem:db/app", "spring.datasource.url=" + url)
+                    .run(context -> {
+                        int before = handOvers.size();
+                        fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_1));
+                        fx.scheduler.advance(Duration.ofMinutes(2)); // refused by the binding: cannot log in
+                        assertThat(handOvers.subList(before, handOvers.size()))
+                                .anyMatch(h -> !((dev.rotor.secrets.jdbc.HandOver) h).succeeded());
+                    });
+            handOvers.forEach(this::capture);
+        }
     }
 }

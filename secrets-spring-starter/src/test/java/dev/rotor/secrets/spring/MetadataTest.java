@@ -45,8 +45,22 @@ class MetadataTest {
                         "rotor.vault.auth.method",
                         "rotor.vault.auth.role",
                         "rotor.vault.tls.ca-certificate",
+                        "rotor.vault.connect-timeout",
+                        "rotor.vault.read-timeout",
+                        "rotor.vault.kv-versions",
+                        "rotor.vault.auth.token-ref",
+                        "rotor.vault.auth.password-ref",
+                        "rotor.vault.tls.client-key",
                         "rotor.aws.region",
-                        "rotor.aws.endpoint");
+                        "rotor.aws.endpoint",
+                        "rotor.aws.rotate-on-compromise",
+                        "rotor.aws.rotation-check-interval",
+                        "rotor.aws.describe-secrets",
+                        "rotor.datasource.ref",
+                        "rotor.datasource.username-field",
+                        "rotor.datasource.password-field",
+                        "rotor.datasource.validate",
+                        "rotor.datasource.drain-timeout");
         props.forEach((name, p) -> {
             if (name.startsWith("rotor.")) {
                 assertThat(p.path("description").asText()).as(name).isNotBlank();

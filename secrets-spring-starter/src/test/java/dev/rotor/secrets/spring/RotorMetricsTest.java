@@ -171,35 +171,46 @@ class RotorMetricsTest {
             context.getBean(RotorMetrics.class).bindTo(registry);
             Secrets secrets = context.getBean(Secrets.class);
             java.time.Instant now = fx.scheduler.clock().now();
-            secrets.publish(SecretEvent.builder(SecretEventType.AUTH_LOGIN, now)
-                    .source("vault")
-                    .build());
-            secrets.publish(SecretEvent.builder(SecretEventType.AUTH_RENEWED, now)
-                    .source("vault")
-                    .build());
-            secrets.publish(SecretEvent.builder(SecretEventType.AUTH_FAILED, now)
-                    .source("vault")
-                    .detail("token renew-self refused")
-                    .failure(new SourceUnavailableException("refused", null, "vault"))
-                    .build());
-            secrets.publish(SecretEvent.builder(SecretEventType.AUTH_FAILED, now)
-                    .source("vault")
-                    .failure(new SourceUnavailableException("refused", null, "vault"))
-                    .build());
+            // the details the Vault adapter's token session writes
+            publishAuth(secrets, SecretEventType.AUTH_LOGIN, "token obtained", false);
+            publishAuth(secrets, SecretEventType.AUTH_LOGIN, "token replaced (max TTL reached)", false);
+            publishAuth(secrets, SecretEventType.AUTH_RENEWED, "token renewed", false);
+            publishAuth(
+                    secrets,
+                    SecretEventType.AUTH_FAILED,
+                    "token login or renewal failed (SourceUnavailableException)",
+                    true);
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, "token expired (SecretExpiredException)", true);
+            // a source that says which call failed
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, "token renew-self refused", true);
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, "login refused", true);
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, null, true);
 
-            assertThat(count(
-                            registry, RotorMetrics.AUTH, "source", "vault", "operation", "login", "outcome", "success"))
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "login", "outcome", "success"))
+                    .isEqualTo(2);
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "renew", "outcome", "success"))
                     .isEqualTo(1);
-            assertThat(count(
-                            registry, RotorMetrics.AUTH, "source", "vault", "operation", "renew", "outcome", "success"))
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "login_or_renew", "outcome", "failure"))
+                    .isEqualTo(2);
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "expired", "outcome", "failure"))
                     .isEqualTo(1);
-            assertThat(count(
-                            registry, RotorMetrics.AUTH, "source", "vault", "operation", "renew", "outcome", "failure"))
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "renew", "outcome", "failure"))
                     .isEqualTo(1);
-            assertThat(count(
-                            registry, RotorMetrics.AUTH, "source", "vault", "operation", "login", "outcome", "failure"))
+            assertThat(count(registry, RotorMetrics.AUTH, "operation", "login", "outcome", "failure"))
                     .isEqualTo(1);
         });
+    }
+
+    private void publishAuth(Secrets secrets, SecretEventType type, String detail, boolean failed) {
+        SecretEvent.Builder b =
+                SecretEvent.builder(type, fx.scheduler.clock().now()).source("vault");
+        if (detail != null) {
+            b.detail(detail);
+        }
+        if (failed) {
+            b.failure(new SourceUnavailableException("refused", null, "vault"));
+        }
+        secrets.publish(b.build());
     }
 
     @Test

@@ -78,7 +78,15 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
         List<RotorSecretsCustomizer> customizers = bootstrap.isRegistered(RotorSecretsCustomizer.class)
                 ? List.of(bootstrap.get(RotorSecretsCustomizer.class))
                 : List.of();
-        Secrets secrets = SecretsFactory.builder(properties, List.of(), List.of(), List.of(), customizers)
+        // the same property sources (rotor.vault.*, rotor.aws.*) as the context's client; no beans exist yet, so the
+        // AWS source uses the SDK's default credentials chain
+        Secrets secrets = SecretsFactory.builder(
+                        properties,
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        customizers,
+                        Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()))
                 .build();
         return new ImportedSecrets(secrets);
     }

@@ -11,7 +11,15 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spring.RotorProperties;
 import dev.rotor.secrets.spring.RotorSecretsCustomizer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns {@link RotorProperties} (and whatever the context or the bootstrap registry adds) into a {@link
@@ -22,6 +30,8 @@ import java.util.List;
  * }</pre>
  */
 public final class SecretsFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(SecretsFactory.class);
+
     private SecretsFactory() {}
 
     /**
@@ -36,6 +46,28 @@ public final class SecretsFactory {
             List<SecretValidator> validators,
             List<SecretEventListener> listeners,
             List<RotorSecretsCustomizer> customizers) {
+        return builder(
+                properties,
+                sources,
+                validators,
+                listeners,
+                customizers,
+                Adapters.of(SecretsFactory.class.getClassLoader()));
+    }
+
+    /**
+     * As {@link #builder(RotorProperties, List, List, List, List)}, looking for the adapters in {@code adapters}'
+     * class loader and giving them what the context holds for them.
+     */
+    public static Secrets.Builder builder(
+            RotorProperties properties,
+            List<SecretSource> sources,
+            List<SecretValidator> validators,
+            List<SecretEventListener> listeners,
+            List<RotorSecretsCustomizer> customizers,
+            Adapters adapters) {
+        Set<String> claimed = new HashSet<>();
+        sources.forEach(s -> claimed.add(s.scheme()));
         Secrets.Builder builder = Secrets.builder()
                 .discoverSources(properties.isDiscoverSources())
                 .revokeOnClose(properties.isRevokeOnClose())
@@ -43,7 +75,7 @@ public final class SecretsFactory {
                 .auditLog(properties.getAudit().isEnabled())
                 .refreshPolicy(refreshPolicy(properties.getRefresh()))
                 .stalePolicy(stalePolicy(properties.getStale()));
-        for (SecretSource source : propertySources(properties)) {
+        for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
             builder.source(source);
         }
         sources.forEach(builder::source);
@@ -58,11 +90,111 @@ public final class SecretsFactory {
     }
 
     /**
-     * The sources the {@code rotor.vault.*} and {@code rotor.aws.*} groups describe. The extension point for the
-     * adapters: each is created here, only when its adapter's classes are present. None yet.
+     * The sources the {@code rotor.vault.*} and {@code rotor.aws.*} groups describe, each created only when its
+     * adapter's classes are present in the adapters' class loader and no source bean claims its scheme.
+     *
+     * @throws SecretConfigurationException naming the property when a setting is missing or conflicts, or when a
+     *     group is set but its adapter is not on the class path
      */
-    static List<SecretSource> propertySources(RotorProperties properties) {
-        return List.of();
+    static List<SecretSource> propertySources(
+            RotorProperties properties, Adapters adapters, Set<String> claimed, RefReader refs) {
+        List<SecretSource> out = new ArrayList<>();
+        RotorProperties.Vault vault = properties.getVault();
+        if (vault.getAddress() != null) {
+            if (!adapters.present(VaultSources.CLASS_NAME)) {
+                throw new SecretConfigurationException(
+                        "rotor.vault.address is set but the Vault adapter (dev.rotor:secrets-vault-adapter) is not on"
+                                + " the class path",
+                        null,
+                        null);
+            }
+            if (claimed.contains(VaultSources.SCHEME)) {
+                LOG.info("a SecretSource bean claims scheme vault; rotor.vault.* is not used");
+            } else {
+                out.add(VaultSources.create(vault, refs));
+            }
+        } else if (vaultSetWithoutAddress(vault)) {
+            throw new SecretConfigurationException("rotor.vault.* is set but rotor.vault.address is not", null, null);
+        }
+        RotorProperties.Aws aws = properties.getAws();
+        if (awsRequested(aws)) {
+            if (!adapters.present(AwsSources.CLASS_NAME)) {
+                throw new SecretConfigurationException(
+                        (aws.getRegion() != null ? "rotor.aws.region" : "rotor.aws.endpoint")
+                                + " is set but the AWS adapter (dev.rotor:secrets-aws-adapter) is not on the class"
+                                + " path",
+                        null,
+                        null);
+            }
+            if (claimed.contains(AwsSources.SCHEME)) {
+                LOG.info("a SecretSource bean claims scheme aws-sm; rotor.aws.* is not used");
+            } else {
+                out.add(AwsSources.create(aws, adapters.awsCredentials()));
+            }
+        } else {
+            awsSetWithoutSource(aws).ifPresent(name -> {
+                throw new SecretConfigurationException(
+                        name + " needs rotor.aws.region or rotor.aws.endpoint", null, null);
+            });
+        }
+        return out;
+    }
+
+    /** The {@code rotor.vault.*} settings other than the address that are set: they need the address. */
+    private static boolean vaultSetWithoutAddress(RotorProperties.Vault v) {
+        RotorProperties.Vault.Auth a = v.getAuth();
+        RotorProperties.Vault.Tls t = v.getTls();
+        return v.getNamespace() != null
+                || v.getConnectTimeout() != null
+                || v.getReadTimeout() != null
+                || !v.getKvVersions().isEmpty()
+                || !vaultAuthSettings(a).isEmpty()
+                || a.getMethod() != RotorProperties.VaultAuthMethod.TOKEN
+                || t.getCaCertificate() != null
+                || t.getClientCertificate() != null
+                || t.getClientKey() != null;
+    }
+
+    /** Whether {@code rotor.aws.region} or {@code rotor.aws.endpoint} asks for a source. */
+    private static boolean awsRequested(RotorProperties.Aws a) {
+        return a.getRegion() != null || a.getEndpoint() != null;
+    }
+
+    /** The settings that only mean something for a configured source. */
+    private static Optional<String> awsSetWithoutSource(RotorProperties.Aws a) {
+        if (a.isRotateOnCompromise()) {
+            return Optional.of("rotor.aws.rotate-on-compromise");
+        }
+        if (a.getRotationCheckInterval() != null) {
+            return Optional.of("rotor.aws.rotation-check-interval");
+        }
+        if (!a.isDescribeSecrets()) {
+            return Optional.of("rotor.aws.describe-secrets");
+        }
+        return Optional.empty();
+    }
+
+    /** The {@code rotor.vault.auth.*} settings that are set, by property name. */
+    static Map<String, Boolean> vaultAuthSettings(RotorProperties.Vault.Auth a) {
+        Map<String, Boolean> set = new LinkedHashMap<>();
+        put(set, "mount", a.getMount());
+        put(set, "role", a.getRole());
+        put(set, "role-id", a.getRoleId());
+        put(set, "secret-id-ref", a.getSecretIdRef());
+        if (a.isSecretIdWrapped()) {
+            set.put("secret-id-wrapped", true);
+        }
+        put(set, "token-ref", a.getTokenRef());
+        put(set, "jwt-file", a.getJwtFile());
+        put(set, "username", a.getUsername());
+        put(set, "password-ref", a.getPasswordRef());
+        return set;
+    }
+
+    private static void put(Map<String, Boolean> set, String name, Object value) {
+        if (value != null) {
+            set.put(name, true);
+        }
     }
 
     static RefreshPolicy refreshPolicy(RotorProperties.Refresh r) {

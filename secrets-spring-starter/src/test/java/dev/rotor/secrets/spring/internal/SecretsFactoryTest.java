@@ -98,23 +98,38 @@ class SecretsFactoryTest {
     }
 
     @Test
-    void sourceGroups_bound_butNoSourceUntilTheAdaptersArePresent() {
-        RotorProperties p = bind(Map.of(
-                "rotor.vault.address", "https://127.0.0.1:8200",
-                "rotor.vault.namespace", "team-a",
-                "rotor.vault.auth.method", "approle",
-                "rotor.vault.auth.role-id", "app",
-                "rotor.vault.auth.secret-id-ref", "file:/run/secrets/secret-id",
-                "rotor.vault.tls.ca-certificate", "/etc/ssl/vault-ca.pem",
-                "rotor.aws.region", "eu-west-1",
-                "rotor.aws.endpoint", "http://127.0.0.1:4566"));
+    void sourceGroups_bound_everyPropertyReadable() {
+        RotorProperties p = bind(Map.ofEntries(
+                Map.entry("rotor.vault.address", "https://127.0.0.1:8200"),
+                Map.entry("rotor.vault.namespace", "team-a"),
+                Map.entry("rotor.vault.connect-timeout", "2s"),
+                Map.entry("rotor.vault.read-timeout", "7s"),
+                Map.entry("rotor.vault.kv-versions.secret", "2"),
+                Map.entry("rotor.vault.auth.method", "approle"),
+                Map.entry("rotor.vault.auth.role-id", "app"),
+                Map.entry("rotor.vault.auth.secret-id-ref", "file:/run/secrets/secret-id"),
+                Map.entry("rotor.vault.auth.secret-id-wrapped", "true"),
+                Map.entry("rotor.vault.tls.ca-certificate", "/etc/ssl/vault-ca.pem"),
+                Map.entry("rotor.aws.region", "eu-west-1"),
+                Map.entry("rotor.aws.endpoint", "http://127.0.0.1:4566"),
+                Map.entry("rotor.aws.rotation-check-interval", "30s"),
+                Map.entry("rotor.aws.describe-secrets", "false"),
+                Map.entry("rotor.datasource.ref", "file:/run/secrets/db"),
+                Map.entry("rotor.datasource.drain-timeout", "5s")));
         assertThat(p.getVault().getAddress()).hasToString("https://127.0.0.1:8200");
         assertThat(p.getVault().getNamespace()).isEqualTo("team-a");
+        assertThat(p.getVault().getConnectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p.getVault().getReadTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(p.getVault().getKvVersions()).containsEntry("secret", 2);
         assertThat(p.getVault().getAuth().getMethod()).isEqualTo(RotorProperties.VaultAuthMethod.APPROLE);
         assertThat(p.getVault().getAuth().getSecretIdRef()).isEqualTo("file:/run/secrets/secret-id");
+        assertThat(p.getVault().getAuth().isSecretIdWrapped()).isTrue();
         assertThat(p.getVault().getTls().getCaCertificate()).hasToString("/etc/ssl/vault-ca.pem");
         assertThat(p.getAws().getRegion()).isEqualTo("eu-west-1");
         assertThat(p.getAws().getEndpoint()).hasToString("http://127.0.0.1:4566");
-        assertThat(SecretsFactory.propertySources(p)).isEmpty();
+        assertThat(p.getAws().getRotationCheckInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.getAws().isDescribeSecrets()).isFalse();
+        assertThat(p.getDatasource().getRef()).isEqualTo("file:/run/secrets/db");
+        assertThat(p.getDatasource().getDrainTimeout()).isEqualTo(Duration.ofSeconds(5));
     }
 }

@@ -1,0 +1,34 @@
+package dev.rotor.secrets.spring.internal;
+
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.Secrets;
+
+/**
+ * Reads the secrets a source's own settings point at (a Vault AppRole secret id, a token, a password) once, at start-up,
+ * through a short-lived client with the discovered sources ({@code file:}, {@code env:}, ...). Failures name the
+ * property and the ref, never a value.
+ *
+ * <pre>{@code
+ * String secretId = RefReader.discovered().read("rotor.vault.auth.secret-id-ref", "file:/run/secrets/secret-id");
+ * }</pre>
+ */
+interface RefReader {
+    /** The value of {@code ref}, named in errors by {@code property}. */
+    String read(String property, String ref);
+
+    /** A reader over the sources {@code ServiceLoader} finds. */
+    static RefReader discovered() {
+        return (property, ref) -> {
+            try (Secrets secrets =
+                    Secrets.builder().discoverSources(true).auditLog(false).build()) {
+                return secrets.value(ref);
+            } catch (SecretException e) {
+                throw new SecretConfigurationException(
+                        property + " could not be read: " + e.getMessage(), null, null, e);
+            } catch (IllegalArgumentException e) {
+                throw new SecretConfigurationException(property + " is not a Rotor ref: " + ref, null, null, e);
+            }
+        };
+    }
+}

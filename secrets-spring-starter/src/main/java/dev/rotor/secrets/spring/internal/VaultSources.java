@@ -1,0 +1,173 @@
+package dev.rotor.secrets.spring.internal;
+
+import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.spi.SecretSource;
+import dev.rotor.secrets.spring.RotorProperties;
+import dev.rotor.secrets.spring.RotorProperties.VaultAuthMethod;
+import dev.rotor.secrets.vault.VaultAuth;
+import dev.rotor.secrets.vault.VaultSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the {@link VaultSource} that {@code rotor.vault.*} describes. Loaded only when the Vault adapter is on the
+ * class path (this class links against it). Every missing or conflicting setting fails naming the property.
+ *
+ * <pre>{@code
+ * SecretSource vault = VaultSources.create(properties.getVault(), refs);
+ * }</pre>
+ */
+final class VaultSources {
+    static final String SCHEME = "vault";
+    static final String CLASS_NAME = "dev.rotor.secrets.vault.VaultSource";
+    private static final String P = "rotor.vault.";
+    private static final String A = "rotor.vault.auth.";
+
+    private VaultSources() {}
+
+    static SecretSource create(RotorProperties.Vault v, RefReader refs) {
+        VaultSource.Builder b = VaultSource.builder().address(v.getAddress().toString());
+        b.auth(auth(v, refs));
+        if (v.getNamespace() != null) {
+            b.namespace(v.getNamespace());
+        }
+        if (v.getConnectTimeout() != null) {
+            b.connectTimeout(positive(P + "connect-timeout", v.getConnectTimeout()));
+        }
+        if (v.getReadTimeout() != null) {
+            b.readTimeout(positive(P + "read-timeout", v.getReadTimeout()));
+        }
+        RotorProperties.Vault.Tls tls = v.getTls();
+        if (tls.getCaCertificate() != null) {
+            b.caCertificatePem(tls.getCaCertificate());
+        }
+        if ((tls.getClientCertificate() == null) != (tls.getClientKey() == null)) {
+            throw new SecretConfigurationException(
+                    P + "tls.client-certificate and " + P + "tls.client-key must be set together", null, SCHEME);
+        }
+        if (tls.getClientCertificate() != null) {
+            b.clientCertificatePem(tls.getClientCertificate(), tls.getClientKey());
+        }
+        v.getKvVersions().forEach(b::kvVersion);
+        try {
+            return b.build();
+        } catch (SecretConfigurationException e) {
+            // the adapter names its builder option (VaultSource.address ...); say which properties that is
+            throw new SecretConfigurationException("invalid " + P + "*: " + e.getMessage(), null, SCHEME, e);
+        }
+    }
+
+    private static VaultAuth auth(RotorProperties.Vault v, RefReader refs) {
+        RotorProperties.Vault.Auth a = v.getAuth();
+        VaultAuthMethod method = a.getMethod() == null ? VaultAuthMethod.TOKEN : a.getMethod();
+        Map<String, Boolean> set = SecretsFactory.vaultAuthSettings(a);
+        Set<String> allowed = allowed(method);
+        for (String name : set.keySet()) {
+            if (!allowed.contains(name)) {
+                throw new SecretConfigurationException(
+                        A + name + " does not apply to " + A + "method=" + name(method), null, SCHEME);
+            }
+        }
+        VaultAuth auth;
+        switch (method) {
+            case TOKEN:
+                auth = token(required(method, "token-ref", a.getTokenRef()), refs);
+                break;
+            case APPROLE:
+                String roleId = required(method, "role-id", a.getRoleId());
+                String secretId = refs.read(A + "secret-id-ref", required(method, "secret-id-ref", a.getSecretIdRef()));
+                auth = a.isSecretIdWrapped()
+                        ? VaultAuth.appRoleWrapped(roleId, secretId)
+                        : VaultAuth.appRole(roleId, secretId);
+                break;
+            case KUBERNETES:
+                String role = required(method, "role", a.getRole());
+                auth = a.getJwtFile() == null ? VaultAuth.kubernetes(role) : VaultAuth.kubernetes(role, a.getJwtFile());
+                break;
+            case JWT:
+                auth = VaultAuth.jwt(
+                        required(method, "role", a.getRole()), required(method, "jwt-file", a.getJwtFile()));
+                break;
+            case CERT:
+                if (v.getTls().getClientCertificate() == null) {
+                    throw new SecretConfigurationException(
+                            A + "method=cert needs " + P + "tls.client-certificate and " + P + "tls.client-key",
+                            null,
+                            SCHEME);
+                }
+                auth = a.getRole() == null ? VaultAuth.cert() : VaultAuth.cert(a.getRole());
+                break;
+            case USERPASS:
+                String user = required(method, "username", a.getUsername());
+                auth = VaultAuth.userpass(
+                        user, refs.read(A + "password-ref", required(method, "password-ref", a.getPasswordRef())));
+                break;
+            default:
+                throw new SecretConfigurationException(A + "method " + method + " is not supported", null, SCHEME);
+        }
+        if (a.getMount() != null) {
+            if (a.getMount().isBlank()) {
+                throw new SecretConfigurationException(A + "mount must not be blank", null, SCHEME);
+            }
+            auth = auth.withMount(a.getMount().strip());
+        }
+        return auth;
+    }
+
+    /** A {@code file:} ref (no field, no parameters) stays a file the adapter re-reads; any other ref is read once. */
+    private static VaultAuth token(String tokenRef, RefReader refs) {
+        SecretRef ref;
+        try {
+            ref = SecretRef.parse(tokenRef);
+        } catch (RuntimeException e) {
+            throw new SecretConfigurationException(A + "token-ref is not a Rotor ref: " + tokenRef, null, SCHEME, e);
+        }
+        if (ref.scheme().equals("file")
+                && ref.field().isEmpty()
+                && ref.parameters().isEmpty()) {
+            return VaultAuth.tokenFile(Path.of(ref.path()));
+        }
+        return VaultAuth.token(refs.read(A + "token-ref", tokenRef));
+    }
+
+    private static Set<String> allowed(VaultAuthMethod method) {
+        switch (method) {
+            case TOKEN:
+                return Set.of("token-ref");
+            case APPROLE:
+                return Set.of("mount", "role-id", "secret-id-ref", "secret-id-wrapped");
+            case KUBERNETES:
+            case JWT:
+                return Set.of("mount", "role", "jwt-file");
+            case CERT:
+                return Set.of("mount", "role");
+            case USERPASS:
+                return Set.of("mount", "username", "password-ref");
+            default:
+                return Set.of();
+        }
+    }
+
+    private static <T> T required(VaultAuthMethod method, String property, T value) {
+        if (value == null || (value instanceof String && ((String) value).isBlank())) {
+            throw new SecretConfigurationException(
+                    A + "method=" + name(method) + " needs " + A + property, null, SCHEME);
+        }
+        return value;
+    }
+
+    private static Duration positive(String property, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new SecretConfigurationException(property + " must be positive, was " + d, null, SCHEME);
+        }
+        return d;
+    }
+
+    private static String name(VaultAuthMethod method) {
+        return method.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

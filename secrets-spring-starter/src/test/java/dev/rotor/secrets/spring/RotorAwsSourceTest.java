@@ -1,0 +1,157 @@
+package dev.rotor.secrets.spring;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.aws.AwsSecretsManagerSource;
+import dev.rotor.secrets.test.InMemorySource;
+import dev.rotor.secrets.test.ManualScheduler;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * {@code rotor.aws.*} becomes an {@link AwsSecretsManagerSource} on the client, with the application's {@link
+ * AwsCredentialsProvider} bean, reading from WireMock answering as the Secrets Manager API reference shows (bodies
+ * shaped as the adapter's {@code SecretsManagerStubs}).
+ */
+class RotorAwsSourceTest {
+    private static final String JSON = "application/x-amz-json-1.1";
+    private static final String ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf";
+    private static final String VERSION = "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE";
+    private static final String DB_PASS = "PLANTED-aws-db-pass-9b3c";
+    private static final String ACCESS_KEY = "AKIDSPRINGTEST";
+
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private WireMockServer aws;
+
+    @BeforeEach
+    void startAws() {
+        aws = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        aws.start();
+        aws.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.DescribeSecret"))
+                .withRequestBody(matchingJsonPath("$.SecretId", equalTo("prod/db")))
+                .willReturn(ok("{\"ARN\":\"" + ARN + "\",\"Name\":\"prod/db\",\"Description\":\"test secret\","
+                        + "\"CreatedDate\":1748736000.000,\"LastChangedDate\":1764547200.000,"
+                        + "\"VersionIdsToStages\":{\"" + VERSION + "\":[\"AWSCURRENT\"]}}")));
+        aws.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue"))
+                .withRequestBody(matchingJsonPath("$.SecretId", equalTo("prod/db")))
+                .willReturn(ok("{\"ARN\":\"" + ARN + "\",\"Name\":\"prod/db\",\"VersionId\":\"" + VERSION + "\","
+                        + "\"SecretString\":\"{\\\"username\\\":\\\"orders\\\",\\\"password\\\":\\\"" + DB_PASS
+                        + "\\\"}\",\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1764547200.000}")));
+    }
+
+    @AfterEach
+    void stopAws() {
+        aws.stop();
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder ok(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", JSON).withBody(body);
+    }
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))
+                .withBean(
+                        RotorSecretsCustomizer.class,
+                        () -> b -> b.scheduler(scheduler).executor(ManualScheduler.directExecutor()))
+                .withBean(
+                        AwsCredentialsProvider.class,
+                        () -> StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(ACCESS_KEY, "test-secret-access-key")))
+                .withBean("mem", InMemorySource.class, () -> new InMemorySource("mem", scheduler.clock()))
+                .withPropertyValues("rotor.audit.enabled=false", "rotor.discover-sources=false");
+    }
+
+    @Test
+    void aws_endpointAndRegionSet_clientReadsSecretWithTheCredentialsBean() {
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.endpoint=" + aws.baseUrl(),
+                        "rotor.aws.rotation-check-interval=20s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.value("aws-sm:prod/db#password")).isEqualTo(DB_PASS);
+                    assertThat(secrets.get("aws-sm:prod/db").version()).isEqualTo(VERSION);
+                    aws.verify(postRequestedFor(urlEqualTo("/"))
+                            .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue"))
+                            .withHeader("Authorization", containing("Credential=" + ACCESS_KEY + "/")));
+                });
+    }
+
+    @Test
+    void aws_userSourceBeanForTheScheme_winsOverTheProperties() {
+        InMemorySource own = new InMemorySource("aws-sm", scheduler.clock());
+        own.putFields("prod/db", Map.of("password", "from-the-bean"));
+        runner().withBean("own", InMemorySource.class, () -> own)
+                .withPropertyValues("rotor.aws.region=us-east-1", "rotor.aws.endpoint=" + aws.baseUrl())
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(Secrets.class).value("aws-sm:prod/db#password"))
+                            .isEqualTo("from-the-bean");
+                    assertThat(aws.getAllServeEvents()).isEmpty();
+                });
+    }
+
+    @Test
+    void aws_adapterNotOnClassPath_startsWithoutAwsSource() {
+        runner().withClassLoader(new FilteredClassLoader(AwsSecretsManagerSource.class))
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Secrets.class));
+    }
+
+    @Test
+    void aws_adapterNotOnClassPathButRegionSet_failsNamingTheProperty() {
+        runner().withClassLoader(new FilteredClassLoader(AwsSecretsManagerSource.class))
+                .withPropertyValues("rotor.aws.region=us-east-1")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.region")
+                        .hasMessageContaining("secrets-aws-adapter"));
+    }
+
+    @Test
+    void aws_sourceSettingWithoutRegionOrEndpoint_failsNamingTheProperty() {
+        runner().withPropertyValues("rotor.aws.rotate-on-compromise=true").run(context -> assertThat(context)
+                .getFailure()
+                .rootCause()
+                .hasMessageContaining("rotor.aws.rotate-on-compromise")
+                .hasMessageContaining("rotor.aws.region"));
+    }
+
+    @Test
+    void aws_nonPositiveRotationCheckInterval_failsNamingTheProperty() {
+        runner().withPropertyValues("rotor.aws.region=us-east-1", "rotor.aws.rotation-check-interval=0s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.rotation-check-interval"));
+    }
+
+    @Test
+    void aws_endpointNotHttp_failsNamingTheProperty() {
+        runner().withPropertyValues("rotor.aws.endpoint=ftp://127.0.0.1:21")
+                .run(context ->
+                        assertThat(context).getFailure().rootCause().hasMessageContaining("rotor.aws.endpoint"));
+    }
+}
