@@ -36,7 +36,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       {@code renew}) and {@code outcome}. {@code AUTH_LOGIN} (a token obtained or replaced) counts as a login,
  *       {@code AUTH_RENEWED} as a renewal; an {@code AUTH_FAILED} event is tagged {@code operation} {@code login} or
  *       {@code renew} when its detail names one of them, {@code expired} for an expired token, and {@code
- *       login_or_renew} when the source cannot tell (the Vault adapter's "token login or renewal failed").
+ *       login_or_renew} when it names neither or both (the Vault adapter writes "token login failed (...)", "token
+ *       renewal failed (...)" and "token expired (...)").
  * </ul>
  *
  * Tags: {@code ref} (scheme and path only, never a field or parameters) for the gauges, {@code source} everywhere.
@@ -162,8 +163,8 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
 
     /**
      * What a failed {@code AUTH_FAILED} event was: {@code renew} or {@code login} when its detail names only one of
-     * them, {@code expired} when it says the token expired, else {@code login_or_renew} (no detail, or the Vault
-     * adapter's "token login or renewal failed": the engine under its session does not tell which call failed).
+     * them (the Vault adapter's "token login failed (...)" and "token renewal failed (...)"), {@code expired} when it
+     * says the token expired, else {@code login_or_renew} (no detail, or one naming both or neither).
      */
     static String failedOperation(SecretEvent event) {
         String detail = event.detail().orElse("").toLowerCase(Locale.ROOT);

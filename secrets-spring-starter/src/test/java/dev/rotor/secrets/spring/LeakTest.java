@@ -2,23 +2,17 @@ package dev.rotor.secrets.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.spring.internal.ImportedSecrets;
+import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.MountedSecretDirectory;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +23,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -44,7 +37,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Plants known values, drives the starter's paths (config import and rotation, a throwing rotation listener, a
  * malformed import, failing refreshes, a vetoing validator, health, endpoint, meters) and scans everything it let out
- * for them: every log line at TRACE, exception messages and stack traces, events, health, endpoint and meter ids.
+ * for them with a {@link LeakCheck}: every log line at TRACE, standard output and error, exception messages and stack
+ * traces, events (also registered as a listener), health, endpoint and meter ids.
  */
 class LeakTest {
     private static final String USER = "PLANTED-leak-user-5e1a";
@@ -70,68 +64,38 @@ class LeakTest {
     @TempDir
     Path tmp;
 
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final StringBuilder captured = new StringBuilder();
-    private Logger root;
-    private Level rootLevel;
     private String loggingSystem;
+    private LeakCheck leaks;
 
     @BeforeEach
     void captureEverything() {
         // keep Spring Boot from re-initialising logback (which would drop the capturing appender)
         loggingSystem = System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLevel = root.getLevel();
-        root.setLevel(Level.TRACE);
-        logs.start();
-        root.addAppender(logs);
+        leaks = LeakCheck.builder().plant(PLANTED.toArray(String[]::new)).start();
     }
 
     @AfterEach
     void scan() {
         try {
-            List<String> found = new ArrayList<>();
-            scan("captured objects", captured.toString(), found);
-            for (ILoggingEvent e : logs.list) {
-                StringBuilder all = new StringBuilder(e.getFormattedMessage());
-                IThrowableProxy t = e.getThrowableProxy();
-                if (t != null) {
-                    all.append('\n').append(ThrowableProxyUtil.asString(t));
-                }
-                scan("log " + e.getLoggerName(), all.toString(), found);
-            }
-            assertThat(logs.list).as("the capture saw the starter's logs").isNotEmpty();
-            assertThat(found)
-                    .as("planted values found in what the starter let out")
-                    .isEmpty();
+            assertThat(leaks.capturesLogs()).as("log lines are captured").isTrue();
+            assertThat(leaks.logLines())
+                    .as("the capture saw the starter's logs")
+                    .isNotEmpty();
         } finally {
-            root.detachAppender(logs);
-            root.setLevel(rootLevel);
-            logs.stop();
-            if (loggingSystem == null) {
-                System.clearProperty("org.springframework.boot.logging.LoggingSystem");
-            } else {
-                System.setProperty("org.springframework.boot.logging.LoggingSystem", loggingSystem);
-            }
-        }
-    }
-
-    private static void scan(String channel, String text, List<String> found) {
-        for (String planted : PLANTED) {
-            int i = text.indexOf(planted);
-            if (i >= 0) {
-                found.add(channel + ": ..." + text.substring(Math.max(0, i - 80), Math.min(text.length(), i + 40)));
+            try {
+                leaks.close(); // fails on any planted value found in what the starter let out
+            } finally {
+                if (loggingSystem == null) {
+                    System.clearProperty("org.springframework.boot.logging.LoggingSystem");
+                } else {
+                    System.setProperty("org.springframework.boot.logging.LoggingSystem", loggingSystem);
+                }
             }
         }
     }
 
     private void capture(Object o) {
-        captured.append(o).append('\n');
-        if (o instanceof Throwable) {
-            StringWriter w = new StringWriter();
-            ((Throwable) o).printStackTrace(new PrintWriter(w));
-            captured.append(w).append('\n');
-        }
+        leaks.check(o);
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -156,20 +120,22 @@ class LeakTest {
         app.setBannerMode(Banner.Mode.OFF);
         app.addBootstrapRegistryInitializer(registry -> registry.register(
                 RotorSecretsCustomizer.class, BootstrapRegistry.InstanceSupplier.of(b -> b.scheduler(scheduler)
-                        .executor(ManualScheduler.directExecutor()))));
+                        .executor(ManualScheduler.directExecutor())
+                        .eventListener(leaks))));
         return app.run(args);
     }
 
     @Test
     void configImport_rotationThrowingListenerAndMalformedImport_leakNothing() throws Exception {
         ManualScheduler scheduler = new ManualScheduler();
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         try (ConfigurableApplicationContext context = start(
                 scheduler,
                 "--spring.config.import=rotor:" + ref + "?prefix=db.",
                 "--management.endpoints.web.exposure.include=rotor")) {
-            db.update(Map.of("username", USER, "password", PASS_2));
+            db.write(Map.of("username", USER, "password", PASS_2));
             Secrets secrets = context.getBean(Secrets.class);
             capture(secrets.refresh(ref));
             assertThat(context.getEnvironment().getProperty("db.password")).isEqualTo(PASS_2);
@@ -178,8 +144,9 @@ class LeakTest {
             capture(context.getBean(RotorEndpoint.class).inventory());
             capture(secrets.inventory());
         }
-        assertThat(logs.list).as("the throwing rotation listener was reported").anyMatch(e -> e.getLoggerName()
-                .equals(ImportedSecrets.class.getName()));
+        assertThat(leaks.logLines())
+                .as("the throwing rotation listener was reported")
+                .anyMatch(line -> line.split(" ", 3)[1].equals(ImportedSecrets.class.getName() + ":"));
 
         Path json = Files.writeString(tmp.resolve("bad.json"), "{\"password\": {\"nested\": \"" + JSON_VALUE + "\"}}");
         Throwable failure = null;
@@ -204,7 +171,8 @@ class LeakTest {
                         RotorEndpointAutoConfiguration.class,
                         RotorMetricsAutoConfiguration.class))
                 .withPropertyValues("rotor.audit.enabled=true", "management.endpoints.web.exposure.include=rotor")
-                .withBean(SecretEventListener.class, () -> seenEvents::add)
+                .withBean("seenEvents", SecretEventListener.class, () -> seenEvents::add)
+                .withBean("leakCheck", SecretEventListener.class, () -> leaks)
                 .withBean(SecretValidator.class, () -> (candidate, current) -> {
                     if (current.isPresent()) {
                         throw new IllegalArgumentException(
@@ -284,6 +252,7 @@ class LeakTest {
                             RotorDataSourceAutoConfiguration.class,
                             org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
                     .withBean(dev.rotor.secrets.jdbc.HandOverListener.class, () -> handOvers::add)
+                    .withBean("leakCheck", SecretEventListener.class, () -> leaks)
                     .withPropertyValues(
                             "rotor.audit.enabled=true",
                             "rotor.refresh.poll-interval=1m",

@@ -9,6 +9,7 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spring.internal.ImportedSecrets;
 import dev.rotor.secrets.spring.internal.RotorConfigDataLocationResolver;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.MountedSecretDirectory;
 import dev.rotor.secrets.test.RecordingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_mountedDirectory_fieldsBecomePrefixedProperties() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         try (ConfigurableApplicationContext context =
                 start("spring.config.import=rotor:file:" + db.dir() + "?prefix=db.")) {
             Environment env = context.getEnvironment();
@@ -96,7 +98,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_withoutPrefix_propertiesNamedAfterFields() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         try (ConfigurableApplicationContext context = start("spring.config.import=rotor:file:" + db.dir())) {
             assertThat(context.getEnvironment().getProperty("password")).isEqualTo(PASS);
         }
@@ -104,7 +107,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_refWithField_onlyThatFieldBecomesAProperty() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         try (ConfigurableApplicationContext context =
                 start("spring.config.import=rotor:file:" + db.dir() + "#password?prefix=app.db.")) {
             assertThat(context.getEnvironment().getProperty("app.db.password")).isEqualTo(PASS);
@@ -126,13 +130,14 @@ class RotorConfigImportTest {
 
     @Test
     void rotation_mountSwappedAndRefreshed_environmentUpdatedInPlaceAndEventPublished() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         try (ConfigurableApplicationContext context = start("spring.config.import=rotor:" + ref + "?prefix=db.")) {
             Environment env = context.getEnvironment();
             assertThat(env.getProperty("db.password")).isEqualTo(PASS);
 
-            db.update(Map.of("username", USER, "password", PASS_2));
+            db.write(Map.of("username", USER, "password", PASS_2));
             context.getBean(Secrets.class).refresh(ref);
 
             assertThat(env.getProperty("db.password")).isEqualTo(PASS_2);
@@ -155,7 +160,8 @@ class RotorConfigImportTest {
 
     @Test
     void rotation_sameContentRefreshed_noEvent() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         try (ConfigurableApplicationContext context = start("spring.config.import=rotor:" + ref)) {
             context.getBean(Secrets.class).refresh(ref);
@@ -165,7 +171,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_bootstrapClient_isTheContextsOnlyClient() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         try (ConfigurableApplicationContext context = start("spring.config.import=rotor:" + ref)) {
             Secrets secrets = context.getBean(Secrets.class);
@@ -179,7 +186,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_twoRefs_shareOneClient() throws Exception {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         Path token = Files.writeString(tmp.resolve("api_token"), PASS_2);
         try (ConfigurableApplicationContext context =
                 start("spring.config.import=rotor:file:" + db.dir() + "?prefix=db.,rotor:file:" + token)) {
@@ -191,13 +199,14 @@ class RotorConfigImportTest {
 
     @Test
     void import_eventListenerBean_isAddedToTheBootstrapClient() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         LISTENER.clear();
         try (ConfigurableApplicationContext context =
                 start(AppWithListener.class, "spring.config.import=rotor:" + ref)) {
             assertThat(LISTENER.events()).isEmpty(); // the import's first load happened before the context
-            db.update(Map.of("username", USER, "password", PASS_2));
+            db.write(Map.of("username", USER, "password", PASS_2));
             context.getBean(Secrets.class).refresh(ref);
             assertThat(LISTENER.types()).contains(SecretEventType.ROTATED);
         }
@@ -205,7 +214,8 @@ class RotorConfigImportTest {
 
     @Test
     void close_contextClosed_bootstrapClientClosed() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
         Secrets secrets;
         try (ConfigurableApplicationContext context = start("spring.config.import=rotor:" + ref)) {
@@ -231,7 +241,8 @@ class RotorConfigImportTest {
 
     @Test
     void import_rotorPropertiesInSameFile_applyToTheBootstrapClient() {
-        MountedDir db = new MountedDir(tmp.resolve("db"), Map.of("username", USER, "password", PASS));
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         try (ConfigurableApplicationContext context = start(
                 "spring.config.import=rotor:file:" + db.dir(),
                 "rotor.secrets[0].ref=file:" + tmp.resolve("other"),

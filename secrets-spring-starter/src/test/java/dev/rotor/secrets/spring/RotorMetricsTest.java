@@ -175,16 +175,16 @@ class RotorMetricsTest {
             publishAuth(secrets, SecretEventType.AUTH_LOGIN, "token obtained", false);
             publishAuth(secrets, SecretEventType.AUTH_LOGIN, "token replaced (max TTL reached)", false);
             publishAuth(secrets, SecretEventType.AUTH_RENEWED, "token renewed", false);
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, "token login failed (SecretAccessDeniedException)", true);
             publishAuth(
-                    secrets,
-                    SecretEventType.AUTH_FAILED,
-                    "token login or renewal failed (SourceUnavailableException)",
-                    true);
+                    secrets, SecretEventType.AUTH_FAILED, "token renewal failed (SourceUnavailableException)", true);
             publishAuth(secrets, SecretEventType.AUTH_FAILED, "token expired (SecretExpiredException)", true);
-            // a source that says which call failed
+            // other sources' wording
             publishAuth(secrets, SecretEventType.AUTH_FAILED, "token renew-self refused", true);
             publishAuth(secrets, SecretEventType.AUTH_FAILED, "login refused", true);
+            // cannot tell: no detail, or one naming both
             publishAuth(secrets, SecretEventType.AUTH_FAILED, null, true);
+            publishAuth(secrets, SecretEventType.AUTH_FAILED, "login or renewal failed", true);
 
             assertThat(count(registry, RotorMetrics.AUTH, "operation", "login", "outcome", "success"))
                     .isEqualTo(2);
@@ -195,9 +195,9 @@ class RotorMetricsTest {
             assertThat(count(registry, RotorMetrics.AUTH, "operation", "expired", "outcome", "failure"))
                     .isEqualTo(1);
             assertThat(count(registry, RotorMetrics.AUTH, "operation", "renew", "outcome", "failure"))
-                    .isEqualTo(1);
+                    .isEqualTo(2);
             assertThat(count(registry, RotorMetrics.AUTH, "operation", "login", "outcome", "failure"))
-                    .isEqualTo(1);
+                    .isEqualTo(2);
         });
     }
 

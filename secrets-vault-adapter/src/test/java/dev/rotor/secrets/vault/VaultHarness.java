@@ -4,10 +4,12 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 
@@ -25,10 +27,13 @@ final class VaultHarness implements AutoCloseable {
     final VaultStubs stubs;
     final ManualScheduler scheduler = new ManualScheduler();
     final RecordingListener events = new RecordingListener();
+    private final List<SecretEventListener> listeners;
     VaultSource source;
     Secrets secrets;
 
-    VaultHarness() {
+    /** {@code listeners} get every event of the client, after {@link #events}. */
+    VaultHarness(SecretEventListener... listeners) {
+        this.listeners = List.of(listeners);
         wm.start();
         stubs = new VaultStubs(wm);
     }
@@ -51,15 +56,16 @@ final class VaultHarness implements AutoCloseable {
 
     VaultHarness start(VaultSource.Builder sb, UnaryOperator<Secrets.Builder> more) {
         source = sb.build();
-        secrets = more.apply(Secrets.builder()
-                        .source(source)
-                        .discoverSources(false)
-                        .scheduler(scheduler)
-                        .executor(ManualScheduler.directExecutor())
-                        .random(fixed(0.5))
-                        .refreshPolicy(POLICY)
-                        .eventListener(events))
-                .build();
+        Secrets.Builder b = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(ManualScheduler.directExecutor())
+                .random(fixed(0.5))
+                .refreshPolicy(POLICY)
+                .eventListener(events);
+        listeners.forEach(b::eventListener);
+        secrets = more.apply(b).build();
         return this;
     }
 

@@ -8,44 +8,34 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.rotor.secrets.InventoryEntry;
-import dev.rotor.secrets.JsonAuditLogger;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
-import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SourceUnavailableException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.rotor.secrets.test.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * The fault matrix and the leak test in one: every fault gets a typed error naming the ref and the source, the
  * cached value survives, and no planted value (secret values, tokens, secret ids, passwords, JWTs) shows up in any
- * log line of Rotor or OkHttp, exception, event, audit record, inventory or {@code toString}. The stand-in server's
- * own logs (WireMock, Jetty) are not Rotor's output and are left out of the scan.
+ * log line, standard output or error, exception, event, audit record, inventory or {@code toString}: a {@link
+ * LeakCheck} watches each test. The stand-in server's own logs (WireMock, Jetty) are not Rotor's output and are left
+ * out of the scan.
  */
 class VaultLeakTest {
     private static final String MARKER = "PLANTED";
@@ -63,11 +53,11 @@ class VaultLeakTest {
     // well under the TIMEOUT fault's delay, well over a loaded build machine's answer time
     private static final Duration READ_TIMEOUT = Duration.ofMillis(1500);
 
-    private final VaultHarness h = new VaultHarness();
-    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final StringBuilder captured = new StringBuilder();
-    private Logger root;
-    private Level rootLevel;
+    private final LeakCheck leaks = LeakCheck.builder()
+            .plant(MARKER, TOKEN, TOKEN_2, SECRET_ID, WRAP, UNWRAPPED, KV_PASS, DYN_USER, DYN_PASS, USERPASS, JWT)
+            .ignoreLoggers("org.eclipse.jetty", "wiremock", "com.github.tomakehurst", "WireMock")
+            .start();
+    private final VaultHarness h = new VaultHarness(leaks);
 
     @TempDir
     Path dir;
@@ -131,75 +121,28 @@ class VaultLeakTest {
         return sb.append("\"end\":\"x\"},\"metadata\":{\"version\":9}}}").toString();
     }
 
-    @BeforeEach
-    void capture() {
-        root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLevel = root.getLevel();
-        root.setLevel(Level.TRACE);
-        logs.start();
-        root.addAppender(logs);
-    }
-
     @AfterEach
     void closeAndScan() {
         try {
             h.close();
-            keepEvents();
-            List<String> leaks = new ArrayList<>();
-            scan("caller-visible", captured.toString(), leaks);
-            for (ILoggingEvent e : logs.list) {
-                String name = e.getLoggerName();
-                if (name.startsWith("org.eclipse.jetty")
-                        || name.startsWith("wiremock")
-                        || name.startsWith("com.github.tomakehurst")
-                        || name.startsWith("WireMock")) {
-                    continue;
-                }
-                StringBuilder all = new StringBuilder(e.getFormattedMessage());
-                if (e.getArgumentArray() != null) {
-                    for (Object a : e.getArgumentArray()) {
-                        all.append('\n').append(a);
-                    }
-                }
-                if (e.getThrowableProxy() != null) {
-                    all.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
-                }
-                scan("log " + e.getLevel() + " " + name, all.toString(), leaks);
-            }
-            assertThat(leaks).as("planted values in what Rotor let out").isEmpty();
+            assertThat(leaks.capturesLogs()).as("log lines are captured").isTrue();
+            assertThat(leaks.logLines())
+                    .as("the capture saw Rotor's own logs")
+                    .anySatisfy(line -> assertThat(line.split(" ", 3)[1]).startsWith("rotor.audit:"));
         } finally {
-            root.detachAppender(logs);
-            root.setLevel(rootLevel);
-            logs.stop();
+            leaks.close(); // fails on any planted value in what Rotor let out
         }
     }
 
-    private static void scan(String channel, String text, List<String> found) {
-        for (int i = text.indexOf(MARKER); i >= 0; i = text.indexOf(MARKER, i + 1)) {
-            found.add(channel + ": " + text.substring(Math.max(0, i - 120), Math.min(text.length(), i + 60)));
-        }
-    }
-
-    private void keep(Object o) {
-        captured.append('\n').append(o);
-    }
-
-    private void keepEvents() {
-        for (SecretEvent e : h.events.events()) {
-            keep(e);
-            keep(JsonAuditLogger.toJson(e));
-            keep(e.errorMessage());
-            keep(e.detail());
-            keep(e.version());
-        }
+    private void keep(Object... o) {
+        leaks.check(o);
     }
 
     private void keepInventory() {
         List<InventoryEntry> inv = h.secrets.inventory();
         keep(inv);
         for (InventoryEntry entry : inv) {
-            keep(entry.lastError());
-            keep(entry.version());
+            keep(entry.lastError(), entry.version());
         }
     }
 
@@ -207,11 +150,7 @@ class VaultLeakTest {
         try {
             call.run();
         } catch (Throwable t) {
-            keep(t.getMessage());
             keep(t);
-            StringWriter w = new StringWriter();
-            t.printStackTrace(new PrintWriter(w));
-            keep(w);
             return t;
         }
         throw new AssertionError("expected the call to fail");
@@ -334,6 +273,7 @@ class VaultLeakTest {
                 .whenScenarioStateIs("second")
                 .willReturn(VaultStubs.ok(VaultStubs.authBody(TOKEN_2, 3000, true))));
         h.stubs.renewSelf(TOKEN, 60); // max TTL: the session logs in again
+        h.stubs.revokeSelf(); // on close: an unmatched request would have WireMock print the token it was sent
         h.stubs.mount("database", "database", null);
         h.stubs.leaseRevoke();
         String creds = "/v1/database/creds/app";
@@ -379,7 +319,7 @@ class VaultLeakTest {
         h.start(VaultAuth.token(TOKEN_2));
         assertThat(failure(() -> h.secrets.get(REF))).isInstanceOf(SecretAccessDeniedException.class);
 
-        VaultHarness other = new VaultHarness();
+        VaultHarness other = new VaultHarness(leaks);
         try {
             other.stubs.login("auth/userpass/login/dev", TOKEN, 3600, true);
             other.start(VaultAuth.userpass("dev", USERPASS));
@@ -387,10 +327,6 @@ class VaultLeakTest {
             other.stubs.mount("secret", "kv", "2");
             other.stubs.kv2("secret", "app/db", 1, Map.of("password", KV_PASS));
             kept(other.secrets.get(REF));
-            for (SecretEvent e : other.events.events()) {
-                keep(e);
-                keep(JsonAuditLogger.toJson(e));
-            }
         } finally {
             other.close();
         }

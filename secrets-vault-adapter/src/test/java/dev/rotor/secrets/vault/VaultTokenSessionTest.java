@@ -381,6 +381,91 @@ class VaultTokenSessionTest {
     }
 
     @Test
+    void loginFailure_authFailedDetail_namesTheLogin() {
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login")).willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.start(VaultAuth.appRole("role", "sid"));
+
+        assertThatThrownBy(() -> h.secrets.get("vault:secret/app/db"))
+                .isInstanceOf(dev.rotor.secrets.SourceUnavailableException.class);
+
+        assertThat(authFailures()).isNotEmpty().allSatisfy(d -> assertThat(d)
+                .isEqualTo("token login failed (SourceUnavailableException)"));
+    }
+
+    @Test
+    void loginFailure_whileATokenIsHeld_authFailedDetail_namesTheLogin() {
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.short", 300, false)))
+                .willSetStateTo("down"));
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs("down")
+                .willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.start(VaultAuth.appRole("role", "sid"));
+        kv();
+        h.secrets.get("vault:secret/app/db");
+
+        h.advance(Duration.ofSeconds(201)); // a token that cannot be renewed: the engine logs in again, and fails
+
+        assertThat(logins()).isGreaterThanOrEqualTo(2);
+        h.wm.verify(0, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+        assertThat(authFailures()).isNotEmpty().allSatisfy(d -> assertThat(d)
+                .isEqualTo("token login failed (SourceUnavailableException)"));
+    }
+
+    @Test
+    void renewalFailure_authFailedDetail_namesTheRenewal() {
+        h.stubs.appRoleLogin("s.t1", 3000, true);
+        h.wm.stubFor(
+                post(urlEqualTo("/v1/auth/token/renew-self")).willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.start(VaultAuth.appRole("role", "sid"));
+        kv();
+        h.secrets.get("vault:secret/app/db");
+
+        h.advance(Duration.ofSeconds(2001));
+
+        h.wm.verify(postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+        assertThat(logins()).isEqualTo(1);
+        assertThat(authFailures()).isNotEmpty().allSatisfy(d -> assertThat(d)
+                .isEqualTo("token renewal failed (SourceUnavailableException)"));
+    }
+
+    @Test
+    void renewalRefused_thenLoginFails_eachAuthFailedDetail_namesItsCall() {
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)))
+                .willSetStateTo("down"));
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs("down")
+                .willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.wm.stubFor(
+                post(urlEqualTo("/v1/auth/token/renew-self")).willReturn(VaultStubs.error(403, "permission denied")));
+        h.start(VaultAuth.appRole("role", "sid"));
+        kv();
+        h.secrets.get("vault:secret/app/db");
+
+        h.advance(Duration.ofSeconds(2001)); // renew-self refused: the session logs in again at once, Vault is sealed
+
+        assertThat(authFailures())
+                .startsWith(
+                        "token renewal failed (LeaseExpiredException)",
+                        "token login failed (SourceUnavailableException)");
+    }
+
+    private List<String> authFailures() {
+        List<String> details = new ArrayList<>();
+        h.events
+                .ofType(SecretEventType.AUTH_FAILED)
+                .forEach(e -> details.add(e.detail().orElseThrow()));
+        return details;
+    }
+
+    @Test
     void tokenRevokedOrExpired_renewSelfRefused_logsInAgainAtOnce() {
         h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
                 .inScenario("login")

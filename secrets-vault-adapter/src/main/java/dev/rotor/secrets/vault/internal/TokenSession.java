@@ -241,7 +241,9 @@ public final class TokenSession implements AutoCloseable {
             case REFRESH_FAILED:
             case EXPIRED:
                 type = SecretEventType.AUTH_FAILED;
-                detail = (e.type() == SecretEventType.EXPIRED ? "token expired" : "token login or renewal failed")
+                detail = (e.type() == SecretEventType.EXPIRED
+                                ? "token expired"
+                                : "token " + source.lastCall() + " failed")
                         + e.errorClass()
                                 .map(c -> " (" + c.substring(c.lastIndexOf('.') + 1) + ")")
                                 .orElse("");
@@ -304,6 +306,8 @@ public final class TokenSession implements AutoCloseable {
         private final Map<String, String> tokens = new LinkedHashMap<>();
         private String lastGiven;
         private String lastGivenVersion;
+        // what the engine asked for last: a failure event it publishes follows its call on the same thread
+        private volatile String lastCall = "login";
         volatile boolean closing;
 
         TokenSource(VaultHttp http, AuthMethod auth, TimeSource time, String name) {
@@ -332,6 +336,7 @@ public final class TokenSession implements AutoCloseable {
 
         @Override
         public Secret fetch(FetchRequest request) {
+            lastCall = "login";
             LoginResult r = auth.login(http, REF);
             Instant now = time.now();
             String version;
@@ -366,6 +371,7 @@ public final class TokenSession implements AutoCloseable {
 
         @Override
         public Lease renew(SecretRef ref, Lease lease, Duration increment) {
+            lastCall = "renewal";
             String token = token(lease);
             if (token == null || auth.tokenChanged(token)) {
                 throw new LeaseExpiredException("the token was replaced; logging in again", ref, name);
@@ -410,6 +416,14 @@ public final class TokenSession implements AutoCloseable {
                 return;
             }
             http.call("POST", "auth/token/revoke-self", null, token, "token revocation (auth/token/revoke-self)", ref);
+        }
+
+        /**
+         * The call the engine made last: {@code "login"} (a login, or the lookup of a given token) or {@code
+         * "renewal"} (renew-self).
+         */
+        String lastCall() {
+            return lastCall;
         }
 
         private synchronized String token(Lease lease) {
