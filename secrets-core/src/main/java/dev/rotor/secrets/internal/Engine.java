@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +82,8 @@ public final class Engine implements AutoCloseable {
     private final Map<SecretRef, List<SecretValidator>> refValidators;
     private final Map<SecretRef, SecretDeclaration> declarations;
     private final boolean revokeOnClose;
+    // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
+    private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final SourceContext context = new SourceContext() {
         @Override
@@ -370,6 +373,15 @@ public final class Engine implements AutoCloseable {
         return time;
     }
 
+    void retiring(Secret version) {
+        retired.add(version);
+    }
+
+    void wipeRetired(Secret version) {
+        version.wipe();
+        retired.remove(version);
+    }
+
     public boolean isClosed() {
         return closed;
     }
@@ -392,6 +404,10 @@ public final class Engine implements AutoCloseable {
         for (Entry e : all) {
             e.wipeAll();
         }
+        for (Secret s : retired) {
+            s.wipe();
+        }
+        retired.clear();
         byText.clear();
         parsedRefs.clear();
         entries.invalidateAll();

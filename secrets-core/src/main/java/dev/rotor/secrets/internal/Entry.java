@@ -385,6 +385,9 @@ final class Entry implements Runnable {
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
         // added after the swap above gets this version once, as its initial delivery.
         SerialQueue queue = watching.isEmpty() ? null : deliveryQueue();
+        if (old != null) {
+            engine.retiring(old);
+        }
         Retirement retirement = old == null ? null : new Retirement(old, reason);
         for (Watcher w : watching) {
             queue.submit(() -> w.deliver(old, fresh, s, retirement));
@@ -453,9 +456,9 @@ final class Entry implements Runnable {
             }
         }
         if (wipeNow || engine.policy.wipeDelay().isZero()) {
-            old.wipe();
+            engine.wipeRetired(old);
         } else {
-            engine.scheduler.schedule(old::wipe, engine.policy.wipeDelay());
+            engine.scheduler.schedule(() -> engine.wipeRetired(old), engine.policy.wipeDelay());
         }
     }
 
@@ -723,7 +726,8 @@ final class Entry implements Runnable {
     void retireAfterEviction() {
         Secret v = version();
         if (v != null && !engine.isClosed()) {
-            engine.scheduler.schedule(v::wipe, engine.policy.wipeDelay());
+            engine.retiring(v);
+            engine.scheduler.schedule(() -> engine.wipeRetired(v), engine.policy.wipeDelay());
         }
     }
 

@@ -185,4 +185,24 @@ class RenewAndRotateTest {
             assertThat(f.source.revokedLeases()).containsExactly(firstLease);
         }
     }
+
+    @Test
+    void close_wipesReplacedVersions_stillHeldOrWaitingForTheirWipe() {
+        Fixture f = new Fixture();
+        f.dynamic("db", Duration.ofHours(1), Duration.ofHours(1), false);
+        f.policy(RefreshPolicy.builder().wipeDelay(Duration.ofHours(1)).build());
+        Secret first = f.secrets.get("mem:db");
+        f.advance(Duration.ofMinutes(37));
+        Secret second = f.secrets.get("mem:db");
+        f.secrets.watch("mem:db", change -> change.holdPrevious(Duration.ofHours(5)));
+        f.advance(Duration.ofMinutes(37));
+        assertThat(f.secrets.get("mem:db").version()).isEqualTo("3");
+        assertThat(first.isWiped()).as("waiting out wipeDelay").isFalse();
+        assertThat(second.isWiped()).as("held by the listener").isFalse();
+
+        f.close();
+
+        assertThat(first.isWiped()).isTrue();
+        assertThat(second.isWiped()).isTrue();
+    }
 }
