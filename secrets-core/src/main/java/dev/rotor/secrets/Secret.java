@@ -49,10 +49,13 @@ public final class Secret {
         this.fields = b.fields.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.fields);
         this.lease = b.lease;
         this.fetchedEpochNanos = epochNanos(b.fetchedAt, b.ref);
-        this.metadata = b.stages.isEmpty() && b.nextRotation == null && b.attributes.isEmpty()
+        this.metadata = b.stages.isEmpty() && b.nextRotation == null && b.checkAgainAt == null && b.attributes.isEmpty()
                 ? Metadata.NONE
                 : new Metadata(
-                        b.stages, b.nextRotation, Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes)));
+                        b.stages,
+                        b.nextRotation,
+                        b.checkAgainAt,
+                        Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes)));
     }
 
     private static long epochNanos(Instant t, SecretRef ref) {
@@ -79,6 +82,7 @@ public final class Secret {
         b.fetchedAt = fetchedAt();
         b.stages = metadata.stages;
         b.nextRotation = metadata.nextRotation;
+        b.checkAgainAt = metadata.checkAgainAt;
         b.attributes.putAll(metadata.attributes);
         return b;
     }
@@ -97,6 +101,7 @@ public final class Secret {
         b.fetchedAt = fetchedAt();
         b.stages = metadata.stages;
         b.nextRotation = metadata.nextRotation;
+        b.checkAgainAt = metadata.checkAgainAt;
         b.attributes.putAll(metadata.attributes);
         return new Secret(b);
     }
@@ -218,6 +223,14 @@ public final class Secret {
         return Optional.ofNullable(metadata.nextRotation);
     }
 
+    /**
+     * When the source asked to be looked at again, if sooner than the policy's poll interval: a store with a rotation
+     * under way. A hint for the engine's schedule, not a property of the secret.
+     */
+    public Optional<Instant> checkAgainAt() {
+        return Optional.ofNullable(metadata.checkAgainAt);
+    }
+
     /** Other non-secret attributes the source reported (creation time, ARN, ...). */
     public Map<String, String> attributes() {
         return metadata.attributes;
@@ -262,14 +275,16 @@ public final class Secret {
 
     /** What the source said about a version besides its values; most versions share {@link #NONE}. */
     private static final class Metadata {
-        static final Metadata NONE = new Metadata(List.of(), null, Map.of());
+        static final Metadata NONE = new Metadata(List.of(), null, null, Map.of());
         final List<String> stages;
         final Instant nextRotation;
+        final Instant checkAgainAt;
         final Map<String, String> attributes;
 
-        Metadata(List<String> stages, Instant nextRotation, Map<String, String> attributes) {
+        Metadata(List<String> stages, Instant nextRotation, Instant checkAgainAt, Map<String, String> attributes) {
             this.stages = List.copyOf(stages);
             this.nextRotation = nextRotation;
+            this.checkAgainAt = checkAgainAt;
             this.attributes = attributes;
         }
     }
@@ -284,6 +299,7 @@ public final class Secret {
         private Instant fetchedAt;
         private List<String> stages = List.of();
         private Instant nextRotation;
+        private Instant checkAgainAt;
         private final Map<String, String> attributes = new LinkedHashMap<>();
 
         private Builder(SecretRef ref) {
@@ -340,6 +356,15 @@ public final class Secret {
 
         public Builder nextRotation(Instant nextRotation) {
             this.nextRotation = nextRotation;
+            return this;
+        }
+
+        /**
+         * Asks the engine to look at the secret again at {@code at} if that is sooner than its poll interval (a
+         * rotation under way); see {@link dev.rotor.secrets.spi.VersionProbe} for the same hint from a probe.
+         */
+        public Builder checkAgainAt(Instant at) {
+            this.checkAgainAt = at;
             return this;
         }
 

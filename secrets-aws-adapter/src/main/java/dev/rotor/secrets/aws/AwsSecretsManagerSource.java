@@ -68,8 +68,8 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  * object but does not parse, or a value larger than 64 KiB, is a {@link dev.rotor.secrets.SecretFormatException}.
  * {@link Secret#version()} is the AWS {@code VersionId}, {@link Secret#stages()} its staging labels and {@link
  * Secret#attributes()} its {@code arn} and {@code lastRotatedDate}, {@link Secret#nextRotation()} the secret's {@code
- * NextRotationDate}, or, while a rotation is under way, the time this source
- * wants to look again.
+ * NextRotationDate}, and, while a rotation is under way, {@link Secret#checkAgainAt()} when this source wants to look
+ * again.
  *
  * <p><b>Change detection.</b> The engine's polls call {@code DescribeSecret} (cheap, no value) and fetch with {@code
  * GetSecretValue} only when the stage points at another {@code VersionId}: a value never changes within a version. A
@@ -241,16 +241,15 @@ public final class AwsSecretsManagerSource implements SecretSource {
             }
         }
         GetSecretValueResponse r = get(ref, selector.stage, selector.versionId);
-        Instant next = null;
-        if (d != null) {
-            next = d.rotating() && r.versionId() != null && r.versionId().equals(d.versionWith(AWSCURRENT))
-                    ? time.now().plus(rotationCheckInterval)
-                    : d.nextRotation;
-        }
         Secret.Builder b =
                 secretBuilder(ref, r.versionId(), r.versionStages(), r.secretString(), r.secretBinary(), r.arn());
-        if (next != null) {
-            b.nextRotation(next);
+        if (d != null) {
+            if (d.nextRotation != null) {
+                b.nextRotation(d.nextRotation);
+            }
+            if (d.rotating() && r.versionId() != null && r.versionId().equals(d.versionWith(AWSCURRENT))) {
+                b.checkAgainAt(time.now().plus(rotationCheckInterval));
+            }
         }
         if (d != null && d.lastRotated != null) {
             b.attribute("lastRotatedDate", d.lastRotated.toString());
@@ -435,7 +434,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
         Secret now = fetch(FetchRequest.of(ref, dev.rotor.secrets.spi.FetchReason.COMPROMISED));
         if (rotated.versionId() != null && !rotated.versionId().equals(now.version())) {
             Secret answer = now.newBuilder()
-                    .nextRotation(time.now().plus(rotationCheckInterval))
+                    .checkAgainAt(time.now().plus(rotationCheckInterval))
                     .build();
             now.wipe();
             return answer;

@@ -550,7 +550,7 @@ class AwsSecretsManagerSourceTest {
         assertThat(aws.count("RotateSecret")).isEqualTo(1);
         assertThat(aws.requests("RotateSecret").get(0).getBodyAsString()).contains("\"RotateImmediately\":true");
         assertThat(after.version()).isEqualTo("v1");
-        assertThat(after.nextRotation()).contains(scheduler.clock().now().plus(s.rotationCheckInterval()));
+        assertThat(after.checkAgainAt()).contains(scheduler.clock().now().plus(s.rotationCheckInterval()));
     }
 
     @Test

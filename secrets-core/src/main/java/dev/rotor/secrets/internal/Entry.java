@@ -317,7 +317,7 @@ final class Entry implements Runnable {
         checkAnswer(fresh);
         if (old != null && fresh.version().equals(old.version())) {
             if (fresh.lease().equals(old.lease()) || fresh.lease().isEmpty()) {
-                Instant hint = fresh.nextRotation().orElse(null);
+                Instant hint = fresh.checkAgainAt().orElse(null);
                 fresh.wipe();
                 succeededWithoutChange(old, hint);
                 return old;
@@ -549,7 +549,7 @@ final class Entry implements Runnable {
     // ---- scheduling ----
 
     private void scheduleAfterSuccess(Secret s) {
-        scheduleAfterSuccess(s, null);
+        scheduleAfterSuccess(s, s.checkAgainAt().orElse(null));
     }
 
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {

@@ -237,6 +237,45 @@ class DeadlinesTest {
     }
 
     @Test
+    void staticSecret_fetchedWithACheckAgainHint_isReadAgainThen_notAtThePollInterval() {
+        try (Fixture f = new Fixture()) {
+            java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+            SecretSource hinting = new SecretSource() {
+                @Override
+                public String scheme() {
+                    return "hint";
+                }
+
+                @Override
+                public Secret fetch(FetchRequest request) {
+                    int n = fetches.incrementAndGet();
+                    Instant now = f.scheduler.clock().now();
+                    Secret.Builder b = Secret.builder(request.ref())
+                            .version("1")
+                            .value("v")
+                            .fetchedAt(now);
+                    return n == 1 ? b.checkAgainAt(now.plusSeconds(10)).build() : b.build();
+                }
+            };
+            f.start(f.builder()
+                    .source(hinting)
+                    .refreshPolicy(RefreshPolicy.builder()
+                            .pollInterval(Duration.ofMinutes(5))
+                            .pollJitter(0)
+                            .build()));
+            assertThat(f.secrets.get("hint:a").checkAgainAt()).isPresent();
+            f.advance(Duration.ofSeconds(10));
+            assertThat(fetches.get()).isEqualTo(2);
+            f.advance(Duration.ofMinutes(4));
+            assertThat(fetches.get())
+                    .as("no hint the second time: back to the poll interval")
+                    .isEqualTo(2);
+            f.advance(Duration.ofMinutes(1));
+            assertThat(fetches.get()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void staticSecret_withoutProbe_isFetchedAndUnchangedVersionsAreNotHandedOver() {
         try (Fixture f = new Fixture()) {
             f.source.put("api", "k1");
