@@ -150,19 +150,7 @@ class ClientTest {
             f.dynamic("db/a", Duration.ofHours(1), Duration.ofHours(10), true);
             f.dynamic("db/b", Duration.ofHours(1), Duration.ofHours(10), true);
             f.source.put("static", "s");
-            List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
-            SecretSource spy = new ForwardingSource(f.source) {
-                @Override
-                public void start(dev.rotor.secrets.spi.SourceContext context) {
-                    started.add(context);
-                }
-            };
-            f.start(Secrets.builder()
-                    .source(spy)
-                    .discoverSources(false)
-                    .scheduler(f.scheduler)
-                    .executor(dev.rotor.secrets.test.ManualScheduler.directExecutor())
-                    .random(Fixture.fixedRandom(0.5)));
+            List<dev.rotor.secrets.spi.SourceContext> started = startKeepingTheContext(f);
             String leaseA = f.secrets.get("mem:db/a").lease().orElseThrow().id().orElseThrow();
             f.secrets.get("mem:db/b");
             f.secrets.get("mem:static");
@@ -183,19 +171,7 @@ class ClientTest {
     void sourceContext_reissue_duringARefreshUnderWay_waitsForItThenReissues() {
         try (Fixture f = new Fixture()) {
             f.dynamic("db/a", Duration.ofHours(1), Duration.ofHours(10), true);
-            List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
-            SecretSource spy = new ForwardingSource(f.source) {
-                @Override
-                public void start(dev.rotor.secrets.spi.SourceContext context) {
-                    started.add(context);
-                }
-            };
-            f.start(Secrets.builder()
-                    .source(spy)
-                    .discoverSources(false)
-                    .scheduler(f.scheduler)
-                    .executor(dev.rotor.secrets.test.ManualScheduler.directExecutor())
-                    .random(Fixture.fixedRandom(0.5)));
+            List<dev.rotor.secrets.spi.SourceContext> started = startKeepingTheContext(f);
             f.secrets.get("mem:db/a");
             java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
             // the credentials are replaced while a renewal (sent with the old ones) is under way
@@ -484,6 +460,24 @@ class ClientTest {
         public SecretSource create() {
             return new Constant("solo", "discovered");
         }
+    }
+
+    /** Starts the fixture's client on its in-memory source, keeping the context the client lends the source. */
+    private static List<dev.rotor.secrets.spi.SourceContext> startKeepingTheContext(Fixture f) {
+        List<dev.rotor.secrets.spi.SourceContext> started = new ArrayList<>();
+        SecretSource spy = new ForwardingSource(f.source) {
+            @Override
+            public void start(dev.rotor.secrets.spi.SourceContext context) {
+                started.add(context);
+            }
+        };
+        f.start(Secrets.builder()
+                .source(spy)
+                .discoverSources(false)
+                .scheduler(f.scheduler)
+                .executor(dev.rotor.secrets.test.ManualScheduler.directExecutor())
+                .random(Fixture.fixedRandom(0.5)));
+        return started;
     }
 
     /** The in-memory source behind another object, so that a test can override one method (here: start). */
