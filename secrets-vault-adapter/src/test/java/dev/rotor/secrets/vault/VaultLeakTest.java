@@ -263,15 +263,9 @@ class VaultLeakTest {
 
     @Test
     void tokenReplaced_leaseReissueFailingThenSucceeding_leaksNothing() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody(TOKEN, 300, true)))
-                .willSetStateTo("second"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("second")
-                .willReturn(VaultStubs.ok(VaultStubs.authBody(TOKEN_2, 3000, true))));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody(TOKEN, 300, true)),
+                VaultStubs.ok(VaultStubs.authBody(TOKEN_2, 3000, true)));
         h.stubs.renewSelf(TOKEN, 60); // max TTL: the session logs in again
         h.stubs.revokeSelf(); // on close: an unmatched request would have WireMock print the token it was sent
         h.stubs.mount("database", "database", null);

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
@@ -196,15 +195,9 @@ class VaultLeaseTest {
     }
 
     private void twoLogins(String first, String second, long ttl) {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody(first, ttl, true)))
-                .willSetStateTo("second"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("second")
-                .willReturn(VaultStubs.ok(VaultStubs.authBody(second, ttl, true))));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody(first, ttl, true)),
+                VaultStubs.ok(VaultStubs.authBody(second, ttl, true)));
     }
 
     @Test

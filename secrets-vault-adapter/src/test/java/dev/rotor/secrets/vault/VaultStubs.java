@@ -96,6 +96,19 @@ public final class VaultStubs {
         return stub(post(urlEqualTo("/v1/auth/approle/login")).willReturn(ok(authBody(token, ttl, renewable))));
     }
 
+    /** AppRole logins answered with {@code first} once, then with {@code later} every time after. */
+    public void appRoleLogins(ResponseDefinitionBuilder first, ResponseDefinitionBuilder later) {
+        wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(first)
+                .willSetStateTo("later"));
+        wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
+                .inScenario("login")
+                .whenScenarioStateIs("later")
+                .willReturn(later));
+    }
+
     public MappingBuilder login(String path, String token, long ttl, boolean renewable) {
         return stub(post(urlEqualTo("/v1/" + path)).willReturn(ok(authBody(token, ttl, renewable))));
     }

@@ -143,15 +143,9 @@ class VaultTokenSessionTest {
 
     @Test
     void renewalReturningShrinkingTtl_maxTtlReached_logsInAgain_andNewTokenIsUsed() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.first", 3000, true)))
-                .willSetStateTo("second"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("second")
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.second", 3000, true))));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.first", 3000, true)),
+                VaultStubs.ok(VaultStubs.authBody("s.second", 3000, true)));
         h.stubs.renewSelf("s.first", 600); // capped by max TTL: less than two thirds of 3000 s
         h.start(VaultAuth.appRole("role", "sid"));
         kv();
@@ -394,15 +388,8 @@ class VaultTokenSessionTest {
 
     @Test
     void loginFailure_whileATokenIsHeld_authFailedDetail_namesTheLogin() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.short", 300, false)))
-                .willSetStateTo("down"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("down")
-                .willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.short", 300, false)), VaultStubs.error(503, "Vault is sealed"));
         h.start(VaultAuth.appRole("role", "sid"));
         kv();
         h.secrets.get("vault:secret/app/db");
@@ -434,15 +421,8 @@ class VaultTokenSessionTest {
 
     @Test
     void renewalRefused_thenLoginFails_eachAuthFailedDetail_namesItsCall() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)))
-                .willSetStateTo("down"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("down")
-                .willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)), VaultStubs.error(503, "Vault is sealed"));
         h.wm.stubFor(
                 post(urlEqualTo("/v1/auth/token/renew-self")).willReturn(VaultStubs.error(403, "permission denied")));
         h.start(VaultAuth.appRole("role", "sid"));
@@ -467,15 +447,9 @@ class VaultTokenSessionTest {
 
     @Test
     void tokenRevokedOrExpired_renewSelfRefused_logsInAgainAtOnce() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)))
-                .willSetStateTo("second"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("second")
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.alive", 3000, true))));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)),
+                VaultStubs.ok(VaultStubs.authBody("s.alive", 3000, true)));
         h.wm.stubFor(
                 post(urlEqualTo("/v1/auth/token/renew-self")).willReturn(VaultStubs.error(403, "permission denied")));
         h.start(VaultAuth.appRole("role", "sid"));
@@ -494,15 +468,8 @@ class VaultTokenSessionTest {
 
     @Test
     void tokenExpiredWhileVaultWasDown_nextCallLogsInAtOnce() {
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.old", 300, false)))
-                .willSetStateTo("down"));
-        h.wm.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
-                .inScenario("login")
-                .whenScenarioStateIs("down")
-                .willReturn(VaultStubs.error(503, "Vault is sealed")));
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.old", 300, false)), VaultStubs.error(503, "Vault is sealed"));
         h.start(VaultAuth.appRole("role", "sid"));
         kv();
         h.secrets.get("vault:secret/app/db");
