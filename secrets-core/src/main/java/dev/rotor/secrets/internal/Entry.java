@@ -356,11 +356,11 @@ final class Entry implements Runnable {
                 if (t instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
+                String why = t instanceof SecretRejectedException
+                        ? ((SecretRejectedException) t).reason()
+                        : t.getClass().getName();
                 throw new SecretRejectedException(
-                        "validator " + v.getClass().getName() + " vetoed version " + fresh.version() + " ("
-                                + t.getClass().getName() + ")",
-                        ref,
-                        gate.name());
+                        v.name() + " vetoed version " + fresh.version() + " (" + why + ")", ref, gate.name());
             }
         }
     }
