@@ -1,6 +1,8 @@
 package dev.rotor.secrets;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,8 +17,19 @@ import java.util.Objects;
  *   <li>Other static secrets are polled every {@link #pollInterval()}, less up to {@link #pollJitter()} of it.
  *   <li>A failed refresh is retried after a full-jitter exponential backoff from {@link #initialBackoff()}, each wait
  *       capped by {@link #maxBackoff()} and by the time left to the hard deadline divided by {@link
- *       #attemptsBeforeExpiry()}, so that several attempts land before the lease ends.
+ *       #attemptsBeforeExpiry()}, so that several attempts land before the lease ends. Once the lease has ended (or
+ *       before the first version is loaded) the cap is {@link #expiredMaxBackoff()}.
  * </ul>
+ *
+ * <h2>Layers</h2>
+ *
+ * A policy only overrides the options that were set on its builder; the others come from the layer below. The engine
+ * layers, from the bottom: {@link #defaults()}, the source's own defaults ({@link
+ * dev.rotor.secrets.spi.SecretSource#defaultRefreshPolicy()}: a local file is free to read, a store call is not),
+ * the client-wide policy ({@link Secrets.Builder#refreshPolicy(RefreshPolicy)}), the policy for the source ({@link
+ * Secrets.Builder#refreshPolicy(String, RefreshPolicy)}) and the policy of a declared secret ({@link
+ * SecretDeclaration#refreshPolicy(RefreshPolicy)}). {@link Secrets#refreshPolicy(String)} tells the policy in force
+ * for a ref.
  *
  * <pre>{@code
  * RefreshPolicy policy = RefreshPolicy.builder().pollInterval(Duration.ofMinutes(1)).maxInFlightPerSource(8).build();
@@ -24,6 +37,22 @@ import java.util.Objects;
  */
 public final class RefreshPolicy {
     private static final RefreshPolicy DEFAULTS = builder().build();
+    private static final String[] NAMES = {
+        "leaseFraction",
+        "leaseJitter",
+        "pollInterval",
+        "pollJitter",
+        "afterRotationDelay",
+        "initialBackoff",
+        "maxBackoff",
+        "expiredMaxBackoff",
+        "minBackoff",
+        "attemptsBeforeExpiry",
+        "maxInFlightPerSource",
+        "loadTimeout",
+        "revokeDelay",
+        "wipeDelay"
+    };
 
     private final double leaseFraction;
     private final double leaseJitter;
@@ -32,12 +61,14 @@ public final class RefreshPolicy {
     private final Duration afterRotationDelay;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final Duration expiredMaxBackoff;
     private final Duration minBackoff;
     private final int attemptsBeforeExpiry;
     private final int maxInFlightPerSource;
     private final Duration loadTimeout;
     private final Duration revokeDelay;
     private final Duration wipeDelay;
+    private final int set; // one bit per option, in the order of NAMES: which options this policy overrides
 
     private RefreshPolicy(Builder b) {
         this.leaseFraction = b.leaseFraction;
@@ -47,14 +78,17 @@ public final class RefreshPolicy {
         this.afterRotationDelay = b.afterRotationDelay;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
+        this.expiredMaxBackoff = b.expiredMaxBackoff;
         this.minBackoff = b.minBackoff;
         this.attemptsBeforeExpiry = b.attemptsBeforeExpiry;
         this.maxInFlightPerSource = b.maxInFlightPerSource;
         this.loadTimeout = b.loadTimeout;
         this.revokeDelay = b.revokeDelay;
         this.wipeDelay = b.wipeDelay;
+        this.set = b.set;
     }
 
+    /** Every option at its documented default; overrides nothing. */
     public static RefreshPolicy defaults() {
         return DEFAULTS;
     }
@@ -63,73 +97,177 @@ public final class RefreshPolicy {
         return new Builder();
     }
 
+    /** A builder holding this policy's values, and overriding what this policy overrides. */
     public Builder newBuilder() {
         return new Builder(this);
     }
 
+    /**
+     * This policy over {@code base}: the options set here, the others from {@code base}. The result overrides what
+     * either overrides, and is checked like a built one.
+     *
+     * @throws SecretConfigurationException when the two together break a rule (say, this one's {@code maxBackoff}
+     *     under the base's {@code initialBackoff})
+     */
+    public RefreshPolicy over(RefreshPolicy base) {
+        Objects.requireNonNull(base, "base");
+        if (set == 0) {
+            return base;
+        }
+        Builder b = new Builder(this);
+        if ((set & 1) == 0) {
+            b.leaseFraction = base.leaseFraction;
+        }
+        if ((set & 2) == 0) {
+            b.leaseJitter = base.leaseJitter;
+        }
+        if ((set & 4) == 0) {
+            b.pollInterval = base.pollInterval;
+        }
+        if ((set & 8) == 0) {
+            b.pollJitter = base.pollJitter;
+        }
+        if ((set & 16) == 0) {
+            b.afterRotationDelay = base.afterRotationDelay;
+        }
+        if ((set & 32) == 0) {
+            b.initialBackoff = base.initialBackoff;
+        }
+        if ((set & 64) == 0) {
+            b.maxBackoff = base.maxBackoff;
+        }
+        if ((set & 128) == 0) {
+            b.expiredMaxBackoff = base.expiredMaxBackoff;
+        }
+        if ((set & 256) == 0) {
+            b.minBackoff = base.minBackoff;
+        }
+        if ((set & 512) == 0) {
+            b.attemptsBeforeExpiry = base.attemptsBeforeExpiry;
+        }
+        if ((set & 1024) == 0) {
+            b.maxInFlightPerSource = base.maxInFlightPerSource;
+        }
+        if ((set & 2048) == 0) {
+            b.loadTimeout = base.loadTimeout;
+        }
+        if ((set & 4096) == 0) {
+            b.revokeDelay = base.revokeDelay;
+        }
+        if ((set & 8192) == 0) {
+            b.wipeDelay = base.wipeDelay;
+        }
+        b.set = set | base.set;
+        return b.build();
+    }
+
+    /** The names of the options this policy overrides, in their documented order; empty for {@link #defaults()}. */
+    public List<String> overrides() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < NAMES.length; i++) {
+            if ((set & (1 << i)) != 0) {
+                out.add(NAMES[i]);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** How far into a lease the refresh falls (2/3), counted from when the lease was issued. */
     public double leaseFraction() {
         return leaseFraction;
     }
 
+    /** The most that is taken off the lease refresh at random, as a fraction of the lease (1/10). */
     public double leaseJitter() {
         return leaseJitter;
     }
 
+    /** How often a secret without a lease is looked at again (5 min; less up to {@link #pollJitter()} of it). */
     public Duration pollInterval() {
         return pollInterval;
     }
 
+    /** The most that is taken off each poll interval at random, as a fraction of it (1/10). */
     public double pollJitter() {
         return pollJitter;
     }
 
+    /** How long after a known rotation date the secret is read again (5 s, plus up to as much again at random). */
     public Duration afterRotationDelay() {
         return afterRotationDelay;
     }
 
+    /** The first retry waits up to this long (1 s); each further failure doubles it. */
     public Duration initialBackoff() {
         return initialBackoff;
     }
 
+    /** The longest wait between two attempts while the version held is still valid (5 min). */
     public Duration maxBackoff() {
         return maxBackoff;
     }
 
-    /** The shortest wait between two attempts, whatever the jitter draws. */
+    /** The longest wait between two attempts once the version held is past its lease, or before any version was loaded (1 s): a dead secret costs the application more than a call costs the store. */
+    public Duration expiredMaxBackoff() {
+        return expiredMaxBackoff;
+    }
+
+    /** The shortest wait between two attempts, whatever the jitter draws (100 ms). */
     public Duration minBackoff() {
         return minBackoff;
     }
 
+    /** How many attempts should fit before the lease ends: each wait is capped at the time left divided by this (4). */
     public int attemptsBeforeExpiry() {
         return attemptsBeforeExpiry;
     }
 
+    /** How many calls to one source run at once; the others wait in line, most urgent first (16). */
     public int maxInFlightPerSource() {
         return maxInFlightPerSource;
     }
 
-    /** How long a cold read waits for the first load before failing with {@link SourceUnavailableException}. */
+    /** How long a cold read waits for the first load before failing with {@link SourceUnavailableException} (30 s). */
     public Duration loadTimeout() {
         return loadTimeout;
     }
 
-    /** How long after the hand-over of a new version the previous lease is revoked. */
+    /** How long after the hand-over of a new version the previous lease is revoked (at once). */
     public Duration revokeDelay() {
         return revokeDelay;
     }
 
-    /** How long after the hand-over of a new version the previous version's bytes are wiped. */
+    /** How long after the hand-over of a new version the previous version's bytes are wiped (60 s). */
     public Duration wipeDelay() {
         return wipeDelay;
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof RefreshPolicy && toString().equals(o.toString()) && set == ((RefreshPolicy) o).set;
+    }
+
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
+    @Override
     public String toString() {
-        return "RefreshPolicy{leaseFraction=" + leaseFraction + ", leaseJitter=" + leaseJitter + ", pollInterval="
-                + pollInterval + ", pollJitter=" + pollJitter + ", afterRotationDelay=" + afterRotationDelay
-                + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff + ", minBackoff=" + minBackoff
-                + ", attemptsBeforeExpiry=" + attemptsBeforeExpiry + ", maxInFlightPerSource=" + maxInFlightPerSource
-                + ", loadTimeout=" + loadTimeout + ", revokeDelay=" + revokeDelay + ", wipeDelay=" + wipeDelay + "}";
+        return "RefreshPolicy{" + "leaseFraction=" + leaseFraction + ", "
+                + "leaseJitter=" + leaseJitter + ", "
+                + "pollInterval=" + pollInterval + ", "
+                + "pollJitter=" + pollJitter + ", "
+                + "afterRotationDelay=" + afterRotationDelay + ", "
+                + "initialBackoff=" + initialBackoff + ", "
+                + "maxBackoff=" + maxBackoff + ", "
+                + "expiredMaxBackoff=" + expiredMaxBackoff + ", "
+                + "minBackoff=" + minBackoff + ", "
+                + "attemptsBeforeExpiry=" + attemptsBeforeExpiry + ", "
+                + "maxInFlightPerSource=" + maxInFlightPerSource + ", "
+                + "loadTimeout=" + loadTimeout + ", "
+                + "revokeDelay=" + revokeDelay + ", "
+                + "wipeDelay=" + wipeDelay + "}";
     }
 
     /** Builds a {@link RefreshPolicy}; {@link #build()} names the first option that is out of range. */
@@ -141,12 +279,14 @@ public final class RefreshPolicy {
         private Duration afterRotationDelay = Duration.ofSeconds(5);
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofMinutes(5);
+        private Duration expiredMaxBackoff = Duration.ofSeconds(1);
         private Duration minBackoff = Duration.ofMillis(100);
         private int attemptsBeforeExpiry = 4;
         private int maxInFlightPerSource = 16;
         private Duration loadTimeout = Duration.ofSeconds(30);
         private Duration revokeDelay = Duration.ZERO;
         private Duration wipeDelay = Duration.ofSeconds(60);
+        private int set;
 
         private Builder() {}
 
@@ -158,76 +298,97 @@ public final class RefreshPolicy {
             afterRotationDelay = p.afterRotationDelay;
             initialBackoff = p.initialBackoff;
             maxBackoff = p.maxBackoff;
+            expiredMaxBackoff = p.expiredMaxBackoff;
             minBackoff = p.minBackoff;
             attemptsBeforeExpiry = p.attemptsBeforeExpiry;
             maxInFlightPerSource = p.maxInFlightPerSource;
             loadTimeout = p.loadTimeout;
             revokeDelay = p.revokeDelay;
             wipeDelay = p.wipeDelay;
+            set = p.set;
         }
 
         public Builder leaseFraction(double v) {
             leaseFraction = v;
+            set |= 1;
             return this;
         }
 
         public Builder leaseJitter(double v) {
             leaseJitter = v;
+            set |= 2;
             return this;
         }
 
         public Builder pollInterval(Duration v) {
             pollInterval = v;
+            set |= 4;
             return this;
         }
 
         public Builder pollJitter(double v) {
             pollJitter = v;
+            set |= 8;
             return this;
         }
 
         public Builder afterRotationDelay(Duration v) {
             afterRotationDelay = v;
+            set |= 16;
             return this;
         }
 
         public Builder initialBackoff(Duration v) {
             initialBackoff = v;
+            set |= 32;
             return this;
         }
 
         public Builder maxBackoff(Duration v) {
             maxBackoff = v;
+            set |= 64;
+            return this;
+        }
+
+        public Builder expiredMaxBackoff(Duration v) {
+            expiredMaxBackoff = v;
+            set |= 128;
             return this;
         }
 
         public Builder minBackoff(Duration v) {
             minBackoff = v;
+            set |= 256;
             return this;
         }
 
         public Builder attemptsBeforeExpiry(int v) {
             attemptsBeforeExpiry = v;
+            set |= 512;
             return this;
         }
 
         public Builder maxInFlightPerSource(int v) {
             maxInFlightPerSource = v;
+            set |= 1024;
             return this;
         }
 
         public Builder loadTimeout(Duration v) {
             loadTimeout = v;
+            set |= 2048;
             return this;
         }
 
         public Builder revokeDelay(Duration v) {
             revokeDelay = v;
+            set |= 4096;
             return this;
         }
 
         public Builder wipeDelay(Duration v) {
             wipeDelay = v;
+            set |= 8192;
             return this;
         }
 
@@ -244,6 +405,7 @@ public final class RefreshPolicy {
             positive("pollInterval", pollInterval);
             positive("initialBackoff", initialBackoff);
             positive("maxBackoff", maxBackoff);
+            positive("expiredMaxBackoff", expiredMaxBackoff);
             positive("loadTimeout", loadTimeout);
             notNegative("afterRotationDelay", afterRotationDelay);
             notNegative("minBackoff", minBackoff);
@@ -256,6 +418,10 @@ public final class RefreshPolicy {
             if (minBackoff.compareTo(initialBackoff) > 0) {
                 throw bad("minBackoff (" + minBackoff + ") must not be longer than initialBackoff (" + initialBackoff
                         + ")");
+            }
+            if (expiredMaxBackoff.compareTo(minBackoff) < 0) {
+                throw bad("expiredMaxBackoff (" + expiredMaxBackoff + ") must not be shorter than minBackoff ("
+                        + minBackoff + ")");
             }
             if (attemptsBeforeExpiry < 1) {
                 throw bad("attemptsBeforeExpiry must be at least 1, was " + attemptsBeforeExpiry);

@@ -127,6 +127,15 @@ public final class Secrets implements AutoCloseable {
         return engine.inventory();
     }
 
+    /**
+     * The refresh policy in force for {@code ref}: the documented defaults, its source's own defaults, the client-wide
+     * policy, the policy given for its source and the declared secret's own, layered in that order (see {@link
+     * RefreshPolicy}). Starts the source if it was not in use yet; makes no call to it.
+     */
+    public RefreshPolicy refreshPolicy(String ref) {
+        return engine.policyFor(ref);
+    }
+
     /** Up, degraded or down, as the inventory implies (see {@link Health}). */
     public Health health() {
         return Health.of(engine.inventory());
@@ -169,6 +178,7 @@ public final class Secrets implements AutoCloseable {
         private Scheduler scheduler;
         private Executor executor;
         private RefreshPolicy refreshPolicy = RefreshPolicy.defaults();
+        private final Map<String, RefreshPolicy> sourcePolicies = new LinkedHashMap<>();
         private StalePolicy stalePolicy = StalePolicy.strict();
         private RandomGenerator random;
         private final List<SecretEventListener> eventListeners = new ArrayList<>();
@@ -212,8 +222,27 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The client-wide refresh policy: the options set on it apply to every source, over each source's own
+         * defaults (a local file polls often, a store does not; see {@link RefreshPolicy}). Default: none set, so each
+         * source runs on its own defaults.
+         */
         public Builder refreshPolicy(RefreshPolicy policy) {
             this.refreshPolicy = Objects.requireNonNull(policy, "refreshPolicy");
+            return this;
+        }
+
+        /**
+         * The refresh policy for one source, named by its {@link SecretSource#name()} or its scheme: the options set
+         * on it apply over the client-wide policy, for this source's secrets only.
+         *
+         * <pre>{@code
+         * Secrets.builder().refreshPolicy("vault", RefreshPolicy.builder().maxInFlightPerSource(4).build())
+         * }</pre>
+         */
+        public Builder refreshPolicy(String source, RefreshPolicy policy) {
+            Objects.requireNonNull(source, "source");
+            sourcePolicies.put(source, Objects.requireNonNull(policy, "refreshPolicy"));
             return this;
         }
 
@@ -333,6 +362,7 @@ public final class Secrets implements AutoCloseable {
                         exec,
                         ownedExecutor,
                         refreshPolicy,
+                        sourcePolicies,
                         stalePolicy,
                         // jitter is drawn on several engine threads at once: each thread its own generator
                         random != null

@@ -258,12 +258,16 @@ class LeakTest {
         Fx f = client();
 
         assertThat(failure(() -> f.secrets.get("mem:missing"))).isInstanceOf(SecretNotFoundException.class);
+        // each cold failure is remembered until its retry falls due (at most expiredMaxBackoff, 1 s): move past it
         f.source.failNext(1, () -> new SecretAccessDeniedException("permission denied", null, "mem"));
         assertThat(failure(() -> f.secrets.get("mem:app/db"))).isInstanceOf(SecretAccessDeniedException.class);
+        f.advance(Duration.ofSeconds(1));
         f.source.failNext(1, () -> new SourceUnavailableException("connection refused", null, "mem"));
         assertThat(failure(() -> f.secrets.get("mem:app/db"))).isInstanceOf(SourceUnavailableException.class);
+        f.advance(Duration.ofSeconds(1));
         f.source.failNext(1, () -> new SecretFormatException("response is not a JSON object", null, "mem"));
         assertThat(failure(() -> f.secrets.get("mem:app/db"))).isInstanceOf(SecretFormatException.class);
+        f.advance(Duration.ofSeconds(1));
 
         Secret db = kept(f.secrets.get("mem:app/db"));
         assertThat(db.field("password")).contains(DB_PASS);
@@ -284,15 +288,18 @@ class LeakTest {
         f.source.failNext(1, () -> foreign(DB_PASS));
         Throwable cold = failure(() -> f.secrets.get("mem:app/db"));
         assertThat(cold).isInstanceOf(SourceUnavailableException.class).hasMessageContaining("IllegalStateException");
+        f.advance(Duration.ofSeconds(1)); // past the retry of the remembered cold failure
         f.source.failNext(1, TalkativeException::new);
         assertThat(failure(() -> f.secrets.get("mem:app/db"))).isInstanceOf(SourceUnavailableException.class);
         f.source.failNext(1, () -> new UncheckedIOException(new IOException("body " + API_KEY)));
         assertThat(failure(() -> f.secrets.handle("mem:app/api-key"))).isInstanceOf(SourceUnavailableException.class);
+        f.advance(Duration.ofSeconds(1));
         f.source.beforeCall(() -> {
             throw new AssertionError("assertion on " + API_KEY, new IOException(DB_PASS));
         });
         assertThat(failure(() -> f.secrets.get("mem:app/api-key"))).isInstanceOf(SourceUnavailableException.class);
         f.source.beforeCall(() -> {});
+        f.advance(Duration.ofSeconds(1));
 
         // background refreshes and a manual one
         kept(f.secrets.get("mem:app/api-key"));
@@ -308,6 +315,7 @@ class LeakTest {
 
         // renew and revoke
         f.source.recover();
+        f.advance(Duration.ofSeconds(1)); // past the retry of the batch's remembered cold failures
         kept(f.secrets.get("mem:db/creds"));
         f.source.failOnly(Set.of(Operation.RENEW, Operation.REVOKE));
         f.source.failAlways(() -> foreign(DB_PASS));

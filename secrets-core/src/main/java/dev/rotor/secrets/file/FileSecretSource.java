@@ -1,5 +1,6 @@
 package dev.rotor.secrets.file;
 
+import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
@@ -24,6 +25,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -105,19 +107,72 @@ public final class FileSecretSource implements SecretSource {
     private volatile TimeSource timeSource;
     private final ConcurrentHashMap<Path, ContentVersion> versions = new ConcurrentHashMap<>();
     private volatile Runnable afterRead = () -> {};
+    private final boolean watchEnabled;
+    private volatile FileWatch watch;
 
-    private FileSecretSource(Path baseDirectory, long maxFileSize, TimeSource timeSource) {
+    /**
+     * The refresh policy that fits a local file, which costs nothing to read: a poll every 10 s as the fallback for
+     * file systems that send no change events (the watch sees a change at once), and retries at most the poll
+     * interval apart, so a half-written or invalid file that is then corrected is picked up within seconds.
+     */
+    static final RefreshPolicy DEFAULT_POLICY = RefreshPolicy.builder()
+            .pollInterval(Duration.ofSeconds(10))
+            .maxBackoff(Duration.ofSeconds(10))
+            .build();
+
+    private FileSecretSource(Path baseDirectory, long maxFileSize, TimeSource timeSource, boolean watch) {
         this.baseDirectory = baseDirectory;
         this.maxFileSize = maxFileSize;
         this.explicitTime = timeSource != null;
         this.timeSource = timeSource != null ? timeSource : TimeSource.system();
+        this.watchEnabled = watch;
     }
 
-    /** Stamps {@link Secret#fetchedAt()} on the client's clock, unless the builder was given one. */
+    /**
+     * Stamps {@link Secret#fetchedAt()} on the client's clock, unless the builder was given one, and starts watching
+     * the directories read from (unless {@link Builder#watch(boolean)} turned it off).
+     */
     @Override
     public void start(SourceContext context) {
         if (!explicitTime) {
             timeSource = context.timeSource();
+        }
+        if (watchEnabled) {
+            watch = new FileWatch(context, this::resolveQuietly, name());
+        }
+    }
+
+    /**
+     * Polls every 10 s (a fallback: the watch sees a change within moments) and retries at most 10 s apart: reading a
+     * local file costs nothing. See {@link RefreshPolicy} for how the application's policies layer over this.
+     */
+    @Override
+    public RefreshPolicy defaultRefreshPolicy() {
+        return DEFAULT_POLICY;
+    }
+
+    @Override
+    public void close() {
+        FileWatch w = watch;
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    /** Whether the directory {@code dir} is watched for changes (for tests). */
+    boolean watches(Path dir) {
+        FileWatch w = watch;
+        return w != null && w.watches(dir);
+    }
+
+    private Path resolveQuietly(SecretRef ref) {
+        if (!SCHEME.equals(ref.scheme())) {
+            return null;
+        }
+        try {
+            return resolve(ref);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
@@ -217,6 +272,10 @@ public final class FileSecretSource implements SecretSource {
                 top = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (IOException e) {
                 throw failure(e, ref);
+            }
+            FileWatch w = watch;
+            if (w != null) {
+                w.watch(path, top.isDirectory());
             }
             FileContent content;
             try {
@@ -447,8 +506,18 @@ public final class FileSecretSource implements SecretSource {
         private Path baseDirectory;
         private long maxFileSize = DEFAULT_MAX_FILE_SIZE;
         private TimeSource timeSource;
+        private boolean watch = true;
 
         private Builder() {}
+
+        /**
+         * Whether to watch the directories read from for changes (default true), so that a new version reaches the
+         * application within moments of the write; without it, changes are seen at the next poll.
+         */
+        public Builder watch(boolean watch) {
+            this.watch = watch;
+            return this;
+        }
 
         /** Where relative paths are resolved; default the working directory at {@link #build()}. */
         public Builder baseDirectory(Path baseDirectory) {
@@ -477,7 +546,7 @@ public final class FileSecretSource implements SecretSource {
                         SCHEME);
             }
             Path base = baseDirectory == null ? Path.of("") : baseDirectory;
-            return new FileSecretSource(base.toAbsolutePath().normalize(), maxFileSize, timeSource);
+            return new FileSecretSource(base.toAbsolutePath().normalize(), maxFileSize, timeSource, watch);
         }
     }
 }

@@ -64,7 +64,11 @@ public final class Engine implements AutoCloseable {
     final Scheduler scheduler;
     final TimeSource time;
     final Executor executor;
-    final RefreshPolicy policy;
+    /** The client-wide layer of the refresh policy (see {@link RefreshPolicy#over}). */
+    private final RefreshPolicy clientPolicy;
+    /** The per-source layer, by source name or scheme. */
+    private final Map<String, RefreshPolicy> sourcePolicies;
+
     final StalePolicy stale;
     final RandomGenerator random;
     final EventBus events;
@@ -85,42 +89,50 @@ public final class Engine implements AutoCloseable {
     // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
     private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
-    private final SourceContext context = new SourceContext() {
-        @Override
-        public TimeSource timeSource() {
-            return time;
-        }
+    /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
+    private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
+        return new SourceContext() {
+            @Override
+            public TimeSource timeSource() {
+                return time;
+            }
 
-        @Override
-        public Scheduler scheduler() {
-            return scheduler;
-        }
+            @Override
+            public Scheduler scheduler() {
+                return scheduler;
+            }
 
-        @Override
-        public RefreshPolicy refreshPolicy() {
-            return policy;
-        }
+            @Override
+            public RefreshPolicy refreshPolicy() {
+                return sourcePolicy;
+            }
 
-        @Override
-        public void publish(SecretEvent event) {
-            events.publish(event);
-        }
+            @Override
+            public void publish(SecretEvent event) {
+                events.publish(event);
+            }
 
-        @Override
-        public Executor executor() {
-            return executor;
-        }
+            @Override
+            public Executor executor() {
+                return executor;
+            }
 
-        @Override
-        public RandomGenerator random() {
-            return random;
-        }
+            @Override
+            public RandomGenerator random() {
+                return random;
+            }
 
-        @Override
-        public void reissue(Predicate<SecretRef> which) {
-            Engine.this.reissue(which);
-        }
-    };
+            @Override
+            public void reissue(Predicate<SecretRef> which) {
+                Engine.this.reissue(which);
+            }
+
+            @Override
+            public void refresh(Predicate<SecretRef> which) {
+                Engine.this.refreshMatching(source, which);
+            }
+        };
+    }
 
     @SuppressWarnings("ParameterNumber")
     public Engine(
@@ -132,6 +144,7 @@ public final class Engine implements AutoCloseable {
             Executor executor,
             ExecutorService ownedExecutor,
             RefreshPolicy policy,
+            Map<String, RefreshPolicy> sourcePolicies,
             StalePolicy stale,
             RandomGenerator random,
             EventBus events,
@@ -147,7 +160,8 @@ public final class Engine implements AutoCloseable {
         this.time = scheduler.timeSource();
         this.executor = executor;
         this.ownedExecutor = ownedExecutor;
-        this.policy = policy;
+        this.clientPolicy = policy;
+        this.sourcePolicies = Map.copyOf(sourcePolicies);
         this.stale = stale;
         this.random = random;
         this.events = events;
@@ -155,7 +169,7 @@ public final class Engine implements AutoCloseable {
         this.refValidators = Map.copyOf(refValidators);
         this.declarations = new LinkedHashMap<>(declarations);
         this.revokeOnClose = revokeOnClose;
-        this.breakerConfig = breakerConfig == null ? SourceGate.defaultBreakerConfig(policy) : breakerConfig;
+        this.breakerConfig = breakerConfig;
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maximumEntries)
                 .weigher((String k, Entry e) -> e.pinned ? 0 : 1)
@@ -168,6 +182,71 @@ public final class Engine implements AutoCloseable {
                 .build();
         this.quietly = entries.policy();
         this.bound = quietly.eviction().orElseThrow();
+        // a policy layer that cannot combine with a registered source's defaults is a configuration error now, not at
+        // the first read
+        for (SecretSource s : registered) {
+            policyFor(s);
+        }
+        for (SecretDeclaration d : declarations.values()) {
+            d.refreshPolicy().ifPresent(p -> p.over(clientPolicy.over(RefreshPolicy.defaults())));
+        }
+    }
+
+    /**
+     * The policy in force for {@code source}: from the bottom, the documented defaults, the source's own defaults, the
+     * client-wide policy and the policy given for this source (by name, else by scheme).
+     */
+    RefreshPolicy policyFor(SecretSource source) {
+        RefreshPolicy p = RefreshPolicy.defaults();
+        try {
+            p = source.defaultRefreshPolicy().over(p);
+            p = clientPolicy.over(p);
+            RefreshPolicy own = sourcePolicies.get(source.name());
+            if (own == null) {
+                own = sourcePolicies.get(source.scheme());
+            }
+            return own == null ? p : own.over(p);
+        } catch (SecretConfigurationException e) {
+            throw new SecretConfigurationException(
+                    "refresh policy for source " + source.name() + ": " + e.getMessage(), null, source.name());
+        }
+    }
+
+    /** The policy in force for one secret: its source's, under the declared secret's own when it has one. */
+    public RefreshPolicy policyFor(String text) {
+        SecretRef ref = SecretRef.parse(text).withoutField();
+        return rulesFor(ref, gateFor(ref)).policy;
+    }
+
+    private RefreshRules rulesFor(SecretRef ref, SourceGate gate) {
+        SecretDeclaration d = declarations.get(ref);
+        RefreshPolicy own = d == null ? null : d.refreshPolicy().orElse(null);
+        return own == null ? gate.rules : new RefreshRules(own.over(gate.rules.policy), random);
+    }
+
+    /**
+     * Starts a refresh, in the background, of every held secret of {@code source} whose ref matches; see {@link
+     * SourceContext#refresh}. A refresh already under way may have read the content before the change: wait for it,
+     * then read again, rather than join it.
+     */
+    void refreshMatching(SecretSource source, Predicate<SecretRef> which) {
+        for (Entry e : entries.asMap().values()) {
+            if (e.gate.source() == source && e.version() != null && which.test(e.ref)) {
+                refreshAfterFlight(e);
+            }
+        }
+    }
+
+    private void refreshAfterFlight(Entry e) {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Secret> running = e.flightUnderWay();
+        if (running != null) {
+            running.whenComplete((v, t) -> refreshAfterFlight(e));
+        } else {
+            e.startFlight(FetchReason.REFRESH);
+        }
     }
 
     // ---- read path ----
@@ -322,7 +401,7 @@ public final class Engine implements AutoCloseable {
                 f.completeExceptionally(gate.map(e.ref, t));
             }
         });
-        return await(f, e.ref, gate.name(), policy.loadTimeout());
+        return await(f, e.ref, gate.name(), e.rules.policy.loadTimeout());
     }
 
     public List<InventoryEntry> inventory() {
@@ -465,7 +544,7 @@ public final class Engine implements AutoCloseable {
         if (bound.weightedSize().orElse(0) >= bound.getMaximum()) {
             replayReads();
         }
-        return entries.get(key, k -> new Entry(this, base, gate));
+        return entries.get(key, k -> new Entry(this, base, gate, rulesFor(base, gate)));
     }
 
     /**
@@ -490,9 +569,15 @@ public final class Engine implements AutoCloseable {
         }
         SecretSource source = sources.sourceFor(ref);
         return gates.computeIfAbsent(ref.scheme(), s -> {
-            source.start(context);
+            RefreshPolicy p = policyFor(source);
+            source.start(contextFor(source, p));
             return new SourceGate(
-                    source, executor, policy.maxInFlightPerSource(), breakerConfig, time, events::publish);
+                    source,
+                    executor,
+                    new RefreshRules(p, random),
+                    breakerConfig == null ? SourceGate.defaultBreakerConfig(p) : breakerConfig,
+                    time,
+                    events::publish);
         });
     }
 
@@ -526,11 +611,6 @@ public final class Engine implements AutoCloseable {
         if (closed) {
             throw new SecretConfigurationException("Secrets client is closed", null, null);
         }
-    }
-
-    Duration jitter(Duration max) {
-        long nanos = SystemScheduler.saturatedNanos(max);
-        return nanos <= 0 ? Duration.ZERO : Duration.ofNanos((long) (random.nextDouble() * nanos));
     }
 
     static SecretException timeout(SecretRef ref, String source, Duration waited) {

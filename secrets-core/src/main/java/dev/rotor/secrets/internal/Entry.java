@@ -49,6 +49,8 @@ final class Entry implements Runnable {
     final Engine engine;
     final SecretRef ref;
     final SourceGate gate;
+    /** The timing rules of this secret's policy (the source's, or the declared secret's own). */
+    final RefreshRules rules;
     /** Null before the first load, the {@link Secret} in service, or an {@link Expired} one. */
     volatile Object current;
 
@@ -74,10 +76,11 @@ final class Entry implements Runnable {
     private long nextRefreshEpochNanos = NONE;
     private Extra extra; // what most entries never need: created on first use
 
-    Entry(Engine engine, SecretRef ref, SourceGate gate) {
+    Entry(Engine engine, SecretRef ref, SourceGate gate, RefreshRules rules) {
         this.engine = engine;
         this.ref = ref;
         this.gate = gate;
+        this.rules = rules;
     }
 
     /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */
@@ -94,9 +97,36 @@ final class Entry implements Runnable {
             return (Secret) c;
         }
         if (c == null) {
-            return await(startFlight(FetchReason.INITIAL));
+            return readCold();
         }
         return readExpired((Expired) c);
+    }
+
+    /**
+     * Nothing loaded yet. After a failed first load, reads until the retry falls due fail at once with that failure:
+     * no new call, no new event (a cold secret read by many threads while the store fails would otherwise cost one call
+     * and one audit line per read).
+     */
+    private Secret readCold() {
+        ColdFailure last;
+        synchronized (this) {
+            last = extra == null ? null : extra.coldFailure;
+        }
+        if (last != null && engine.time.nanoTime() - last.retryAtNanos < 0) {
+            throw last.failure;
+        }
+        return await(startFlight(FetchReason.INITIAL));
+    }
+
+    /** The failure of the last first-load attempt, and when the next may start (on the monotonic clock). */
+    private static final class ColdFailure {
+        final SecretException failure;
+        final long retryAtNanos;
+
+        ColdFailure(SecretException failure, long retryAtNanos) {
+            this.failure = failure;
+            this.retryAtNanos = retryAtNanos;
+        }
     }
 
     /** The version held, servable or not; null before the first load. */
@@ -127,7 +157,7 @@ final class Entry implements Runnable {
     }
 
     Secret await(CompletableFuture<Secret> f) {
-        return Engine.await(f, ref, gate.name(), engine.policy.loadTimeout());
+        return Engine.await(f, ref, gate.name(), rules.policy.loadTimeout());
     }
 
     // ---- single flight ----
@@ -286,8 +316,8 @@ final class Entry implements Runnable {
             throw new SecretFormatException("source answered a renewal without a lease", ref, gate.name());
         }
         Secret updated = old.withLease(renewed);
-        Duration threshold = Duration.ofNanos((long) (base.toNanos() * engine.policy.leaseFraction()));
-        boolean capped = renewed.duration().compareTo(threshold) < 0;
+        Duration threshold = rules.renewalThreshold(base);
+        boolean capped = rules.renewalStopsPaying(base, renewed);
         synchronized (this) {
             current = updated;
             succeeded();
@@ -449,16 +479,16 @@ final class Entry implements Runnable {
         Optional<Lease> lease = old.lease();
         if (revoke && lease.isPresent() && lease.get().id().isPresent() && gate.supports(SourceCapability.REVOKE)) {
             Runnable doRevoke = () -> gate.submit(() -> revokeQuietly(old, lease.get()));
-            if (engine.policy.revokeDelay().isZero()) {
+            if (rules.policy.revokeDelay().isZero() || wipeNow) {
                 doRevoke.run();
             } else {
-                engine.scheduler.schedule(doRevoke, engine.policy.revokeDelay());
+                engine.scheduler.schedule(doRevoke, rules.policy.revokeDelay());
             }
         }
-        if (wipeNow || engine.policy.wipeDelay().isZero()) {
+        if (wipeNow || rules.policy.wipeDelay().isZero()) {
             engine.wipeRetired(old);
         } else {
-            engine.scheduler.schedule(() -> engine.wipeRetired(old), engine.policy.wipeDelay());
+            engine.scheduler.schedule(() -> engine.wipeRetired(old), rules.policy.wipeDelay());
         }
     }
 
@@ -497,16 +527,19 @@ final class Entry implements Runnable {
             }
         }
         Duration retryIn = null;
-        if (old != null && !engine.isClosed()) {
-            Instant hard = old.lease().map(Lease::expiresAt).orElse(null);
-            retryIn = backoff(attempt, e.isRetryable(), hard);
-            Duration untilTrial = gate.untilTrial();
-            if (untilTrial.compareTo(retryIn) > 0) {
-                // the breaker is open: retry when it lets the trial call through, not before (a refused call would
-                // cost another whole backoff step)
-                retryIn = untilTrial.plus(engine.jitter(engine.policy.minBackoff()));
+        if (!engine.isClosed()) {
+            Instant hard =
+                    old == null ? null : old.lease().map(Lease::expiresAt).orElse(null);
+            retryIn =
+                    rules.retryDelay(attempt, e.isRetryable(), old != null, hard, engine.time.now(), gate.untilTrial());
+            if (old != null) {
+                scheduleRefresh(retryIn);
+            } else {
+                ColdFailure cold = new ColdFailure(e, engine.time.nanoTime() + retryIn.toNanos());
+                synchronized (this) {
+                    extra().coldFailure = cold;
+                }
             }
-            scheduleRefresh(retryIn);
         }
         SecretEventType type =
                 e instanceof SecretRejectedException ? SecretEventType.REJECTED : SecretEventType.REFRESH_FAILED;
@@ -523,29 +556,6 @@ final class Entry implements Runnable {
         publish(ev);
     }
 
-    /**
-     * Full-jitter exponential backoff: a random wait up to {@code initial * 2^(attempt-1)}, capped by the maximum
-     * and by the time left to the hard deadline divided by the attempts wanted before it. Non-retryable failures wait
-     * the whole cap: trying again soon cannot help.
-     */
-    Duration backoff(int attempt, boolean retryable, Instant hardDeadline) {
-        long cap = engine.policy.maxBackoff().toNanos();
-        if (hardDeadline != null) {
-            long left = Duration.between(engine.time.now(), hardDeadline).toNanos();
-            if (left > 0) {
-                cap = Math.min(cap, left / engine.policy.attemptsBeforeExpiry());
-            }
-        }
-        long initial = engine.policy.initialBackoff().toNanos();
-        long exp = initial;
-        for (int i = 1; i < attempt && exp < cap; i++) {
-            exp = exp > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : exp * 2;
-        }
-        exp = Math.min(exp, cap);
-        long delay = retryable ? (long) (engine.random.nextDouble() * exp) : cap;
-        return Duration.ofNanos(Math.max(delay, engine.policy.minBackoff().toNanos()));
-    }
-
     // ---- scheduling ----
 
     private void scheduleAfterSuccess(Secret s) {
@@ -554,43 +564,8 @@ final class Entry implements Runnable {
 
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
         Instant now = engine.time.now();
-        Instant soft;
-        Instant hard = null;
-        Lease lease = s.lease().orElse(null);
-        if (lease != null && lease.rotationPeriod().isPresent()) {
-            // Credentials the source rotates itself: read again just after it does.
-            soft = lease.expiresAt()
-                    .plus(engine.policy.afterRotationDelay())
-                    .plus(engine.jitter(engine.policy.afterRotationDelay()));
-        } else if (lease != null) {
-            long ttl = lease.duration().toNanos();
-            long at = (long) (ttl * engine.policy.leaseFraction());
-            long jitter = (long) (engine.random.nextDouble() * ttl * engine.policy.leaseJitter());
-            soft = lease.issuedAt().plusNanos(at - jitter);
-            hard = lease.expiresAt();
-        } else {
-            Duration poll = engine.policy.pollInterval();
-            soft = now.plus(poll)
-                    .minus(engine.jitter(Duration.ofNanos((long) (poll.toNanos() * engine.policy.pollJitter()))));
-            if (checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft)) {
-                soft = checkAgainAt;
-            }
-            Instant rotation = s.nextRotation().orElse(null);
-            if (rotation != null && rotation.isAfter(now)) {
-                Instant afterRotation = rotation.plus(engine.policy.afterRotationDelay())
-                        .plus(engine.jitter(engine.policy.afterRotationDelay()));
-                if (afterRotation.isBefore(soft)) {
-                    soft = afterRotation;
-                }
-            }
-        }
-        Duration delay = Duration.between(now, soft);
-        if (delay.compareTo(engine.policy.minBackoff()) < 0) {
-            // A lease already past its soft deadline when it arrived (a source handing out an old lease) must not
-            // make the engine spin: wait at least minBackoff, or a twentieth of the lease.
-            Duration floor = lease == null ? Duration.ZERO : lease.duration().dividedBy(20);
-            delay = floor.compareTo(engine.policy.minBackoff()) > 0 ? floor : engine.policy.minBackoff();
-        }
+        Duration delay = Duration.between(now, rules.softDeadline(s, now, checkAgainAt));
+        Instant hard = rules.hardDeadline(s);
         synchronized (this) {
             if (engine.isClosed()) {
                 return;
@@ -686,13 +661,13 @@ final class Entry implements Runnable {
             }
             try {
                 running.handle((v, t) -> null)
-                        .get(engine.policy.loadTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                        .get(rules.policy.loadTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new dev.rotor.secrets.SourceUnavailableException(
                         "interrupted while waiting for a refresh under way", ref, gate.name());
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw Engine.timeout(ref, gate.name(), engine.policy.loadTimeout());
+                throw Engine.timeout(ref, gate.name(), rules.policy.loadTimeout());
             }
         }
         CompletableFuture<Secret> mine = new CompletableFuture<>();
@@ -727,7 +702,7 @@ final class Entry implements Runnable {
         Secret v = version();
         if (v != null && !engine.isClosed()) {
             engine.retiring(v);
-            engine.scheduler.schedule(() -> engine.wipeRetired(v), engine.policy.wipeDelay());
+            engine.scheduler.schedule(() -> engine.wipeRetired(v), rules.policy.wipeDelay());
         }
     }
 
@@ -850,6 +825,7 @@ final class Entry implements Runnable {
         Duration baseLeaseDuration;
         String lastError;
         Instant lastErrorAt;
+        ColdFailure coldFailure;
     }
 
     /** Guarded by this. */
@@ -865,6 +841,7 @@ final class Entry implements Runnable {
         if (extra != null) {
             extra.failures = 0;
             extra.lastError = null;
+            extra.coldFailure = null;
             extra.nextReason = FetchReason.REFRESH;
         }
     }

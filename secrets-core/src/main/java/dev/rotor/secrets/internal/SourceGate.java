@@ -33,6 +33,9 @@ final class SourceGate {
     private final String name;
     private final Executor executor;
     private final Semaphore permits;
+    /** The timing rules of this source's policy. */
+    final RefreshRules rules;
+
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
     private final CircuitBreaker breaker;
     private final TimeSource time;
@@ -42,14 +45,15 @@ final class SourceGate {
     SourceGate(
             SecretSource source,
             Executor executor,
-            int maxInFlight,
+            RefreshRules rules,
             CircuitBreakerConfig config,
             TimeSource time,
             Consumer<SecretEvent> events) {
         this.source = source;
         this.name = source.name();
         this.executor = executor;
-        this.permits = new Semaphore(maxInFlight);
+        this.rules = rules;
+        this.permits = new Semaphore(rules.policy.maxInFlightPerSource());
         this.time = time;
         this.breaker = CircuitBreaker.of(
                 "rotor-" + name,
@@ -83,14 +87,19 @@ final class SourceGate {
     }
 
     /**
-     * The default breaker: opens when half of the last 10 calls (at least 5) failed, stays open for 5 s or the
-     * policy's maximum backoff if that is shorter (an open breaker must not delay recovery past one backoff step),
-     * then lets one trial call through.
+     * The default breaker: opens when half of the last 10 calls (at least 5) failed, stays open for 5 s, or for the
+     * policy's maximum backoff or its maximum backoff for expired secrets if either is shorter (an open breaker must
+     * not delay recovery past one backoff step: a secret past its lease retries every {@code expiredMaxBackoff}),
+     * then lets one trial call through. The breaker makes no calls of its own: while it is open, the store sees only
+     * the trial calls of retries that fall due.
      */
     static CircuitBreakerConfig defaultBreakerConfig(dev.rotor.secrets.RefreshPolicy policy) {
         Duration open = Duration.ofSeconds(5);
         if (policy.maxBackoff().compareTo(open) < 0) {
             open = policy.maxBackoff();
+        }
+        if (policy.expiredMaxBackoff().compareTo(open) < 0) {
+            open = policy.expiredMaxBackoff();
         }
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)

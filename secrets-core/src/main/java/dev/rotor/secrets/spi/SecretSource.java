@@ -1,6 +1,7 @@
 package dev.rotor.secrets.spi;
 
 import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretRef;
@@ -56,6 +57,16 @@ public interface SecretSource extends AutoCloseable {
     /** The ref parameters this source understands; refs with any other parameter are rejected before a fetch. */
     default Set<String> parameters() {
         return Set.of();
+    }
+
+    /**
+     * The refresh policy that fits this source, as a layer over {@link RefreshPolicy#defaults()}: only the options set
+     * on its builder count. A source whose reads cost nothing (a local file) polls often and retries at its poll
+     * interval; a store whose calls cost quota keeps the defaults. The application's own policies are layered on top
+     * (see {@link RefreshPolicy}). The default overrides nothing.
+     */
+    default RefreshPolicy defaultRefreshPolicy() {
+        return RefreshPolicy.defaults();
     }
 
     /**

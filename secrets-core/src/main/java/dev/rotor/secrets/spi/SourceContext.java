@@ -21,7 +21,11 @@ public interface SourceContext {
     /** The client's scheduler; tasks must be short and must not block. */
     Scheduler scheduler();
 
-    /** The client's refresh policy, for a source that times its own renewals the way the engine does. */
+    /**
+     * The refresh policy in force for this source (the documented defaults, the source's own defaults, the client-wide
+     * policy and the one given for this source, in that order), for a source that times its own renewals the way the
+     * engine does.
+     */
     RefreshPolicy refreshPolicy();
 
     /** Publishes an event to the client's listeners and audit log. Never put a value or a token in it. */
@@ -45,4 +49,12 @@ public interface SourceContext {
      * which} may be called on engine threads.
      */
     void reissue(Predicate<SecretRef> which);
+
+    /**
+     * Tells the engine that the held secrets whose ref matches {@code which} may have changed (a file source's watch
+     * saw their file change): each is refreshed now, in the background, through the usual single flight, without
+     * waiting for its poll or for a retry's backoff. Returns at once; {@code which} may be called on engine threads.
+     * The default does nothing, for contexts that have no engine behind them.
+     */
+    default void refresh(Predicate<SecretRef> which) {}
 }

@@ -204,6 +204,22 @@ public final class InMemorySource implements SecretSource {
         this.parameters = Set.copyOf(parameters);
     }
 
+    /**
+     * The refresh policy this source asks for as its own defaults (see {@link SecretSource#defaultRefreshPolicy()}):
+     * to test how an application's policies layer over a source's. Default: none of its own. Set it before the client
+     * is built.
+     */
+    public void defaultRefreshPolicy(dev.rotor.secrets.RefreshPolicy policy) {
+        this.defaultPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    }
+
+    @Override
+    public dev.rotor.secrets.RefreshPolicy defaultRefreshPolicy() {
+        return defaultPolicy;
+    }
+
+    private volatile dev.rotor.secrets.RefreshPolicy defaultPolicy = dev.rotor.secrets.RefreshPolicy.defaults();
+
     /** Paths a batch fetch leaves out of its answer, as a store does for secrets the caller may not batch-read. */
     public void denyInBatch(Set<String> paths) {
         this.batchDenied = Set.copyOf(paths);

@@ -1,0 +1,139 @@
+package dev.rotor.secrets.internal;
+
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Secret;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.random.RandomGenerator;
+
+/**
+ * The timing rules of one policy, in one place and nothing else: given the version held, the failures so far and the
+ * time, when to look again, when the version is dead, and how long to wait after a failure. Pure: no clock, no
+ * scheduler, no state; the random generator is the only input not passed in. Thread-safe when the generator is.
+ *
+ * <p>Every rule here is tested on its own in {@code RefreshRulesTest}; the entry only asks.
+ */
+final class RefreshRules {
+    final RefreshPolicy policy;
+    private final RandomGenerator random;
+
+    RefreshRules(RefreshPolicy policy, RandomGenerator random) {
+        this.policy = policy;
+        this.random = random;
+    }
+
+    /**
+     * When to look at {@code held} again after a success at {@code now}:
+     *
+     * <ul>
+     *   <li>credentials the source rotates itself (a lease with a rotation period): just after it does, at the lease
+     *       end plus {@code afterRotationDelay} plus up to as much again;
+     *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue;
+     *   <li>no lease: one poll interval less up to {@code pollJitter} of it, brought forward to the source's
+     *       {@code checkAgainAt} and to just after a known rotation date when those come sooner.
+     * </ul>
+     *
+     * A deadline that has already passed (a source handing out an old lease) never makes the engine spin: the answer is
+     * at least {@code minBackoff}, or a twentieth of the lease, from now.
+     */
+    Instant softDeadline(Secret held, Instant now, Instant checkAgainAt) {
+        Lease lease = held.lease().orElse(null);
+        Instant soft;
+        if (lease != null && lease.rotationPeriod().isPresent()) {
+            soft = lease.expiresAt().plus(afterRotation());
+        } else if (lease != null) {
+            long ttl = lease.duration().toNanos();
+            long at = (long) (ttl * policy.leaseFraction());
+            long jitter = (long) (random.nextDouble() * ttl * policy.leaseJitter());
+            soft = lease.issuedAt().plusNanos(at - jitter);
+        } else {
+            Duration poll = policy.pollInterval();
+            soft = now.plus(poll).minus(jitter(Duration.ofNanos((long) (poll.toNanos() * policy.pollJitter()))));
+            if (checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft)) {
+                soft = checkAgainAt;
+            }
+            Instant rotation = held.nextRotation().orElse(null);
+            if (rotation != null && rotation.isAfter(now)) {
+                Instant afterRotation = rotation.plus(afterRotation());
+                if (afterRotation.isBefore(soft)) {
+                    soft = afterRotation;
+                }
+            }
+        }
+        Duration floor = policy.minBackoff();
+        if (lease != null && lease.duration().dividedBy(20).compareTo(floor) > 0) {
+            floor = lease.duration().dividedBy(20);
+        }
+        Instant earliest = now.plus(floor);
+        return soft.isBefore(now.plus(policy.minBackoff())) ? earliest : soft;
+    }
+
+    /** When {@code held} stops being servable: its lease end; null for a version without a lease (or one the source rotates itself). */
+    Instant hardDeadline(Secret held) {
+        Lease lease = held.lease().orElse(null);
+        return lease == null || lease.rotationPeriod().isPresent() ? null : lease.expiresAt();
+    }
+
+    /** Whether a renewal that granted {@code renewed} no longer pays: less than {@code leaseFraction} of {@code base}. */
+    boolean renewalStopsPaying(Duration base, Lease renewed) {
+        return renewed.duration().compareTo(renewalThreshold(base)) < 0;
+    }
+
+    Duration renewalThreshold(Duration base) {
+        return Duration.ofNanos((long) (base.toNanos() * policy.leaseFraction()));
+    }
+
+    /**
+     * How long to wait after failed attempt number {@code attempt} (1 for the first failure). Full-jitter exponential
+     * backoff: a random wait up to {@code initialBackoff * 2^(attempt-1)}, never under {@code minBackoff}, capped by
+     *
+     * <ul>
+     *   <li>{@code expiredMaxBackoff} when nothing servable is held ({@code hardDeadline} is in the past, or nothing
+     *       was ever loaded: {@code loaded} false);
+     *   <li>otherwise {@code maxBackoff}, and the time left to {@code hardDeadline} divided by {@code
+     *       attemptsBeforeExpiry}.
+     * </ul>
+     *
+     * A failure that retrying cannot cure ({@code retryable} false) waits the whole cap. When the source's circuit
+     * breaker is open, the wait reaches at least the moment it lets a trial call through ({@code untilTrial}), plus a
+     * little jitter: a retry refused by the breaker would cost another whole step.
+     */
+    Duration retryDelay(
+            int attempt, boolean retryable, boolean loaded, Instant hardDeadline, Instant now, Duration untilTrial) {
+        boolean dead = !loaded || (hardDeadline != null && !now.isBefore(hardDeadline));
+        long cap;
+        if (dead) {
+            cap = Math.min(
+                    policy.expiredMaxBackoff().toNanos(), policy.maxBackoff().toNanos());
+        } else {
+            cap = policy.maxBackoff().toNanos();
+            if (hardDeadline != null) {
+                long left = Duration.between(now, hardDeadline).toNanos();
+                cap = Math.min(cap, left / policy.attemptsBeforeExpiry());
+            }
+        }
+        long min = policy.minBackoff().toNanos();
+        cap = Math.max(cap, min);
+        long exp = policy.initialBackoff().toNanos();
+        for (int i = 1; i < attempt && exp < cap; i++) {
+            exp = exp > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : exp * 2;
+        }
+        exp = Math.min(exp, cap);
+        long delay = retryable ? (long) (random.nextDouble() * exp) : cap;
+        Duration wait = Duration.ofNanos(Math.max(delay, min));
+        if (untilTrial != null && untilTrial.compareTo(wait) > 0) {
+            wait = untilTrial.plus(jitter(policy.minBackoff()));
+        }
+        return wait;
+    }
+
+    private Duration afterRotation() {
+        return policy.afterRotationDelay().plus(jitter(policy.afterRotationDelay()));
+    }
+
+    Duration jitter(Duration max) {
+        long nanos = SystemScheduler.saturatedNanos(max);
+        return nanos <= 0 ? Duration.ZERO : Duration.ofNanos((long) (random.nextDouble() * nanos));
+    }
+}

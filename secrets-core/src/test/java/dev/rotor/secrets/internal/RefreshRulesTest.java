@@ -1,0 +1,168 @@
+package dev.rotor.secrets.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.secrets.Lease;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/** Each timing rule on its own: no clock, no scheduler, no engine; the random draw is fixed. */
+class RefreshRulesTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final SecretRef REF = SecretRef.parse("mem:db");
+
+    private static RandomGenerator draws(double value) {
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return (long) (value * Long.MAX_VALUE);
+            }
+
+            @Override
+            public double nextDouble() {
+                return value;
+            }
+        };
+    }
+
+    private static RefreshRules rules(RefreshPolicy policy, double draw) {
+        return new RefreshRules(policy.over(RefreshPolicy.defaults()), draws(draw));
+    }
+
+    private static Secret leased(Duration ttl, Instant issuedAt) {
+        return Secret.builder(REF)
+                .version("1")
+                .value("v")
+                .fetchedAt(issuedAt)
+                .lease(Lease.of("lease-1", ttl, true, issuedAt))
+                .build();
+    }
+
+    private static Secret unleased() {
+        return Secret.builder(REF).version("1").value("v").fetchedAt(T0).build();
+    }
+
+    @Test
+    void lease_refreshesAtTwoThirds_lessUpToATenthAsJitter_countedFromIssue() {
+        Secret s = leased(Duration.ofMinutes(30), T0);
+        // issued 5 min before "now": the deadline counts from the issue, not from now
+        Instant now = T0.plus(Duration.ofMinutes(5));
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, now, null))
+                .isEqualTo(T0.plus(Duration.ofMinutes(20)));
+        assertThat(rules(RefreshPolicy.defaults(), 0.999999).softDeadline(s, now, null))
+                .isBetween(
+                        T0.plus(Duration.ofMinutes(17)),
+                        T0.plus(Duration.ofMinutes(17)).plusMillis(1));
+    }
+
+    @Test
+    void leaseThatArrivedPastItsSoftDeadline_waitsATwentiethOfTheLease_neverSpins() {
+        Secret s = leased(Duration.ofMinutes(20), T0);
+        Instant now = T0.plus(Duration.ofMinutes(19));
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, now, null))
+                .isEqualTo(now.plus(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void unleasedSecret_pollsEveryInterval_lessUpToPollJitter_andComesForwardForAHint() {
+        RefreshRules r = rules(
+                RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build(), 0.5);
+        assertThat(r.softDeadline(unleased(), T0, null)).isEqualTo(T0.plus(Duration.ofSeconds(570)));
+        assertThat(r.softDeadline(unleased(), T0, T0.plus(Duration.ofMinutes(2))))
+                .isEqualTo(T0.plus(Duration.ofMinutes(2)));
+        // a hint later than the poll does not delay it
+        assertThat(r.softDeadline(unleased(), T0, T0.plus(Duration.ofHours(2))))
+                .isEqualTo(T0.plus(Duration.ofSeconds(570)));
+    }
+
+    @Test
+    void knownRotationDate_isReadJustAfterIt() {
+        Secret s = Secret.builder(REF)
+                .version("1")
+                .value("v")
+                .fetchedAt(T0)
+                .nextRotation(T0.plus(Duration.ofMinutes(1)))
+                .build();
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, T0, null))
+                .isEqualTo(T0.plus(Duration.ofMinutes(1)).plusSeconds(5));
+    }
+
+    @Test
+    void hardDeadline_isTheLeaseEnd_andNoneWithoutALease() {
+        RefreshRules r = rules(RefreshPolicy.defaults(), 0);
+        assertThat(r.hardDeadline(leased(Duration.ofMinutes(30), T0))).isEqualTo(T0.plus(Duration.ofMinutes(30)));
+        assertThat(r.hardDeadline(unleased())).isNull();
+    }
+
+    @Test
+    void renewal_stopsPaying_belowTheLeaseFractionOfTheBaseLease() {
+        RefreshRules r = rules(RefreshPolicy.defaults(), 0);
+        Lease full = Lease.of("l", Duration.ofMinutes(30), true, T0);
+        Lease capped = Lease.of("l", Duration.ofMinutes(19), true, T0);
+        assertThat(r.renewalStopsPaying(Duration.ofMinutes(30), full)).isFalse();
+        assertThat(r.renewalStopsPaying(Duration.ofMinutes(30), capped)).isTrue();
+    }
+
+    @Test
+    void retry_growsExponentially_withFullJitter_underMaxBackoff() {
+        RefreshRules top = rules(RefreshPolicy.defaults(), 0.999999);
+        assertThat(top.retryDelay(1, true, true, null, T0, null)).isBetween(ms(999), ms(1000));
+        assertThat(top.retryDelay(3, true, true, null, T0, null)).isBetween(ms(3999), ms(4000));
+        assertThat(top.retryDelay(30, true, true, null, T0, null)).isBetween(ms(299_999), ms(300_000));
+        // full jitter: anything from the floor up
+        assertThat(rules(RefreshPolicy.defaults(), 0).retryDelay(3, true, true, null, T0, null))
+                .isEqualTo(ms(100));
+    }
+
+    @Test
+    void retry_beforeTheLeaseEnds_leavesRoomForSeveralAttempts() {
+        RefreshRules top = rules(RefreshPolicy.defaults(), 0.999999);
+        Instant hard = T0.plus(Duration.ofMinutes(2));
+        assertThat(top.retryDelay(30, true, true, hard, T0, null)).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void retry_onceTheLeaseHasEnded_orBeforeAnythingLoaded_isCappedAtExpiredMaxBackoff() {
+        RefreshRules top = rules(RefreshPolicy.defaults(), 0.999999);
+        Instant ended = T0.minusSeconds(1);
+        assertThat(top.retryDelay(30, true, true, ended, T0, null)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(top.retryDelay(30, true, false, null, T0, null)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        // what retrying cannot cure waits the whole cap, which is still short for a dead secret
+        assertThat(rules(RefreshPolicy.defaults(), 0).retryDelay(1, false, false, null, T0, null))
+                .isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void retry_waitsForTheBreakersTrialCall_whenThatComesLater() {
+        RefreshRules r = rules(RefreshPolicy.defaults(), 0);
+        assertThat(r.retryDelay(1, true, true, null, T0, Duration.ofSeconds(4))).isEqualTo(Duration.ofSeconds(4));
+        assertThat(r.retryDelay(1, true, true, null, T0, Duration.ZERO)).isEqualTo(ms(100));
+    }
+
+    @Test
+    void failureRetryingCannotCure_waitsTheWholeCap() {
+        RefreshRules r =
+                rules(RefreshPolicy.builder().maxBackoff(Duration.ofMinutes(1)).build(), 0);
+        assertThat(r.retryDelay(1, false, true, null, T0, null)).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void cheapSourceDefaults_retryAtThePollInterval() {
+        RefreshPolicy file = RefreshPolicy.builder()
+                .pollInterval(Duration.ofSeconds(10))
+                .maxBackoff(Duration.ofSeconds(10))
+                .build();
+        RefreshRules top = rules(file, 0.999999);
+        assertThat(top.retryDelay(20, true, true, null, T0, null)).isLessThanOrEqualTo(Duration.ofSeconds(10));
+        assertThat(rules(file, 0).retryDelay(20, false, true, null, T0, null)).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    private static Duration ms(long millis) {
+        return Duration.ofMillis(millis);
+    }
+}
