@@ -14,6 +14,27 @@ public final class RecordingListener implements SecretEventListener {
     @Override
     public void onEvent(SecretEvent event) {
         events.add(event);
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} (real time) for an event of {@code type}, for tests whose events come from
+     * another thread (a file watch, a real scheduler); answers whether one came. Returns at once if one already did.
+     */
+    public boolean await(SecretEventType type, java.time.Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (ofType(type).isEmpty()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+        return true;
     }
 
     public List<SecretEvent> events() {

@@ -56,7 +56,8 @@ class FileSourceRotationTest {
 
     private Secrets start() {
         FileSecretSource source =
-                FileSecretSource.builder().timeSource(scheduler.clock()).build();
+                // the poll on a manual clock; the watch, which sees changes sooner, is FileWatchTest's
+                FileSecretSource.builder().timeSource(scheduler.clock()).watch(false).build();
         secrets = Secrets.builder()
                 .source(source)
                 .discoverSources(false)
