@@ -336,16 +336,40 @@ final class Entry implements Runnable {
     }
 
     private Secret fetchAndSwap(FetchReason reason, Secret old, long t0) {
-        Secret fresh;
+        Secret fresh = null;
         if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
-            fresh = gate.call(ref, () -> gate.source().rotate(ref));
-        } else {
+            try {
+                fresh = gate.call(ref, () -> gate.source().rotate(ref));
+            } catch (SecretException refused) {
+                // The store would not rotate (no rotation function, one already under way, not allowed): say so, and
+                // what to do, then re-read what it holds; the compromised version is watched until it is replaced.
+                SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
+                        .ref(ref)
+                        .source(gate.name())
+                        .failure(refused)
+                        .detail("the store refused to rotate; rotate the secret in the store (Rotor re-reads it now"
+                                + " and every " + COMPROMISED_RECHECK.toSeconds()
+                                + " s until the compromised version is replaced)");
+                if (old != null) {
+                    ev.version(old.version());
+                }
+                publish(ev);
+            }
+        }
+        if (fresh == null) {
             FetchReason r = reason;
             fresh = gate.call(
                     ref, () -> gate.source().fetch(FetchRequest.of(ref, r, old == null ? null : old.version())));
         }
         checkAnswer(fresh);
         if (old != null && fresh.version().equals(old.version())) {
+            if (reason == FetchReason.COMPROMISED) {
+                // the store still serves the compromised version (its rotation runs later): keep serving it, watched
+                Instant hint = fresh.checkAgainAt().orElse(null);
+                fresh.wipe();
+                succeededWithoutChange(old, hint);
+                return old;
+            }
             if (fresh.lease().equals(old.lease()) || fresh.lease().isEmpty()) {
                 Instant hint = fresh.checkAgainAt().orElse(null);
                 fresh.wipe();
@@ -395,6 +419,18 @@ final class Entry implements Runnable {
         }
     }
 
+    /**
+     * {@link FetchReason#COMPROMISED} when {@code old} is the version reported compromised (it is revoked and wiped at
+     * once, never held), however its replacement arrived; {@code reason} otherwise.
+     */
+    private synchronized FetchReason compromisedOrElse(Secret old, FetchReason reason) {
+        if (extra != null && old.version().equals(extra.compromisedVersion)) {
+            extra.compromisedVersion = null;
+            return FetchReason.COMPROMISED;
+        }
+        return reason;
+    }
+
     private void swap(Secret fresh, Secret old, FetchReason reason, long t0) {
         long s;
         List<Watcher> watching;
@@ -418,7 +454,7 @@ final class Entry implements Runnable {
         if (old != null) {
             engine.retiring(old);
         }
-        Retirement retirement = old == null ? null : new Retirement(old, reason);
+        Retirement retirement = old == null ? null : new Retirement(old, compromisedOrElse(old, reason));
         for (Watcher w : watching) {
             queue.submit(() -> w.deliver(old, fresh, s, retirement));
         }
@@ -565,6 +601,10 @@ final class Entry implements Runnable {
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
         Instant now = engine.time.now();
         Duration delay = Duration.between(now, rules.softDeadline(s, now, checkAgainAt));
+        if (isCompromised(s) && delay.compareTo(COMPROMISED_RECHECK) > 0) {
+            // a version reported compromised is looked at again soon, until the store has replaced it
+            delay = COMPROMISED_RECHECK;
+        }
         Instant hard = rules.hardDeadline(s);
         synchronized (this) {
             if (engine.isClosed()) {
@@ -644,6 +684,11 @@ final class Entry implements Runnable {
 
     Secret compromised() {
         Secret old = version();
+        if (old != null) {
+            synchronized (this) {
+                extra().compromisedVersion = old.version();
+            }
+        }
         publish(SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
                 .ref(ref)
                 .source(gate.name())
@@ -786,7 +831,7 @@ final class Entry implements Runnable {
             state = SecretState.LOADING;
         } else if (!servable) {
             state = SecretState.EXPIRED;
-        } else if (extra != null && extra.lastError != null) {
+        } else if (extra != null && (extra.lastError != null || v.version().equals(extra.compromisedVersion))) {
             state = SecretState.DEGRADED;
         } else {
             state = SecretState.ACTIVE;
@@ -804,7 +849,14 @@ final class Entry implements Runnable {
                 v == null ? null : v.fetchedAt(),
                 v == null ? null : v.lease().map(Lease::expiresAt).orElse(null),
                 nextRefreshEpochNanos == NONE ? null : fromEpochNanos(nextRefreshEpochNanos),
-                extra == null ? null : extra.lastError,
+                extra == null
+                        ? null
+                        : extra.lastError != null
+                                ? extra.lastError
+                                : v != null && v.version().equals(extra.compromisedVersion)
+                                        ? "version " + v.version()
+                                                + " was reported compromised and is still the store's current one"
+                                        : null,
                 extra == null || extra.lastError == null ? null : extra.lastErrorAt,
                 decl == null ? null : decl.owner().orElse(null),
                 maxAge,
@@ -813,6 +865,13 @@ final class Entry implements Runnable {
     }
 
     private static final long NONE = Long.MIN_VALUE;
+
+    /** How often a version reported compromised, and still served by the store, is looked at again. */
+    static final Duration COMPROMISED_RECHECK = Duration.ofSeconds(5);
+
+    private synchronized boolean isCompromised(Secret s) {
+        return extra != null && s.version().equals(extra.compromisedVersion);
+    }
 
     /** State few entries need (failures, leases, watchers); guarded by the entry's lock. */
     private static final class Extra {
@@ -826,6 +885,8 @@ final class Entry implements Runnable {
         String lastError;
         Instant lastErrorAt;
         ColdFailure coldFailure;
+        /** The version reported compromised while it is still in service; null once replaced. */
+        String compromisedVersion;
     }
 
     /** Guarded by this. */

@@ -57,7 +57,10 @@ class FileSourceRotationTest {
     private Secrets start() {
         FileSecretSource source =
                 // the poll on a manual clock; the watch, which sees changes sooner, is FileWatchTest's
-                FileSecretSource.builder().timeSource(scheduler.clock()).watch(false).build();
+                FileSecretSource.builder()
+                        .timeSource(scheduler.clock())
+                        .watch(false)
+                        .build();
         secrets = Secrets.builder()
                 .source(source)
                 .discoverSources(false)
