@@ -343,7 +343,8 @@ public final class Engine implements AutoCloseable {
             }
             flights.put(e, e.startFlight(FetchReason.INITIAL));
         }
-        batches.forEach((gate, batch) -> gate.submit(() -> Entry.runBatch(gate, batch)));
+        batches.forEach(
+                (gate, batch) -> gate.submit(SourceGate.Priority.FIRST_LOAD, () -> Entry.runBatch(gate, batch)));
         List<Secret> out = new ArrayList<>();
         SecretException first = null;
         for (Map.Entry<Entry, CompletableFuture<Secret>> f : flights.entrySet()) {
@@ -394,7 +395,7 @@ public final class Engine implements AutoCloseable {
             return List.of();
         }
         CompletableFuture<List<Secret>> f = new CompletableFuture<>();
-        gate.submit(() -> {
+        gate.submit(SourceGate.Priority.FIRST_LOAD, () -> {
             try {
                 f.complete(List.copyOf(gate.call(e.ref, () -> gate.source().alternates(e.ref))));
             } catch (Throwable t) {

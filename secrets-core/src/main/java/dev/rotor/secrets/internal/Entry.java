@@ -171,10 +171,25 @@ final class Entry implements Runnable {
             }
             CompletableFuture<Secret> mine = new CompletableFuture<>();
             if (FLIGHT.compareAndSet(this, null, mine)) {
-                gate.submit(() -> runFlight(reason, mine));
+                gate.submit(priority(reason), () -> runFlight(reason, mine));
                 return mine;
             }
         }
+    }
+
+    /**
+     * A refresh of a version with a lease (it stops working when the lease ends), a re-issue, a rotation or a
+     * compromise goes first; a first load next; a poll of a static secret last.
+     */
+    private SourceGate.Priority priority(FetchReason reason) {
+        Object c = current;
+        if (c == null || reason == FetchReason.INITIAL) {
+            return SourceGate.Priority.FIRST_LOAD;
+        }
+        if (c instanceof Expired || reason != FetchReason.REFRESH) {
+            return SourceGate.Priority.LEASE;
+        }
+        return ((Secret) c).lease().isPresent() ? SourceGate.Priority.LEASE : SourceGate.Priority.POLL;
     }
 
     /** The refresh under way, or null. */
@@ -514,7 +529,7 @@ final class Entry implements Runnable {
     private void retire(Secret old, boolean revoke, boolean wipeNow) {
         Optional<Lease> lease = old.lease();
         if (revoke && lease.isPresent() && lease.get().id().isPresent() && gate.supports(SourceCapability.REVOKE)) {
-            Runnable doRevoke = () -> gate.submit(() -> revokeQuietly(old, lease.get()));
+            Runnable doRevoke = () -> gate.submit(SourceGate.Priority.REVOKE, () -> revokeQuietly(old, lease.get()));
             if (rules.policy.revokeDelay().isZero() || wipeNow) {
                 doRevoke.run();
             } else {
@@ -721,7 +736,7 @@ final class Entry implements Runnable {
             CompletableFuture<Secret> running = flight;
             f = running == null ? startFlight(FetchReason.COMPROMISED) : running;
         } else {
-            gate.submit(() -> runFlight(FetchReason.COMPROMISED, mine));
+            gate.submit(SourceGate.Priority.LEASE, () -> runFlight(FetchReason.COMPROMISED, mine));
         }
         return await(f);
     }

@@ -16,12 +16,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.Queue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -36,7 +36,8 @@ final class SourceGate {
     /** The timing rules of this source's policy. */
     final RefreshRules rules;
 
-    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final PriorityBlockingQueue<Waiting> waiting = new PriorityBlockingQueue<>();
+    private final AtomicLong submitted = new AtomicLong();
     private final CircuitBreaker breaker;
     private final TimeSource time;
     // when an open breaker lets a trial call through, on the client's clock (null unless open)
@@ -142,19 +143,55 @@ final class SourceGate {
         return source.capabilities().contains(capability);
     }
 
-    /** Runs {@code task} on the executor once a call permit is free; tasks start in submission order. */
-    void submit(Runnable task) {
-        waiting.add(task);
+    /**
+     * How urgent a call is, when calls wait for a permit: a credential in use whose lease is running out goes before a
+     * first load (a caller waits for that, but nothing breaks yet), which goes before a poll of a static secret, which
+     * goes before a revocation (nothing waits for it). Within one priority, calls start in submission order.
+     */
+    enum Priority {
+        LEASE,
+        FIRST_LOAD,
+        POLL,
+        REVOKE
+    }
+
+    /** Runs {@code task} on the executor once a call permit is free, the most urgent waiting task first. */
+    void submit(Priority priority, Runnable task) {
+        waiting.add(new Waiting(priority, submitted.incrementAndGet(), task));
         dispatch();
+    }
+
+    /** How many tasks wait for a permit. */
+    int waiting() {
+        return waiting.size();
+    }
+
+    private static final class Waiting implements Comparable<Waiting> {
+        final Priority priority;
+        final long seq;
+        final Runnable task;
+
+        Waiting(Priority priority, long seq, Runnable task) {
+            this.priority = priority;
+            this.seq = seq;
+            this.task = task;
+        }
+
+        @Override
+        public int compareTo(Waiting o) {
+            int c = priority.compareTo(o.priority);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
     }
 
     private void dispatch() {
         while (!waiting.isEmpty() && permits.tryAcquire()) {
-            Runnable next = waiting.poll();
-            if (next == null) {
+            Waiting w = waiting.poll();
+            if (w == null) {
                 permits.release();
                 continue;
             }
+            Runnable next = w.task;
             Runnable run = () -> {
                 try {
                     next.run();
