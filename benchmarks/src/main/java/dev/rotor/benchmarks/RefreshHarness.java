@@ -65,7 +65,7 @@ public final class RefreshHarness {
      * at least 5 calls, open 5 s, adds its own cap), and recovery is picked up within about 1 s of the circuit letting
      * calls through. A cold read waits at most 2 s.
      */
-    static final RefreshPolicy POLICY = RefreshPolicy.builder()
+    static final RefreshPolicy TUNED = RefreshPolicy.builder()
             .initialBackoff(Duration.ofMillis(200))
             .maxBackoff(Duration.ofSeconds(1))
             .minBackoff(Duration.ofMillis(50))
@@ -73,6 +73,9 @@ public final class RefreshHarness {
             .maxInFlightPerSource(16)
             .loadTimeout(Duration.ofSeconds(2))
             .build();
+
+    /** The policy of the runs: {@link #TUNED} unless {@code --policy defaults} asks for what a user gets untouched. */
+    static RefreshPolicy POLICY = TUNED;
 
     private final Options options;
     private final List<String> verdicts = new ArrayList<>();
@@ -83,6 +86,7 @@ public final class RefreshHarness {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
+        POLICY = o.defaults ? RefreshPolicy.defaults() : TUNED;
         RefreshHarness h = new RefreshHarness(o);
         System.out.printf(
                 "Rotor refresh harness  %s  java %s  %d cores  max heap %d MB%n",
@@ -988,6 +992,7 @@ public final class RefreshHarness {
         int outageSeconds = 6;
         int outageSecrets = 1;
         int outageReaders = 2;
+        boolean defaults;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -995,7 +1000,8 @@ public final class RefreshHarness {
                 String a = args[i];
                 if (a.equals("-h") || a.equals("--help")) {
                     System.out.println("options: --scenarios steady,outage,hang,cold,burst,heap --readers 1,2,4,8"
-                            + " --secrets 4 --seconds 5 --outage-seconds 6 --outage-secrets 1 --outage-readers 2");
+                            + " --secrets 4 --seconds 5 --outage-seconds 6 --outage-secrets 1 --outage-readers 2"
+                            + " --policy tuned|defaults");
                     System.exit(0);
                 }
                 if (i + 1 >= args.length) {
@@ -1023,6 +1029,12 @@ public final class RefreshHarness {
                     case "--outage-secrets":
                         o.outageSecrets = Integer.parseInt(v);
                         break;
+                    case "--policy":
+                        if (!v.equals("defaults") && !v.equals("tuned")) {
+                            throw new IllegalArgumentException("--policy takes defaults or tuned, was " + v);
+                        }
+                        o.defaults = v.equals("defaults");
+                        break;
                     case "--outage-readers":
                         o.outageReaders = Integer.parseInt(v);
                         break;
@@ -1037,7 +1049,7 @@ public final class RefreshHarness {
         public String toString() {
             return "scenarios=" + scenarios + " readers=" + Arrays.toString(readers) + " secrets=" + secrets
                     + " seconds=" + seconds + " outageSeconds=" + outageSeconds + " outageSecrets=" + outageSecrets
-                    + " outageReaders=" + outageReaders;
+                    + " outageReaders=" + outageReaders + " policy=" + (defaults ? "defaults" : "tuned");
         }
     }
 }
