@@ -125,6 +125,17 @@ public final class EnvSecretSource implements SecretSource {
         return value.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Drops the version counter of a variable the engine let go of. */
+    @Override
+    public void forget(SecretRef ref) {
+        versions.remove(ref.path());
+    }
+
+    /** How many variables this source keeps a version counter for: at most those the client's cache holds. */
+    public int trackedSecrets() {
+        return versions.size();
+    }
+
     private ContentVersion counter(SecretRef ref) {
         return versions.computeIfAbsent(ref.path(), k -> new ContentVersion());
     }

@@ -105,7 +105,9 @@ public final class FileSecretSource implements SecretSource {
     private final long maxFileSize;
     private final boolean explicitTime;
     private volatile TimeSource timeSource;
-    private final ConcurrentHashMap<Path, ContentVersion> versions = new ConcurrentHashMap<>();
+    // one counter per secret the engine holds (keyed like the engine's entries: the ref without a field), released by
+    // forget() when the engine lets the secret go
+    private final ConcurrentHashMap<SecretRef, ContentVersion> versions = new ConcurrentHashMap<>();
     private volatile Runnable afterRead = () -> {};
     private final boolean watchEnabled;
     private volatile FileWatch watch;
@@ -218,7 +220,7 @@ public final class FileSecretSource implements SecretSource {
         ref.requireParameters(parameters(), name());
         FileFormat format = FileFormat.select(ref, name());
         Path path = resolve(ref);
-        ContentVersion counter = versions.computeIfAbsent(path, p -> new ContentVersion());
+        ContentVersion counter = versions.computeIfAbsent(ref, p -> new ContentVersion());
         synchronized (counter) {
             FileContent content = read(ref, path);
             try {
@@ -238,7 +240,7 @@ public final class FileSecretSource implements SecretSource {
         SecretRef whole = ref.withoutField();
         whole.requireParameters(parameters(), name());
         Path path = resolve(whole);
-        ContentVersion counter = versions.computeIfAbsent(path, p -> new ContentVersion());
+        ContentVersion counter = versions.computeIfAbsent(whole, p -> new ContentVersion());
         synchronized (counter) {
             FileContent content = read(whole, path);
             try {
@@ -250,6 +252,17 @@ public final class FileSecretSource implements SecretSource {
     }
 
     /** Runs {@code hook} after every read and before the re-check: lets tests change a file mid-read. */
+    /** Drops the version counter of a secret the engine let go of; a later read counts from {@code "1"} again. */
+    @Override
+    public void forget(SecretRef ref) {
+        versions.remove(ref.withoutField());
+    }
+
+    /** How many secrets this source keeps a version counter for: at most those the client's cache holds. */
+    public int trackedSecrets() {
+        return versions.size();
+    }
+
     void afterRead(Runnable hook) {
         this.afterRead = Objects.requireNonNull(hook, "hook");
     }

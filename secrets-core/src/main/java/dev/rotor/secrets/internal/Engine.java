@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** The most alias spellings and parsed field refs kept, beyond the cache's own bound. */
     private static final int MAX_ALIASES = 100_000;
+
+    private final int maxAliases;
 
     final Scheduler scheduler;
     final TimeSource time;
@@ -169,6 +172,8 @@ public final class Engine implements AutoCloseable {
         this.refValidators = Map.copyOf(refValidators);
         this.declarations = new LinkedHashMap<>(declarations);
         this.revokeOnClose = revokeOnClose;
+        // aliases are released on eviction, but a hostile caller can spell one ref many ways: bound them by the cache
+        this.maxAliases = (int) Math.min(MAX_ALIASES, 2 * maximumEntries);
         this.breakerConfig = breakerConfig;
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maximumEntries)
@@ -275,7 +280,7 @@ public final class Engine implements AutoCloseable {
         SecretRef ref = parsedRefs.get(text);
         if (ref == null) {
             ref = SecretRef.parse(text);
-            if (parsedRefs.size() < MAX_ALIASES) {
+            if (parsedRefs.size() < maxAliases) {
                 parsedRefs.putIfAbsent(text, ref);
             }
         }
@@ -526,7 +531,7 @@ public final class Engine implements AutoCloseable {
         checkOpen();
         e = entryFor(SecretRef.parse(text));
         // The cache's key is the canonical text; any other spelling (a field, another parameter order) is an alias.
-        if (!text.equals(e.ref.toString()) && byText.size() < MAX_ALIASES) {
+        if (!text.equals(e.ref.toString()) && byText.size() < maxAliases) {
             byText.putIfAbsent(text, e);
         }
         return e;
@@ -604,8 +609,31 @@ public final class Engine implements AutoCloseable {
         if (!byText.isEmpty()) {
             byText.values().removeIf(v -> v == e);
         }
+        if (!parsedRefs.isEmpty()) {
+            parsedRefs
+                    .values()
+                    .removeIf(r -> r.scheme().equals(e.ref.scheme()) && r.path().equals(e.ref.path()));
+        }
         e.cancelTasks();
         e.retireAfterEviction();
+        try {
+            e.gate.source().forget(e.ref);
+        } catch (RuntimeException ex) {
+            LOG.warn(
+                    "Rotor source {} failed to forget a secret: {}",
+                    e.gate.name(),
+                    ex.getClass().getName());
+        }
+    }
+
+    /** How many entries each per-secret structure holds (for tests of the bounds). */
+    Map<String, Integer> stateSizes() {
+        entries.cleanUp();
+        return Map.of(
+                "entries", entries.asMap().size(),
+                "aliases", byText.size(),
+                "parsedRefs", parsedRefs.size(),
+                "retired", retired.size());
     }
 
     private void checkOpen() {

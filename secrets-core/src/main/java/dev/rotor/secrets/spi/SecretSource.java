@@ -70,6 +70,14 @@ public interface SecretSource extends AutoCloseable {
     }
 
     /**
+     * The engine no longer holds {@code ref} (it was evicted from the client's bounded cache): drop whatever this
+     * source keeps for that secret, so that the source's state stays bounded by the cache however many distinct refs
+     * callers pass. {@code ref} has no field. Runs on an engine thread or a reader's; must be quick and must not block.
+     * The default does nothing.
+     */
+    default void forget(SecretRef ref) {}
+
+    /**
      * Called once, before the first call the client makes to this source, with what the client lends it. Keep it
      * quick and off the network (log in on the first fetch instead): other threads may wait for it. The default does
      * nothing.
