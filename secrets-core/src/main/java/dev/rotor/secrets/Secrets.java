@@ -5,6 +5,7 @@ import dev.rotor.secrets.internal.EventBus;
 import dev.rotor.secrets.internal.SystemScheduler;
 import dev.rotor.secrets.spi.SecretSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -188,6 +189,7 @@ public final class Secrets implements AutoCloseable {
         private final Map<SecretRef, SecretDeclaration> declarations = new LinkedHashMap<>();
         private long maximumEntries = 10_000;
         private boolean revokeOnClose;
+        private Duration closeTimeout = Duration.ofSeconds(5);
         private CircuitBreakerConfig circuitBreaker;
 
         private Builder() {}
@@ -296,6 +298,20 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The longest {@link Secrets#close()} waits for the store: lease revocations and the sources' own shutdown (a
+         * Vault token revoking itself) run in parallel, and whatever is still under way then is abandoned with a
+         * warning (default 5 s).
+         */
+        public Builder closeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "closeTimeout");
+            if (timeout.isNegative()) {
+                throw new SecretConfigurationException("closeTimeout must not be negative, was " + timeout, null, null);
+            }
+            this.closeTimeout = timeout;
+            return this;
+        }
+
         /** Whether {@link Secrets#close()} revokes the leases it holds (default false). */
         public Builder revokeOnClose(boolean revoke) {
             this.revokeOnClose = revoke;
@@ -375,6 +391,7 @@ public final class Secrets implements AutoCloseable {
                         declarations,
                         maximumEntries,
                         revokeOnClose,
+                        closeTimeout,
                         circuitBreaker));
             } catch (RuntimeException e) {
                 if (ownedScheduler != null) {

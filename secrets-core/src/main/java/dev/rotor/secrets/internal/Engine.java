@@ -89,6 +89,7 @@ public final class Engine implements AutoCloseable {
     private final Map<SecretRef, List<SecretValidator>> refValidators;
     private final Map<SecretRef, SecretDeclaration> declarations;
     private final boolean revokeOnClose;
+    private final Duration closeTimeout;
     // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
     private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -156,6 +157,7 @@ public final class Engine implements AutoCloseable {
             Map<SecretRef, SecretDeclaration> declarations,
             long maximumEntries,
             boolean revokeOnClose,
+            Duration closeTimeout,
             CircuitBreakerConfig breakerConfig) {
         this.sources = new Sources(registered, discover, loader);
         this.scheduler = scheduler;
@@ -172,6 +174,7 @@ public final class Engine implements AutoCloseable {
         this.refValidators = Map.copyOf(refValidators);
         this.declarations = new LinkedHashMap<>(declarations);
         this.revokeOnClose = revokeOnClose;
+        this.closeTimeout = closeTimeout;
         // aliases are released on eviction, but a hostile caller can spell one ref many ways: bound them by the cache
         this.maxAliases = (int) Math.min(MAX_ALIASES, 2 * maximumEntries);
         this.breakerConfig = breakerConfig;
@@ -481,11 +484,19 @@ public final class Engine implements AutoCloseable {
         for (Entry e : all) {
             e.cancelTasks();
         }
+        // Revocations and the sources' own close (a Vault token revokes itself) run in parallel, under one deadline:
+        // a store that hangs must not hold the application's shutdown.
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        List<CompletableFuture<Void>> revocations = new ArrayList<>();
         if (revokeOnClose) {
             for (Entry e : all) {
-                e.revokeOnClose();
+                CompletableFuture<Void> f = e.revokeOnClose();
+                if (f != null) {
+                    revocations.add(f);
+                }
             }
         }
+        awaitUntil(revocations, deadline, "lease revocations");
         for (Entry e : all) {
             e.wipeAll();
         }
@@ -496,16 +507,29 @@ public final class Engine implements AutoCloseable {
         byText.clear();
         parsedRefs.clear();
         entries.invalidateAll();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (SecretSource s : sources.all()) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            Runnable close = () -> {
+                try {
+                    s.close();
+                } catch (Exception ex) {
+                    LOG.warn(
+                            "Rotor source {} failed to close: {}",
+                            s.name(),
+                            ex.getClass().getName());
+                } finally {
+                    f.complete(null);
+                }
+            };
             try {
-                s.close();
-            } catch (Exception ex) {
-                LOG.warn(
-                        "Rotor source {} failed to close: {}",
-                        s.name(),
-                        ex.getClass().getName());
+                executor.execute(close);
+            } catch (RuntimeException ex) {
+                close.run();
             }
+            closing.add(f);
         }
+        awaitUntil(closing, deadline, "source shutdowns");
         if (ownedExecutor != null) {
             ownedExecutor.shutdownNow();
         }
@@ -515,6 +539,24 @@ public final class Engine implements AutoCloseable {
             } catch (Exception ex) {
                 LOG.warn("Rotor scheduler failed to close: {}", ex.getClass().getName());
             }
+        }
+    }
+
+    /** Waits for {@code work} until {@code deadline} (on {@link System#nanoTime()}); logs what was left running. */
+    private static void awaitUntil(List<CompletableFuture<Void>> work, long deadline, String what) {
+        if (work.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(work.toArray(new CompletableFuture<?>[0]))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            long left = work.stream().filter(f -> !f.isDone()).count();
+            LOG.warn("Rotor closed with {} of {} {} still under way at its close timeout", left, work.size(), what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // every future here completes normally
         }
     }
 

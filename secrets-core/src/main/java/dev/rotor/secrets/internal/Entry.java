@@ -741,14 +741,22 @@ final class Entry implements Runnable {
         return await(f);
     }
 
-    void revokeOnClose() {
+    /** Starts the revocation of the lease held, if any; the future completes when it has ended, however it ended. */
+    CompletableFuture<Void> revokeOnClose() {
         Secret v = version();
-        if (v == null) {
-            return;
+        Lease l = v == null ? null : v.lease().orElse(null);
+        if (l == null || l.id().isEmpty() || !gate.supports(SourceCapability.REVOKE)) {
+            return null;
         }
-        v.lease()
-                .filter(l -> l.id().isPresent() && gate.supports(SourceCapability.REVOKE))
-                .ifPresent(l -> revokeQuietly(v, l));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        gate.submit(SourceGate.Priority.REVOKE, () -> {
+            try {
+                revokeQuietly(v, l);
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
     }
 
     void wipeAll() {
