@@ -4,8 +4,9 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SecretSourceProvider;
 
 /**
- * Supplies an {@link EnvSecretSource} over the process environment for the {@code env:} scheme when no source for it
- * is registered on the builder. Listed in {@code META-INF/services}; not meant to be called directly.
+ * Supplies an {@link EnvSecretSource} for the {@code env:} scheme when no source for it is registered on the builder:
+ * one that reads no variable until the application opts in (see {@link EnvSecretSource#allowing(String...)}), and says
+ * so in its error. Listed in {@code META-INF/services}; not meant to be called directly.
  */
 public final class EnvSecretSourceProvider implements SecretSourceProvider {
     /** Called by {@link java.util.ServiceLoader}. */
@@ -18,6 +19,6 @@ public final class EnvSecretSourceProvider implements SecretSourceProvider {
 
     @Override
     public SecretSource create() {
-        return new EnvSecretSource();
+        return EnvSecretSource.discovered();
     }
 }

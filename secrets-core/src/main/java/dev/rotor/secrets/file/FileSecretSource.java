@@ -110,6 +110,7 @@ public final class FileSecretSource implements SecretSource {
     private final ConcurrentHashMap<SecretRef, ContentVersion> versions = new ConcurrentHashMap<>();
     private volatile Runnable afterRead = () -> {};
     private final boolean watchEnabled;
+    private final List<Path> confinedTo;
     private volatile FileWatch watch;
 
     /**
@@ -122,7 +123,9 @@ public final class FileSecretSource implements SecretSource {
             .maxBackoff(Duration.ofSeconds(10))
             .build();
 
-    private FileSecretSource(Path baseDirectory, long maxFileSize, TimeSource timeSource, boolean watch) {
+    private FileSecretSource(
+            Path baseDirectory, long maxFileSize, TimeSource timeSource, boolean watch, List<Path> confinedTo) {
+        this.confinedTo = confinedTo;
         this.baseDirectory = baseDirectory;
         this.maxFileSize = maxFileSize;
         this.explicitTime = timeSource != null;
@@ -319,6 +322,7 @@ public final class FileSecretSource implements SecretSource {
     /** Reads one file; answers null when it changed during the read. */
     private FileContent tryReadFile(SecretRef ref, Path path) throws IOException {
         Stamp before = Stamp.of(path);
+        checkConfined(ref, before.target);
         checkSize(ref, before.size, "file");
         if (before.size == 0) {
             throw empty(ref, "file is empty");
@@ -338,6 +342,10 @@ public final class FileSecretSource implements SecretSource {
     /** Reads every visible regular file of a directory; answers null when anything changed during the read. */
     private FileContent tryReadDirectory(SecretRef ref, Path dir) throws IOException {
         DirectoryState before = DirectoryState.of(dir);
+        checkConfined(ref, dir.toRealPath());
+        for (Stamp s : before.files.values()) {
+            checkConfined(ref, s.target); // a link in a mount to a file elsewhere
+        }
         if (before.files.isEmpty()) {
             throw new SecretNotFoundException("directory has no visible regular files", ref, name());
         }
@@ -386,6 +394,34 @@ public final class FileSecretSource implements SecretSource {
         }
         Arrays.fill(bytes, (byte) 0);
         return null;
+    }
+
+    /**
+     * When the source is confined, the real path of everything it reads (every link resolved, {@code ..data}
+     * included) must lie inside one of its directories.
+     */
+    private void checkConfined(SecretRef ref, Path realTarget) {
+        if (confinedTo.isEmpty()) {
+            return;
+        }
+        for (Path root : confinedTo) {
+            Path real;
+            try {
+                real = root.toRealPath();
+            } catch (IOException e) {
+                continue; // a directory that does not exist (yet) holds nothing
+            }
+            if (realTarget.startsWith(real)) {
+                return;
+            }
+        }
+        throw new SecretAccessDeniedException(
+                "path is outside the directories this source may read (links resolved)", ref, name());
+    }
+
+    /** The directories this source is confined to; empty when it may read any path the process can. */
+    public List<Path> confinedTo() {
+        return confinedTo;
     }
 
     private void checkSize(SecretRef ref, long size, String what) {
@@ -520,8 +556,31 @@ public final class FileSecretSource implements SecretSource {
         private long maxFileSize = DEFAULT_MAX_FILE_SIZE;
         private TimeSource timeSource;
         private boolean watch = true;
+        private final List<Path> confineTo = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Confines the source to these directories (relative ones against the base directory): a ref whose path, once
+         * every link is resolved, lies elsewhere is refused with {@link SecretAccessDeniedException}, so that {@code
+         * file:/etc/passwd}, a {@code ../} path or a link from a mount to elsewhere read nothing. Default: not confined.
+         *
+         * <pre>{@code
+         * FileSecretSource.builder().confineTo(Path.of("/run/secrets"), Path.of("/etc/secrets")).build()
+         * }</pre>
+         */
+        public Builder confineTo(Path... directories) {
+            for (Path d : directories) {
+                confineTo.add(Objects.requireNonNull(d, "directory"));
+            }
+            return this;
+        }
+
+        /** Confines the source to its {@linkplain #baseDirectory(Path) base directory}; see {@link #confineTo}. */
+        public Builder confineToBaseDirectory() {
+            confineTo.add(Path.of(""));
+            return this;
+        }
 
         /**
          * Whether to watch the directories read from for changes (default true), so that a new version reaches the
@@ -559,7 +618,12 @@ public final class FileSecretSource implements SecretSource {
                         SCHEME);
             }
             Path base = baseDirectory == null ? Path.of("") : baseDirectory;
-            return new FileSecretSource(base.toAbsolutePath().normalize(), maxFileSize, timeSource, watch);
+            List<Path> roots = new ArrayList<>();
+            for (Path d : confineTo) {
+                roots.add((d.isAbsolute() ? d : base.toAbsolutePath().resolve(d)).normalize());
+            }
+            return new FileSecretSource(
+                    base.toAbsolutePath().normalize(), maxFileSize, timeSource, watch, List.copyOf(roots));
         }
     }
 }

@@ -86,10 +86,47 @@ class EnvSecretSourceTest {
     }
 
     @Test
-    void processEnvironment_isFoundThroughServiceLoader() {
+    void discoveredSource_readsNothing_untilTheApplicationOptsIn_andSaysHow() {
         String name = "PATH";
         assumeTrue(System.getenv(name) != null, "PATH is set");
         try (Secrets secrets = Secrets.builder().build()) {
+            assertThatThrownBy(() -> secrets.value("env:" + name))
+                    .isInstanceOf(dev.rotor.secrets.SecretConfigurationException.class)
+                    .hasMessageContaining("EnvSecretSource.allowing(\"PATH\")")
+                    .hasMessageContaining("ref=env:PATH");
+        }
+    }
+
+    @Test
+    void allowList_readsTheNamesAndPrefixesGiven_andRefusesEveryOtherVariable() {
+        Map<String, String> vars =
+                Map.of("DB_PASSWORD", PLANTED, "PAYMENTS_KEY", "k", "AWS_SECRET_ACCESS_KEY", "cloud-key-planted");
+        try (Secrets secrets = Secrets.builder()
+                .source(EnvSecretSource.allowing(vars, java.util.List.of("DB_PASSWORD", "PAYMENTS_*")))
+                .discoverSources(false)
+                .build()) {
+            assertThat(secrets.value("env:DB_PASSWORD")).isEqualTo(PLANTED);
+            assertThat(secrets.value("env:PAYMENTS_KEY")).isEqualTo("k");
+            assertThatThrownBy(() -> secrets.value("env:AWS_SECRET_ACCESS_KEY"))
+                    .isInstanceOf(dev.rotor.secrets.SecretAccessDeniedException.class)
+                    .hasMessageContaining("allow-list")
+                    .hasMessageNotContaining("cloud-key-planted");
+        }
+    }
+
+    @Test
+    void allowList_rejectsPatternsItCannotHonour() {
+        assertThatThrownBy(() -> EnvSecretSource.allowing("*"))
+                .isInstanceOf(dev.rotor.secrets.SecretConfigurationException.class);
+        assertThatThrownBy(() -> EnvSecretSource.allowing("A*B"))
+                .isInstanceOf(dev.rotor.secrets.SecretConfigurationException.class);
+    }
+
+    @Test
+    void explicitlyRegisteredProcessEnvironment_readsAnyVariable_forLocalDevelopment() {
+        String name = "PATH";
+        assumeTrue(System.getenv(name) != null, "PATH is set");
+        try (Secrets secrets = Secrets.builder().source(new EnvSecretSource()).build()) {
             assertThat(secrets.value("env:" + name)).isEqualTo(System.getenv(name));
         }
     }
