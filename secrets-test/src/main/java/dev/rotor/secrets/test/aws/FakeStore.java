@@ -148,16 +148,6 @@ final class FakeStore {
 
     // ---- names and ids ----
 
-    String arnFor(String name) {
-        synchronized (this) {
-            StoredSecret s = secrets.get(name);
-            if (s == null) {
-                throw SecretsManagerFakeException.notFound("Secrets Manager can't find the specified secret.");
-            }
-            return s.arn;
-        }
-    }
-
     String lambdaArn(String functionName) {
         return lambdaArnPrefix + functionName;
     }
@@ -195,7 +185,7 @@ final class FakeStore {
         return s;
     }
 
-    private StoredSecret requireLive(String secretId, String operation) {
+    private StoredSecret requireLive(String secretId) {
         StoredSecret s = require(secretId);
         if (s.deleted()) {
             throw SecretsManagerFakeException.invalidRequest(
@@ -291,7 +281,7 @@ final class FakeStore {
 
     /** PutSecretValue: a new version with these labels (AWSCURRENT when none), moved from the versions holding them. */
     synchronized StoredVersion put(String secretId, String token, String string, byte[] binary, List<String> stages) {
-        StoredSecret s = requireLive(secretId, "PutSecretValue");
+        StoredSecret s = requireLive(secretId);
         checkValue(string, binary, true);
         String id = token(token);
         StoredVersion existing = s.versions.get(id);
@@ -335,7 +325,7 @@ final class FakeStore {
 
     /** GetSecretValue: by version id, by stage, or AWSCURRENT. */
     synchronized StoredVersion get(String secretId, String versionId, String stage) {
-        StoredSecret s = requireLive(secretId, "GetSecretValue");
+        StoredSecret s = requireLive(secretId);
         StoredVersion v;
         if (versionId != null) {
             v = s.versions.get(versionId);
@@ -363,7 +353,7 @@ final class FakeStore {
 
     /** UpdateSecretVersionStage. */
     synchronized StoredSecret updateStage(String secretId, String stage, String moveTo, String removeFrom) {
-        StoredSecret s = requireLive(secretId, "UpdateSecretVersionStage");
+        StoredSecret s = requireLive(secretId);
         if (stage == null || stage.isEmpty()) {
             throw SecretsManagerFakeException.invalidParameter("You must provide a VersionStage.");
         }
@@ -468,7 +458,7 @@ final class FakeStore {
         RotationFunction fn;
         String arn;
         synchronized (this) {
-            StoredSecret s = requireLive(secretId, "RotateSecret");
+            StoredSecret s = requireLive(secretId);
             if (days != null && (days < 1 || days > 1000)) {
                 throw SecretsManagerFakeException.invalidParameter(
                         "AutomaticallyAfterDays must be between 1 and 1000.");

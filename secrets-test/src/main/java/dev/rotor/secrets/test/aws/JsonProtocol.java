@@ -136,8 +136,10 @@ final class JsonProtocol implements HttpHandler {
                 return createSecret(r);
             case "PutSecretValue":
                 return putSecretValue(r);
-            case "GetSecretValue":
-                return value(store.find(text(r, "SecretId")), getSecretValue(r));
+            case "GetSecretValue": {
+                StoredVersion v = getSecretValue(r);
+                return value(store.find(text(r, "SecretId")), v);
+            }
             case "DescribeSecret":
                 return describe(store.describe(text(r, "SecretId")), true);
             case "UpdateSecretVersionStage":

@@ -239,10 +239,14 @@ public final class SecretsManagerFake implements AutoCloseable {
     }
 
     /**
-     * Turns rotation on with a schedule: {@code NextRotationDate} is {@code automaticallyAfterDays} from now, and again
-     * from each completed rotation; the fake starts a rotation itself when its clock reaches that date.
+     * Turns rotation on with a schedule: {@code NextRotationDate} is {@code automaticallyAfterDays} (1 to 1000) from
+     * now, and again from each completed rotation; the fake starts a rotation itself when its clock reaches that date.
      */
-    public String enableRotation(String secretId, RotationFunction function, Integer automaticallyAfterDays) {
+    public String enableRotation(String secretId, RotationFunction function, int automaticallyAfterDays) {
+        return enableRotation(secretId, function, Integer.valueOf(automaticallyAfterDays));
+    }
+
+    private String enableRotation(String secretId, RotationFunction function, Integer automaticallyAfterDays) {
         String arn = store.lambdaArn("rotor-fake-rotation-" + functionNames.incrementAndGet());
         rotationFunction(arn, function);
         store.rotate(secretId, null, arn, automaticallyAfterDays, false);

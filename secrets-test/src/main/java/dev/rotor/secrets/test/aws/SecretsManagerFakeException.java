@@ -18,6 +18,7 @@ public final class SecretsManagerFakeException extends RuntimeException {
 
     private final String errorType;
     private final int statusCode;
+    private final String serviceMessage;
 
     /** An error of this type, status and message; the message must not hold a secret value. */
     public SecretsManagerFakeException(String errorType, int statusCode, String message) {
@@ -26,8 +27,6 @@ public final class SecretsManagerFakeException extends RuntimeException {
         this.statusCode = statusCode;
         this.serviceMessage = message;
     }
-
-    private final String serviceMessage;
 
     static SecretsManagerFakeException client(String errorType, String message) {
         return new SecretsManagerFakeException(errorType, 400, message);
