@@ -32,13 +32,14 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * No planted value escapes the adapter. Distinctive values are planted in every place the store answers with
- * something secret (on the test kit's Secrets Manager fake, and on WireMock for the error bodies and malformed answers
- * that carry a planted text): SecretString fields, raw strings, SecretBinary, pending and previous versions, batch values, and
- * in every error message the store sends; every fault path is driven (not found, access denied, decryption failure,
- * throttling, internal error, invalid request, deletion, malformed and oversized values, batch errors, an unreachable
- * store); everything that comes out is captured: every log line of every logger down to TRACE (the SDK's included),
- * standard output and error, every event and its audit JSON, every exception's message, {@code toString} and stack
- * trace, every {@code toString} of a value type, and the inventory. None of the planted values may appear.
+ * something secret: SecretString fields, raw strings, SecretBinary, pending and previous versions, batch values (on the
+ * test kit's Secrets Manager fake), and every error message the store sends (on WireMock, which can plant a text in an
+ * error body or a malformed answer); every fault path is driven (not found, access denied, decryption failure,
+ * throttling, internal error, invalid request, deletion, a refused rotation, malformed and oversized values, batch
+ * errors, an unreachable store); everything that comes out is captured: every log line of every logger down to TRACE
+ * (the SDK's included), standard output and error, every event and its audit JSON, every exception's message, {@code
+ * toString} and stack trace, every {@code toString} of a value type, and the inventory. None of the planted values may
+ * appear.
  */
 class AwsLeakTest {
     private static final String MARKER = "PLANTED";

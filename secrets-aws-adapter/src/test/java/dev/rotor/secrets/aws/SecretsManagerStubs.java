@@ -31,10 +31,11 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * Hand-written WireMock answers, for what the test kit's stateful Secrets Manager fake cannot answer: malformed and
- * oversized bodies, planted error messages, error types it does not model, races between two calls. Requests are {@code POST /} with {@code X-Amz-Target:
- * secretsmanager.<Operation>} and a JSON body; answers are shaped as the API reference shows them (content type
- * {@code application/x-amz-json-1.1}, timestamps as epoch seconds), errors as HTTP 400 with {@code {"__type", "message"}}.
- * The newest stub for a request wins, so a test changes the store's state by stubbing again.
+ * oversized bodies, planted error messages, error types it does not model, races between two calls. Requests are
+ * {@code POST /} with {@code X-Amz-Target: secretsmanager.<Operation>} and a JSON body; answers are shaped as the API
+ * reference shows them (content type {@code application/x-amz-json-1.1}, timestamps as epoch seconds), errors as HTTP
+ * 400 with {@code {"__type", "message"}}. The newest stub for a request wins, so a test changes an answer by stubbing
+ * again.
  */
 final class SecretsManagerStubs implements AutoCloseable {
     static final String JSON = "application/x-amz-json-1.1";
