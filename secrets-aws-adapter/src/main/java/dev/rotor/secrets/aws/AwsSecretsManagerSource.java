@@ -34,6 +34,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -415,6 +416,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
      * Asks AWS to rotate now ({@code RotateSecret} with {@code RotateImmediately}) and answers the version in service
      * afterwards. The rotation function runs on its own: its new version becomes {@code AWSCURRENT} some seconds
      * later, and the answer asks the engine to look again after {@link Builder#rotationCheckInterval(Duration)}.
+     *
+     * @throws SecretConfigurationException (not retryable) when the store refuses: the message says whether the
+     *     secret has no rotation function or a rotation is already under way (or the secret is scheduled for deletion)
      */
     @Override
     public Secret rotate(SecretRef ref) {
@@ -426,10 +430,18 @@ public final class AwsSecretsManagerSource implements SecretSource {
         if (selector.versionId != null) {
             throw new SecretConfigurationException("a ref pinned to a versionId cannot be rotated", ref, name);
         }
-        RotateSecretResponse rotated = call(
-                "RotateSecret",
-                ref,
-                c -> c.rotateSecret(b -> b.secretId(ref.path()).rotateImmediately(true)));
+        RotateSecretResponse rotated;
+        SecretsManagerClient c = client(ref);
+        try {
+            rotated = c.rotateSecret(b -> b.secretId(ref.path()).rotateImmediately(true));
+        } catch (AwsServiceException e) {
+            if ("InvalidRequestException".equals(AwsErrors.errorCode(e))) {
+                throw rotationRefused(ref.withoutField(), e);
+            }
+            throw AwsErrors.map(e, "RotateSecret", ref, name);
+        } catch (RuntimeException e) {
+            throw AwsErrors.map(e, "RotateSecret", ref, name);
+        }
         described.remove(ref);
         Secret now = fetch(FetchRequest.of(ref, dev.rotor.secrets.spi.FetchReason.COMPROMISED));
         if (rotated.versionId() != null && !rotated.versionId().equals(now.version())) {
@@ -440,6 +452,53 @@ public final class AwsSecretsManagerSource implements SecretSource {
             return answer;
         }
         return now;
+    }
+
+    /**
+     * Why the store refused {@code RotateSecret} ({@code InvalidRequestException}), told from the secret's description
+     * rather than from the service's message (which the client may have withheld, and which is never echoed): a secret
+     * marked for deletion, no rotation function configured, or, with a function configured, a rotation already under
+     * way (the reference's other cause; its {@code AWSPENDING} version may not exist yet when the function has not run
+     * its first step). Not retryable: the engine reads the secret again instead.
+     */
+    private SecretConfigurationException rotationRefused(SecretRef ref, AwsServiceException refused) {
+        DescribeSecretResponse d;
+        try {
+            d = call("DescribeSecret", ref, c -> c.describeSecret(b -> b.secretId(ref.path())));
+        } catch (SecretException e) {
+            LOG.debug(
+                    "Could not describe {} after RotateSecret was refused ({})",
+                    ref,
+                    e.getClass().getSimpleName());
+            return new SecretConfigurationException(
+                    "RotateSecret was refused: either the secret has no rotation function (configure a rotation"
+                            + " function for the secret) or a rotation is already under way (it will finish or be"
+                            + " retried by the store)",
+                    ref,
+                    name,
+                    refused);
+        }
+        if (d.deletedDate() != null) {
+            return new SecretConfigurationException(
+                    "RotateSecret was refused: the secret is scheduled for deletion (restore it with RestoreSecret or"
+                            + " stop using it)",
+                    ref,
+                    name,
+                    refused);
+        }
+        if (d.rotationLambdaARN() == null || d.rotationLambdaARN().isEmpty()) {
+            return new SecretConfigurationException(
+                    "RotateSecret was refused: the secret has no rotation function; configure a rotation function for"
+                            + " the secret",
+                    ref,
+                    name,
+                    refused);
+        }
+        return new SecretConfigurationException(
+                "RotateSecret was refused: a rotation is already under way; it will finish or be retried by the store",
+                ref,
+                name,
+                refused);
     }
 
     @Override

@@ -18,6 +18,8 @@ import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
+import dev.rotor.secrets.test.aws.RotationFunction;
+import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,13 +31,15 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * No planted value escapes the adapter. Distinctive values are planted in every place the stand-in store answers with
- * something secret (SecretString fields, raw strings, SecretBinary, pending and previous versions, batch values) and
- * in every error message the store sends; every fault path is driven (not found, access denied, decryption failure,
- * throttling, internal error, invalid request, deletion, malformed and oversized values, batch errors, an unreachable
- * store); everything that comes out is captured: every log line of every logger down to TRACE (the SDK's included),
- * standard output and error, every event and its audit JSON, every exception's message, {@code toString} and stack
- * trace, every {@code toString} of a value type, and the inventory. None of the planted values may appear.
+ * No planted value escapes the adapter. Distinctive values are planted in every place the store answers with
+ * something secret: SecretString fields, raw strings, SecretBinary, pending and previous versions, batch values (on the
+ * test kit's Secrets Manager fake), and every error message the store sends (on WireMock, which can plant a text in an
+ * error body or a malformed answer); every fault path is driven (not found, access denied, decryption failure,
+ * throttling, internal error, invalid request, deletion, a refused rotation, malformed and oversized values, batch
+ * errors, an unreachable store); everything that comes out is captured: every log line of every logger down to TRACE
+ * (the SDK's included), standard output and error, every event and its audit JSON, every exception's message, {@code
+ * toString} and stack trace, every {@code toString} of a value type, and the inventory. None of the planted values may
+ * appear.
  */
 class AwsLeakTest {
     private static final String MARKER = "PLANTED";
@@ -45,6 +49,8 @@ class AwsLeakTest {
     private LeakCheck leaks;
     private SecretsManagerStubs aws;
     private SecretsManagerClient client;
+    private SecretsManagerFake fake;
+    private SecretsManagerClient fakeClient;
     private final ManualScheduler scheduler = new ManualScheduler();
     private final RecordingListener events = new RecordingListener();
     private Secrets secrets;
@@ -58,6 +64,8 @@ class AwsLeakTest {
                 .start();
         aws = new SecretsManagerStubs();
         client = aws.client();
+        fake = SecretsManagerFake.builder().scheduler(scheduler).start();
+        fakeClient = FakeClients.client(fake);
     }
 
     @AfterEach
@@ -69,6 +77,8 @@ class AwsLeakTest {
             }
             client.close();
             aws.close();
+            fakeClient.close();
+            fake.close();
             assertThat(leaks.logLines()).as("the capture works").isNotEmpty();
             assertThat(leaks.logLines())
                     .as("the SDK's own loggers are captured down to TRACE")
@@ -82,24 +92,15 @@ class AwsLeakTest {
 
     @Test
     void valuesStagesAlternatesAndBatch_neverPrint() {
-        aws.describe(
-                DB,
-                Map.of("v2", List.of("AWSCURRENT"), "v3", List.of("AWSPENDING"), "v1", List.of("AWSPREVIOUS")),
-                null);
-        aws.current(DB, "v2", json("PLANTED-pass-current"));
-        aws.version(DB, "v3", List.of("AWSPENDING"), json("PLANTED-pass-pending"));
-        aws.version(DB, "v1", List.of("AWSPREVIOUS"), json("PLANTED-pass-previous"));
-        aws.describe("api/key", Map.of("k1", List.of("AWSCURRENT")), null);
-        aws.current("api/key", "k1", "PLANTED-raw-api-key");
-        aws.describe("tls/key", Map.of("b1", List.of("AWSCURRENT")), null);
-        aws.currentBinary("tls/key", "b1", "PLANTED-binary-key".getBytes(StandardCharsets.UTF_8));
-        aws.batch(
-                "app/a",
-                List.of(SecretsManagerStubs.entry("app/a", "va", json("PLANTED-batch-a"))),
-                List.of(SecretsManagerStubs.batchError("app/b", "AccessDeniedException", "PLANTED-batch-error")));
-        aws.describe("app/b", Map.of("vb", List.of("AWSCURRENT")), null);
-        aws.current("app/b", "vb", json("PLANTED-batch-b"));
-        start(false);
+        fake.createSecret(DB, json("PLANTED-pass-previous"));
+        fake.putSecretValue(DB, json("PLANTED-pass-current"));
+        fake.putSecretValue(DB, null, json("PLANTED-pass-pending"), "AWSPENDING");
+        fake.createSecret("api/key", "PLANTED-raw-api-key");
+        fake.createSecret("tls/key", "PLANTED-binary-key".getBytes(StandardCharsets.UTF_8));
+        fake.createSecret("app/a", json("PLANTED-batch-a"));
+        fake.createSecret("app/b", json("PLANTED-batch-b"));
+        fake.denyAccess("app/b", "BatchGetSecretValue");
+        start(fakeClient, false);
 
         kept(secrets.get(REF));
         kept(secrets.get("aws-sm:api/key"));
@@ -109,8 +110,51 @@ class AwsLeakTest {
         secrets.watch(REF, change -> keep(change));
         scheduler.advance(Duration.ofMinutes(5));
 
+        assertThat(secrets.alternates(REF)).hasSize(2);
         assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-current");
         assertThat(secrets.value("aws-sm:app/b#password")).isEqualTo("PLANTED-batch-b");
+        assertThat(fake.count("BatchGetSecretValue")).isEqualTo(1);
+    }
+
+    @Test
+    void rotationDeletionAndRefusals_onTheStore_neverPrint() {
+        fake.createSecret(DB, json("PLANTED-pass-1"));
+        fake.enableRotation(DB, RotationFunction.generating(old -> json("PLANTED-pass-2")));
+        fake.createSecret("app/other", json("PLANTED-other"));
+        start(fakeClient, true);
+        kept(secrets.get(REF));
+        kept(secrets.get("aws-sm:app/other"));
+
+        // a rotation: refused while the first one has not run its steps, then picked up
+        kept(secrets.compromised(REF));
+        failure(() -> secrets.compromised(REF));
+        scheduler.advance(Duration.ofSeconds(1));
+        secrets.alternates(REF).forEach(this::kept);
+        scheduler.advance(Duration.ofSeconds(3));
+        kept(secrets.refresh(REF));
+        assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-2");
+        // no rotation function; throttled; denied; marked for deletion; gone
+        failure(() -> secrets.compromised("aws-sm:app/other"));
+        fake.throttle("DescribeSecret");
+        scheduler.advance(Duration.ofMinutes(5));
+        fake.clearFaults().denyAccess(DB);
+        scheduler.advance(Duration.ofMinutes(5));
+        fake.clearFaults().deleteSecret(DB);
+        scheduler.advance(Duration.ofMinutes(5));
+        fake.forceDeleteSecret(DB);
+        scheduler.advance(Duration.ofMinutes(5));
+
+        List<String> failures = new ArrayList<>();
+        for (SecretEvent e : events.ofType(SecretEventType.REFRESH_FAILED)) {
+            failures.add(e.errorClass().orElse(""));
+        }
+        assertThat(failures)
+                .contains(
+                        SourceUnavailableException.class.getName(),
+                        SecretAccessDeniedException.class.getName(),
+                        SecretConfigurationException.class.getName(),
+                        SecretNotFoundException.class.getName());
+        assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-2");
     }
 
     @Test
@@ -194,6 +238,10 @@ class AwsLeakTest {
     // ---- helpers ----
 
     private void start(boolean rotate) {
+        start(client, rotate);
+    }
+
+    private void start(SecretsManagerClient client, boolean rotate) {
         secrets = Secrets.builder()
                 .source(AwsSecretsManagerSource.builder()
                         .client(client)

@@ -8,6 +8,7 @@ import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretChange;
+import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretFormatException;
@@ -17,10 +18,11 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
+import dev.rotor.secrets.test.aws.RotationFunction;
+import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
@@ -28,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The adapter under the engine, on a manual clock: every poll, probe, fetch and retry runs inside {@code advance}, and
- * the WireMock stand-in counts the calls. The poll interval is 5 minutes and jitter is fixed at zero, so polls fall
+ * The adapter under the engine, on a manual clock shared with the test kit's Secrets Manager fake: every poll, probe,
+ * fetch, retry and rotation step runs inside {@code advance}, and the fake counts the calls. The poll interval is 5 minutes and jitter is fixed at zero, so polls fall
  * exactly on the 5-minute marks.
  */
 class AwsRefreshTest {
@@ -38,9 +40,10 @@ class AwsRefreshTest {
     private static final Duration POLL = Duration.ofMinutes(5);
     private static final Duration CHECK = Duration.ofSeconds(15);
 
-    private final SecretsManagerStubs aws = new SecretsManagerStubs();
-    private final SecretsManagerClient client = aws.client();
     private final ManualScheduler scheduler = new ManualScheduler();
+    private final SecretsManagerFake aws =
+            SecretsManagerFake.builder().scheduler(scheduler).start();
+    private final SecretsManagerClient client = FakeClients.client(aws);
     private final RecordingListener events = new RecordingListener();
     private Secrets secrets;
 
@@ -91,13 +94,8 @@ class AwsRefreshTest {
         return "{\"username\":\"app\",\"password\":\"" + password + "\"}";
     }
 
-    private void serving(String version, String password, Map<String, List<String>> stages, Instant next) {
-        aws.describe(DB, stages, next);
-        aws.current(DB, version, creds(password));
-    }
-
-    private void servingV1() {
-        serving("v1", "p1", Map.of("v1", List.of("AWSCURRENT")), null);
+    private String servingV1() {
+        return aws.createSecret(DB, creds("p1"));
     }
 
     private SecretEvent lastOf(SecretEventType type) {
@@ -110,7 +108,7 @@ class AwsRefreshTest {
 
     @Test
     void poll_describesEveryIntervalAndGetsOnlyWhenTheVersionChanges() {
-        servingV1();
+        String v1 = servingV1();
         start();
 
         assertThat(secrets.value(REF + "#password")).isEqualTo("p1");
@@ -124,7 +122,7 @@ class AwsRefreshTest {
                 .as("no get while the version stays v1")
                 .isEqualTo(1);
 
-        serving("v2", "p2", Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")), null);
+        String v2 = aws.putSecretValue(DB, creds("p2"));
         scheduler.advance(POLL);
 
         assertThat(aws.count("DescribeSecret"))
@@ -133,26 +131,25 @@ class AwsRefreshTest {
         assertThat(aws.count("GetSecretValue")).isEqualTo(2);
         assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
         SecretEvent rotated = lastOf(SecretEventType.ROTATED);
-        assertThat(rotated.version()).contains("v2");
-        assertThat(rotated.previousVersion()).contains("v1");
+        assertThat(rotated.version()).contains(v2);
+        assertThat(rotated.previousVersion()).contains(v1);
     }
 
     @Test
     void rotation_pendingCreatedThenPromoted_probesSoonerAndSwapsWithPreviousMoved() {
-        servingV1();
+        String v1 = servingV1();
         start();
         List<SecretChange> seen = new CopyOnWriteArrayList<>();
         secrets.watch(REF, seen::add);
 
-        // the rotation function created AWSPENDING: a rotation is under way
-        aws.describe(DB, Map.of("v1", List.of("AWSCURRENT"), "v2", List.of("AWSPENDING")), null);
-        aws.version(DB, "v2", List.of("AWSPENDING"), creds("p2"));
+        // a rotation function's createSecret step: a new version labelled AWSPENDING
+        String v2 = aws.putSecretValue(DB, null, creds("p2"), "AWSPENDING");
         scheduler.advance(POLL);
         assertThat(aws.count("DescribeSecret")).isEqualTo(2);
-        assertThat(secrets.get(REF).version()).isEqualTo("v1");
+        assertThat(secrets.get(REF).version()).isEqualTo(v1);
 
         List<Secret> window = secrets.alternates(REF);
-        assertThat(window).extracting(Secret::version).containsExactly("v2");
+        assertThat(window).extracting(Secret::version).containsExactly(v2);
         assertThat(window.get(0).field("password")).contains("p2");
 
         scheduler.advance(CHECK);
@@ -160,17 +157,16 @@ class AwsRefreshTest {
                 .as("probed again after the check interval")
                 .isEqualTo(4);
 
-        // finishSecret: AWSPENDING promoted to AWSCURRENT, AWSPREVIOUS moved to v1
-        serving("v2", "p2", Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")), null);
-        aws.version(DB, "v1", List.of("AWSPREVIOUS"), creds("p1"));
+        // its finishSecret step: AWSCURRENT moved to v2, and the store moves AWSPREVIOUS to v1
+        aws.updateSecretVersionStage(DB, "AWSCURRENT", v2, v1);
         scheduler.advance(CHECK);
 
         Secret now = secrets.get(REF);
-        assertThat(now.version()).isEqualTo("v2");
-        assertThat(now.stages()).containsExactly("AWSCURRENT");
+        assertThat(now.version()).isEqualTo(v2);
+        assertThat(now.stages()).containsExactlyInAnyOrder("AWSPENDING", "AWSCURRENT");
         assertThat(now.field("password")).contains("p2");
-        assertThat(seen).extracting(c -> c.current().version()).containsExactly("v1", "v2");
-        assertThat(secrets.alternates(REF)).extracting(Secret::version).containsExactly("v1");
+        assertThat(seen).extracting(c -> c.current().version()).containsExactly(v1, v2);
+        assertThat(secrets.alternates(REF)).extracting(Secret::version).containsExactly(v1);
 
         int described = aws.count("DescribeSecret");
         scheduler.advance(CHECK);
@@ -180,75 +176,91 @@ class AwsRefreshTest {
     }
 
     @Test
+    void rotation_runByTheStoresFunction_isPickedUpWhileItsStepsRun() {
+        String v1 = servingV1();
+        aws.enableRotation(DB, RotationFunction.generating(old -> creds("p2")));
+        start();
+        secrets.get(REF);
+
+        String v2 = aws.rotateSecret(DB);
+        scheduler.advance(Duration.ofSeconds(1)); // createSecret: AWSPENDING on v2
+        assertThat(secrets.alternates(REF)).extracting(Secret::version).containsExactly(v2);
+        assertThat(secrets.get(REF).version()).isEqualTo(v1);
+
+        scheduler.advance(POLL); // the steps finished at 4 s; the poll sees v2 current
+
+        assertThat(secrets.get(REF).version()).isEqualTo(v2);
+        assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
+        assertThat(secrets.alternates(REF)).extracting(Secret::version).containsExactly(v1);
+    }
+
+    @Test
     void scheduledRotation_readsJustAfterNextRotationDate() {
         Instant start = scheduler.clock().now();
-        Instant rotation = start.plus(Duration.ofMinutes(10));
-        serving("v1", "p1", Map.of("v1", List.of("AWSCURRENT")), rotation);
+        Instant rotation = start.plus(Duration.ofDays(1));
+        servingV1();
+        aws.enableRotation(DB, RotationFunction.generating(old -> creds("p2")), 1);
         start(
                 AwsSecretsManagerSource.builder(),
-                RefreshPolicy.builder().pollInterval(Duration.ofHours(6)).build());
+                RefreshPolicy.builder().pollInterval(Duration.ofDays(2)).build());
         assertThat(secrets.get(REF).nextRotation()).contains(rotation);
 
-        scheduler.advance(Duration.ofMinutes(10));
+        scheduler.advanceTo(rotation);
         assertThat(aws.count("DescribeSecret"))
                 .as("nothing before the rotation date")
                 .isEqualTo(1);
 
-        serving(
-                "v2",
-                "p2",
-                Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")),
-                rotation.plus(Duration.ofDays(30)));
+        // the store rotates at the date (its four steps take 4 s here); the engine looks just after it
         scheduler.advance(RefreshPolicy.defaults().afterRotationDelay());
 
         assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
         assertThat(aws.count("GetSecretValue")).isEqualTo(2);
+        assertThat(secrets.get(REF).nextRotation())
+                .contains(rotation.plusSeconds(4).plus(Duration.ofDays(1)));
     }
 
     // ---- batch ----
 
     @Test
-    void preload_batchWithPermissionErrorForOne_fetchesThatOneSingly() {
-        aws.batch(
-                "app/a",
-                List.of(SecretsManagerStubs.entry("app/a", "va", "value-a")),
-                List.of(SecretsManagerStubs.batchError(
-                        "app/b", "AccessDeniedException", "User is not authorized to perform GetSecretValue")));
-        aws.describe("app/b", Map.of("vb", List.of("AWSCURRENT")), null);
-        aws.current("app/b", "vb", "value-b");
+    void preload_batchListsASecretTheCallerMayNotRead_loadsTheOthersAndReportsItDenied() {
+        // the store lists a secret under the batch's Errors when the caller lacks GetSecretValue on it, and the single
+        // GetSecretValue the engine then makes is denied for the same reason
+        aws.createSecret("app/a", "value-a");
+        aws.createSecret("app/b", "value-b");
+        aws.denyAccess("app/b", "GetSecretValue");
         start();
 
-        List<Secret> loaded = secrets.preload(List.of("aws-sm:app/a", "aws-sm:app/b"));
+        assertThatThrownBy(() -> secrets.preload(List.of("aws-sm:app/a", "aws-sm:app/b")))
+                .isInstanceOf(SecretAccessDeniedException.class);
 
-        assertThat(loaded).extracting(Secret::version).containsExactly("va", "vb");
         assertThat(secrets.value("aws-sm:app/a")).isEqualTo("value-a");
-        assertThat(secrets.value("aws-sm:app/b")).isEqualTo("value-b");
         assertThat(aws.count("BatchGetSecretValue")).isEqualTo(1);
-        assertThat(aws.count("GetSecretValue")).as("only app/b singly").isEqualTo(1);
+        assertThat(aws.count("GetSecretValue", "app/a"))
+                .as("app/a came with the batch")
+                .isZero();
+        assertThat(aws.count("GetSecretValue", "app/b"))
+                .as("app/b tried singly")
+                .isEqualTo(1);
     }
 
     @Test
     void preload_batchPermissionMissingAltogether_fetchesEachSingly() {
-        aws.batchFails("AccessDeniedException", "not authorized to perform BatchGetSecretValue");
-        aws.describe("app/a", Map.of("va", List.of("AWSCURRENT")), null);
-        aws.current("app/a", "va", "value-a");
-        aws.describe("app/b", Map.of("vb", List.of("AWSCURRENT")), null);
-        aws.current("app/b", "vb", "value-b");
+        aws.createSecret("app/a", "value-a");
+        aws.createSecret("app/b", "value-b");
+        aws.denyOperation("BatchGetSecretValue");
         start();
 
-        secrets.preload(List.of("aws-sm:app/a", "aws-sm:app/b"));
+        List<Secret> loaded = secrets.preload(List.of("aws-sm:app/a", "aws-sm:app/b"));
 
+        assertThat(loaded).hasSize(2);
         assertThat(secrets.value("aws-sm:app/b")).isEqualTo("value-b");
         assertThat(aws.count("GetSecretValue")).isEqualTo(2);
     }
 
     @Test
     void preload_secretDeniedSingly_reportsAccessDenied() {
-        aws.batch(
-                "app/a",
-                List.of(),
-                List.of(SecretsManagerStubs.batchError("app/a", "AccessDeniedException", "not authorized")));
-        aws.fails("DescribeSecret", "app/a", "AccessDeniedException", "not authorized");
+        aws.createSecret("app/a", "value-a");
+        aws.denyAccess("app/a");
         start();
 
         assertThatThrownBy(() -> secrets.preload(List.of("aws-sm:app/a")))
@@ -262,11 +274,8 @@ class AwsRefreshTest {
         servingV1();
         start();
         secrets.get(REF);
-        aws.failsOnceThen(
-                "DescribeSecret",
-                DB,
-                "ThrottlingException",
-                () -> serving("v2", "p2", Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")), null));
+        aws.putSecretValue(DB, creds("p2"));
+        aws.throttleNext(1, "DescribeSecret");
 
         scheduler.advance(POLL);
         SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
@@ -282,17 +291,16 @@ class AwsRefreshTest {
 
     @Test
     void secretDeletedWhileCached_keepsServingHeldVersionAndPublishesRefreshFailed() {
-        servingV1();
+        String v1 = servingV1();
         start();
         secrets.get(REF);
-        aws.fails(
-                "DescribeSecret", DB, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+        aws.forceDeleteSecret(DB);
 
         scheduler.advance(POLL);
 
         SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
         assertThat(failed.errorClass()).contains(SecretNotFoundException.class.getName());
-        assertThat(failed.version()).contains("v1");
+        assertThat(failed.version()).contains(v1);
         assertThat(secrets.value(REF + "#password")).isEqualTo("p1");
         InventoryEntry entry = secrets.inventory().get(0);
         assertThat(entry.state()).isEqualTo(SecretState.DEGRADED);
@@ -304,18 +312,32 @@ class AwsRefreshTest {
     }
 
     @Test
-    void malformedJsonInNewVersion_isRejectedAndCachedVersionSurvives() {
+    void secretMarkedForDeletionWhileCached_keepsServingHeldVersionAndPublishesConfigurationFailure() {
         servingV1();
         start();
         secrets.get(REF);
-        aws.describe(DB, Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")), null);
-        aws.current(DB, "v2", "{\"username\":\"app\",\"password\":");
+        aws.deleteSecret(DB);
+
+        scheduler.advance(POLL);
+
+        SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
+        assertThat(failed.errorClass()).contains(SecretConfigurationException.class.getName());
+        assertThat(secrets.value(REF + "#password")).isEqualTo("p1");
+        assertThat(aws.count("GetSecretValue")).isEqualTo(1);
+    }
+
+    @Test
+    void malformedJsonInNewVersion_isRejectedAndCachedVersionSurvives() {
+        String v1 = servingV1();
+        start();
+        secrets.get(REF);
+        aws.putSecretValue(DB, "{\"username\":\"app\",\"password\":");
 
         scheduler.advance(POLL);
 
         SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
         assertThat(failed.errorClass()).contains(SecretFormatException.class.getName());
-        assertThat(secrets.get(REF).version()).isEqualTo("v1");
+        assertThat(secrets.get(REF).version()).isEqualTo(v1);
         assertThat(secrets.value(REF + "#password")).isEqualTo("p1");
     }
 
@@ -323,23 +345,23 @@ class AwsRefreshTest {
 
     @Test
     void compromised_withRotationEnabled_callsRotateSecretAndPicksUpTheNewVersion() {
-        servingV1();
+        String v1 = servingV1();
+        aws.enableRotation(DB, RotationFunction.generating(old -> creds("p2")));
         start(
                 AwsSecretsManagerSource.builder().rotateOnCompromise(true),
                 RefreshPolicy.builder().pollInterval(POLL).build());
         secrets.get(REF);
-        aws.rotate(DB, "v2");
-        aws.describe(DB, Map.of("v1", List.of("AWSCURRENT"), "v2", List.of("AWSPENDING")), null);
 
         Secret after = secrets.compromised(REF);
 
         assertThat(aws.count("RotateSecret")).isEqualTo(1);
-        assertThat(after.version()).isEqualTo("v1");
+        assertThat(after.version()).isEqualTo(v1);
 
-        serving("v2", "p2", Map.of("v2", List.of("AWSCURRENT"), "v1", List.of("AWSPREVIOUS")), null);
+        // the store runs the function's four steps one second apart; the engine looks again after the check interval
         scheduler.advance(CHECK.plus(RefreshPolicy.defaults().afterRotationDelay()));
 
         assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
+        assertThat(aws.completedRotations(DB)).isEqualTo(1);
     }
 
     @Test

@@ -18,7 +18,6 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -31,10 +30,12 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * A WireMock stand-in for AWS Secrets Manager: requests are {@code POST /} with {@code X-Amz-Target:
- * secretsmanager.<Operation>} and a JSON body; answers are shaped as the API reference shows them (content type
- * {@code application/x-amz-json-1.1}, timestamps as epoch seconds), errors as HTTP 400 with {@code {"__type", "message"}}.
- * The newest stub for a request wins, so a test changes the store's state by stubbing again.
+ * Hand-written WireMock answers, for what the test kit's stateful Secrets Manager fake cannot answer: malformed and
+ * oversized bodies, planted error messages, error types it does not model, races between two calls. Requests are
+ * {@code POST /} with {@code X-Amz-Target: secretsmanager.<Operation>} and a JSON body; answers are shaped as the API
+ * reference shows them (content type {@code application/x-amz-json-1.1}, timestamps as epoch seconds), errors as HTTP
+ * 400 with {@code {"__type", "message"}}. The newest stub for a request wins, so a test changes an answer by stubbing
+ * again.
  */
 final class SecretsManagerStubs implements AutoCloseable {
     static final String JSON = "application/x-amz-json-1.1";
@@ -123,52 +124,7 @@ final class SecretsManagerStubs implements AutoCloseable {
                 .willReturn(ok(valueBody(id, versionId, List.of("AWSCURRENT"), secretString, null))));
     }
 
-    /** GetSecretValue for {@code id} at {@code VersionStage} answers this SecretString. */
-    void stage(String id, String stage, String versionId, List<String> stages, String secretString) {
-        server.stubFor(target("GetSecretValue", id)
-                .withRequestBody(matchingJsonPath("$.VersionStage", equalTo(stage)))
-                .willReturn(ok(valueBody(id, versionId, stages, secretString, null))));
-    }
-
-    /** GetSecretValue for {@code id} at {@code VersionId} answers this SecretString. */
-    void version(String id, String versionId, List<String> stages, String secretString) {
-        server.stubFor(target("GetSecretValue", id)
-                .withRequestBody(matchingJsonPath("$.VersionId", equalTo(versionId)))
-                .willReturn(ok(valueBody(id, versionId, stages, secretString, null))));
-    }
-
-    /** GetSecretValue for {@code id} (AWSCURRENT) answers a SecretBinary. */
-    void currentBinary(String id, String versionId, byte[] binary) {
-        server.stubFor(target("GetSecretValue", id)
-                .willReturn(ok(valueBody(id, versionId, List.of("AWSCURRENT"), null, binary))));
-    }
-
     // ---- BatchGetSecretValue ----
-
-    /** A SecretValues entry, as BatchGetSecretValue lists them. */
-    static ObjectNode entry(String id, String versionId, String secretString) {
-        return valueBody(id, versionId, List.of("AWSCURRENT"), secretString, null);
-    }
-
-    /** An Errors entry, as BatchGetSecretValue lists them. */
-    static ObjectNode batchError(String id, String code, String message) {
-        ObjectNode e = MAPPER.createObjectNode();
-        e.put("SecretId", id);
-        e.put("ErrorCode", code);
-        e.put("Message", message);
-        return e;
-    }
-
-    /** BatchGetSecretValue whose SecretIdList holds {@code firstId} answers these values and errors. */
-    void batch(String firstId, List<ObjectNode> values, List<ObjectNode> errors) {
-        ObjectNode body = MAPPER.createObjectNode();
-        body.putArray("SecretValues").addAll(values);
-        body.putArray("Errors").addAll(errors);
-        server.stubFor(post(urlEqualTo("/"))
-                .withHeader("X-Amz-Target", equalTo("secretsmanager.BatchGetSecretValue"))
-                .withRequestBody(matchingJsonPath("$.SecretIdList[0]", equalTo(firstId)))
-                .willReturn(ok(body)));
-    }
 
     /** Any BatchGetSecretValue fails with this error. */
     void batchFails(String type, String message) {
@@ -179,31 +135,11 @@ final class SecretsManagerStubs implements AutoCloseable {
 
     // ---- RotateSecret ----
 
-    /** RotateSecret for {@code id} answers the new version id. */
-    void rotate(String id, String newVersionId) {
-        ObjectNode body = MAPPER.createObjectNode();
-        body.put("ARN", arn(name(id)));
-        body.put("Name", name(id));
-        body.put("VersionId", newVersionId);
-        stub("RotateSecret", id, ok(body));
-    }
-
     // ---- errors ----
 
     /** {@code operation} on {@code id} fails with HTTP 400 and this error type. */
     void fails(String operation, String id, String type, String message) {
         stub(operation, id, error(type, message));
-    }
-
-    /** {@code operation} on {@code id} fails with this error once, then answers {@code then}. */
-    void failsOnceThen(String operation, String id, String type, Runnable then) {
-        then.run(); // first: the newest matching stub wins, and the failure must win while its scenario has not run
-        String scenario = operation + "-" + id + "-" + type;
-        server.stubFor(target(operation, id)
-                .inScenario(scenario)
-                .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
-                .willReturn(error(type, "Rate exceeded"))
-                .willSetStateTo("recovered"));
     }
 
     static ResponseDefinitionBuilder error(String type, String message) {
@@ -223,10 +159,6 @@ final class SecretsManagerStubs implements AutoCloseable {
     List<LoggedRequest> requests(String operation) {
         return server.findAll(
                 postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("secretsmanager." + operation)));
-    }
-
-    void reset() {
-        server.resetAll();
     }
 
     @Override
@@ -280,9 +212,5 @@ final class SecretsManagerStubs implements AutoCloseable {
     /** Epoch seconds with milliseconds, as the service writes timestamps. */
     static BigDecimal seconds(Instant t) {
         return BigDecimal.valueOf(t.toEpochMilli()).movePointLeft(3);
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

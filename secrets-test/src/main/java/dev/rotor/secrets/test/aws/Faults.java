@@ -1,0 +1,121 @@
+package dev.rotor.secrets.test.aws;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The faults a test asked for: throttling and internal errors (per operation or for all, for a number of requests or
+ * until cleared), denials per operation or per secret, and latency. Checked before each request reaches the store.
+ * Thread-safe.
+ */
+final class Faults {
+    static final String ALL = "*";
+    private static final int FOREVER = -1;
+
+    private final Map<String, Integer> throttled = new HashMap<>();
+    private final Map<String, Integer> failing = new HashMap<>();
+    private final Set<String> deniedOperations = new HashSet<>();
+    /** By secret name: the operations denied on it, {@link #ALL} for every one. */
+    private final Map<String, Set<String>> deniedSecrets = new HashMap<>();
+
+    private final Map<String, Duration> slow = new HashMap<>();
+
+    synchronized void throttle(int times, String... operations) {
+        put(throttled, times, operations);
+    }
+
+    synchronized void fail(int times, String... operations) {
+        put(failing, times, operations);
+    }
+
+    private static void put(Map<String, Integer> into, int times, String... operations) {
+        if (operations.length == 0) {
+            into.put(ALL, times);
+        }
+        for (String op : operations) {
+            into.put(op, times);
+        }
+    }
+
+    synchronized void denyOperations(String... operations) {
+        deniedOperations.addAll(Set.of(operations));
+    }
+
+    synchronized void denySecret(String name, String... operations) {
+        Set<String> ops = deniedSecrets.computeIfAbsent(name, k -> new HashSet<>());
+        if (operations.length == 0) {
+            ops.add(ALL);
+        }
+        ops.addAll(Set.of(operations));
+    }
+
+    synchronized void slow(Duration delay, String... operations) {
+        if (operations.length == 0) {
+            slow.put(ALL, delay);
+        }
+        for (String op : operations) {
+            slow.put(op, delay);
+        }
+    }
+
+    synchronized void clear() {
+        throttled.clear();
+        failing.clear();
+        deniedOperations.clear();
+        deniedSecrets.clear();
+        slow.clear();
+    }
+
+    /** How long to hold the answer to {@code operation}. */
+    synchronized Duration delay(String operation) {
+        Duration d = slow.get(operation);
+        return d != null ? d : slow.getOrDefault(ALL, Duration.ZERO);
+    }
+
+    /** Throws the fault this request meets, if any: internal error, then throttling, then a denied operation. */
+    synchronized void check(String operation) {
+        if (take(failing, operation)) {
+            throw new SecretsManagerFakeException("InternalServiceError", 500, "An error occurred on the server side.");
+        }
+        if (take(throttled, operation)) {
+            throw SecretsManagerFakeException.client("ThrottlingException", "Rate exceeded");
+        }
+        if (deniedOperations.contains(operation) || deniedOperations.contains(ALL)) {
+            throw denied(operation);
+        }
+    }
+
+    /** Whether {@code operation} on the secret named {@code name} is denied. */
+    synchronized boolean denied(String operation, String name) {
+        Set<String> ops = name == null ? null : deniedSecrets.get(name);
+        return ops != null && (ops.contains(ALL) || ops.contains(operation));
+    }
+
+    static SecretsManagerFakeException denied(String operation) {
+        // the service's wording names the caller's identity and the resource; the fake names the action only
+        return SecretsManagerFakeException.client(
+                "AccessDeniedException",
+                "User is not authorized to perform: secretsmanager:" + operation
+                        + " because no identity-based policy allows the secretsmanager:" + operation + " action");
+    }
+
+    private static boolean take(Map<String, Integer> from, String operation) {
+        String key = from.containsKey(operation) ? operation : from.containsKey(ALL) ? ALL : null;
+        if (key == null) {
+            return false;
+        }
+        int left = from.get(key);
+        if (left == FOREVER) {
+            return true;
+        }
+        if (left <= 1) {
+            from.remove(key);
+        } else {
+            from.put(key, left - 1);
+        }
+        return left >= 1;
+    }
+}
