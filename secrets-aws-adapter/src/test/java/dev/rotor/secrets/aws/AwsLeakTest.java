@@ -127,14 +127,20 @@ class AwsLeakTest {
 
         // a rotation: refused while the first one has not run its steps, then picked up
         kept(secrets.compromised(REF));
-        failure(() -> secrets.compromised(REF));
+        // a refused rotation is an event that says what to do; the call answers the version still served
+        kept(secrets.compromised(REF));
         scheduler.advance(Duration.ofSeconds(1));
         secrets.alternates(REF).forEach(this::kept);
         scheduler.advance(Duration.ofSeconds(3));
         kept(secrets.refresh(REF));
         assertThat(secrets.get(REF).field("password")).contains("PLANTED-pass-2");
         // no rotation function; throttled; denied; marked for deletion; gone
-        failure(() -> secrets.compromised("aws-sm:app/other"));
+        kept(secrets.compromised("aws-sm:app/other"));
+        assertThat(events.ofType(SecretEventType.COMPROMISED))
+                .filteredOn(e -> e.outcome() == SecretEvent.Outcome.FAILURE)
+                .extracting(e -> e.errorClass().orElse(""))
+                .containsOnly(SecretConfigurationException.class.getName())
+                .hasSize(2);
         fake.throttle("DescribeSecret");
         scheduler.advance(Duration.ofMinutes(5));
         fake.clearFaults().denyAccess(DB);

@@ -375,4 +375,60 @@ class AwsRefreshTest {
         assertThat(aws.count("RotateSecret")).isZero();
         assertThat(aws.count("GetSecretValue")).isEqualTo(2);
     }
+
+    @Test
+    void compromised_rotationRunsLater_versionStaysCompromisedUntilReplaced_thenIsWipedAtOnceNeverHeld() {
+        String v1 = servingV1();
+        aws.enableRotation(DB, RotationFunction.generating(old -> creds("p2")));
+        start(
+                AwsSecretsManagerSource.builder().rotateOnCompromise(true),
+                RefreshPolicy.builder().pollInterval(POLL).build());
+        Secret first = secrets.get(REF);
+        List<Boolean> previousWipedWhenDelivered = new CopyOnWriteArrayList<>();
+        secrets.watch(REF, change -> {
+            if (change.previous().isPresent()) {
+                change.holdPrevious(Duration.ofMinutes(10)); // a listener that would keep the old version
+                previousWipedWhenDelivered.add(change.previous().get().isWiped());
+            }
+        });
+
+        assertThat(secrets.compromised(REF).version()).isEqualTo(v1);
+        InventoryEntry held = secrets.inventory().get(0);
+        assertThat(held.state()).isEqualTo(SecretState.DEGRADED);
+        assertThat(held.lastError()).get().asString().contains("reported compromised");
+
+        // the store's function runs its steps over the next seconds; the engine keeps looking, then swaps
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
+        assertThat(first.isWiped()).as("wiped at the swap, not after wipeDelay").isTrue();
+        assertThat(previousWipedWhenDelivered).containsExactly(false);
+        assertThat(secrets.inventory().get(0).state()).isEqualTo(SecretState.ACTIVE);
+    }
+
+    @Test
+    void compromised_storeRefusesToRotate_eventSaysWhatToDo_secretIsReRead_andLookedAtAgainSoon() {
+        servingV1(); // no rotation function configured
+        start(
+                AwsSecretsManagerSource.builder().rotateOnCompromise(true),
+                RefreshPolicy.builder().pollInterval(POLL).build());
+        secrets.get(REF);
+        int gets = aws.count("GetSecretValue");
+
+        Secret served = secrets.compromised(REF);
+
+        assertThat(served.field("password")).contains("p1");
+        assertThat(aws.count("GetSecretValue")).isGreaterThanOrEqualTo(gets);
+        SecretEvent refusal = events.ofType(SecretEventType.COMPROMISED).stream()
+                .filter(e -> e.outcome() == SecretEvent.Outcome.FAILURE)
+                .findFirst()
+                .orElseThrow();
+        assertThat(refusal.errorMessage()).get().asString().contains("configure a rotation function");
+        assertThat(refusal.detail()).get().asString().contains("rotate the secret in the store");
+
+        // rotated by hand in the store: seen within seconds, not at the next 5-minute poll
+        aws.putSecretValue(DB, creds("p2"));
+        scheduler.advance(Duration.ofSeconds(6));
+        assertThat(secrets.value(REF + "#password")).isEqualTo("p2");
+    }
 }
