@@ -176,9 +176,12 @@ public final class HikariSecretBinding implements Subscription {
         return refused.get();
     }
 
-    /** The name events, logs and refusals give the pool: its HikariCP pool name, else {@link Builder#name(String)}. */
+    /**
+     * The name events, logs and refusals give the pool: {@link Builder#name(String)} when given, else its HikariCP
+     * pool name, else {@code "pool"}.
+     */
     public String poolName() {
-        return nameOf(pool, name);
+        return name != null ? name : nameOf(pool, "pool");
     }
 
     /**
@@ -360,7 +363,7 @@ public final class HikariSecretBinding implements Subscription {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private HandOverListener listener = h -> {};
         private TimeSource time;
-        private String name = "pool";
+        private String name;
 
         private Builder(Secrets secrets, HikariDataSource pool, String ref) {
             this.secrets = Objects.requireNonNull(secrets, "secrets");
@@ -394,8 +397,9 @@ public final class HikariSecretBinding implements Subscription {
         }
 
         /**
-         * What events, logs and refusals call the pool when it has no HikariCP pool name of its own (default {@code
-         * "pool"}); the Spring Boot starter passes the bean name.
+         * What events, logs and refusals call the pool (default: its HikariCP pool name as it is at each use, or
+         * {@code "pool"} while it has none). HikariCP names an unnamed pool only when it starts; the Spring Boot starter
+         * passes the pool name at binding time, else the bean name.
          */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
