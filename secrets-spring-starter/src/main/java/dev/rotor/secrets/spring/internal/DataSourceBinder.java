@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretConfigurationException;
+import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.jdbc.CredentialFields;
@@ -95,7 +96,9 @@ public final class DataSourceBinder
         try {
             this.ref = SecretRef.parse(text.strip());
         } catch (RuntimeException e) {
-            throw new SecretConfigurationException(P + "ref is not a Rotor ref: " + text, null, null, e);
+            // the text is not echoed: a value pasted where a ref belongs may be a credential
+            throw new SecretConfigurationException(
+                    P + "ref is not a Rotor ref (scheme:path, for example file:/run/secrets/db)", null, null);
         }
         if (ref.field().isPresent()) {
             throw new SecretConfigurationException(
@@ -169,7 +172,13 @@ public final class DataSourceBinder
             Secrets client = secrets.get();
             pool = target;
             poolBean = beanName;
-            Secret current = client.get(ref);
+            Secret current;
+            try {
+                current = client.get(ref);
+            } catch (SecretException e) {
+                e.addSuppressed(new FailedProperty(P + "ref", ref.toString()));
+                throw e;
+            }
             if (!target.isRunning()) {
                 // before the pool's first connection: it starts with the secret's credentials
                 target.setUsername(fields.username(current));

@@ -1,6 +1,7 @@
 package dev.rotor.secrets.spring.internal;
 
 import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
@@ -41,7 +42,12 @@ public final class RotorConfigDataLoader implements ConfigDataLoader<RotorConfig
         try {
             secret = secrets.get(ref);
         } catch (SecretNotFoundException e) {
+            e.addSuppressed(new FailedProperty("spring.config.import", RotorConfigDataLocationResolver.PREFIX + ref));
             throw new ConfigDataResourceNotFoundException(resource, e);
+        } catch (SecretException e) {
+            // the failure keeps its type; the start-up's failure analysis reads which property led to it
+            e.addSuppressed(new FailedProperty("spring.config.import", RotorConfigDataLocationResolver.PREFIX + ref));
+            throw e;
         }
         RotorPropertySource propertySource =
                 new RotorPropertySource(resource.toString(), ref, properties(resource, secret));
