@@ -117,6 +117,18 @@ class RotorFailureAnalyzerTest {
     }
 
     @Test
+    void valueOutOfRange_namesThePropertyNotTheBuilderOption() {
+        Throwable failure = contextFailure(new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))
+                .withBean(InMemorySource.class, () -> store)
+                .withPropertyValues("rotor.maximum-entries=0"));
+        FailureAnalysis analysis = analyze(failure);
+
+        assertThat(analysis.getDescription()).contains("property rotor.maximum-entries");
+        assertThat(analysis.getAction()).startsWith("Correct rotor.maximum-entries");
+    }
+
+    @Test
     void credentialPastedWhereARefBelongs_neitherTheFailureNorTheAnalysisEchoesIt() {
         Throwable failure = contextFailure(new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))
