@@ -105,6 +105,26 @@ class RotorFailureAnalyzerTest {
     }
 
     @Test
+    void poolSecretMissing_namesRotorDatasourceRef() {
+        Throwable failure = contextFailure(new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        RotorAutoConfiguration.class,
+                        RotorDataSourceAutoConfiguration.class,
+                        org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
+                .withBean(InMemorySource.class, () -> store)
+                .withPropertyValues(
+                        "rotor.discover-sources=false",
+                        "rotor.datasource.ref=mem:db/missing",
+                        "spring.datasource.url=jdbc:h2:mem:rotor-analyzer-unused"));
+        FailureAnalysis analysis = analyze(failure);
+
+        assertThat(analysis.getDescription()).startsWith("rotor.datasource.ref names mem:db/missing");
+        assertThat(analysis.getAction())
+                .contains("Check that the secret mem:db/missing exists")
+                .endsWith("correct rotor.datasource.ref.");
+    }
+
+    @Test
     void badPropertyValue_namesThePropertyAndSaysToCorrectIt() {
         Throwable failure = contextFailure(new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))

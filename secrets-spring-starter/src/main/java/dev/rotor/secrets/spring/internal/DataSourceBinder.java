@@ -31,8 +31,10 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  *
  * <p>Validation ({@code rotor.datasource.validate}, default on): as a customizer of the client this registers {@link
  * HikariSecretBinding#validator} for the ref, so a version that cannot log in is vetoed and the old one stays in
- * service (and its lease alive). When the client was built without it (the application's own {@link Secrets} bean, or
- * the client of {@code spring.config.import}), the binding validates before each swap instead.
+ * service (and its lease alive). The client of {@code spring.config.import} gets the same check when the import saw
+ * {@code rotor.datasource.ref} ({@link ImportedSecrets#poolCheck()}); the application's own {@link Secrets} bean
+ * cannot, so the binding validates before each swap instead. {@link #poolStatus()} tells the health whether the pool
+ * is on the newest version.
  *
  * <p>Every {@link HandOverListener} bean is told of each hand-over and refusal (on the engine thread that delivers
  * the version; one that throws is logged and the others still run).
@@ -172,17 +174,17 @@ public final class DataSourceBinder
             Secrets client = secrets.get();
             pool = target;
             poolBean = beanName;
-            Secret current;
             try {
-                current = client.get(ref);
+                Secret current = client.get(ref);
+                if (!target.isRunning()) {
+                    // before the pool's first connection: it starts with the secret's credentials
+                    target.setUsername(fields.username(current));
+                    target.setPassword(fields.password(current));
+                }
             } catch (SecretException e) {
+                // the failure keeps its type; the start-up's failure analysis reads which property led to it
                 e.addSuppressed(new FailedProperty(P + "ref", ref.toString()));
                 throw e;
-            }
-            if (!target.isRunning()) {
-                // before the pool's first connection: it starts with the secret's credentials
-                target.setUsername(fields.username(current));
-                target.setPassword(fields.password(current));
             }
             String name = poolName(target, beanName);
             PoolCheck vetting = clientCheck();
