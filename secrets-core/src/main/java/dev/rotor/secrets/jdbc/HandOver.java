@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * One hand-over of a secret version to a connection pool: which version replaced which, how long the hand-over took
- * (validation, credential swap and eviction), and whether it succeeded. Never a value: a failure names the
- * exception class only. Immutable and thread-safe.
+ * (validation, credential swap and eviction), and whether it succeeded. Never a value: a failure says why in
+ * words ({@code "field 'password' missing"}, {@code "login refused: SQLState 28000"}), never with the driver's message,
+ * which can quote the user name. Immutable and thread-safe.
  *
  * <pre>{@code
  * HikariSecretBinding.builder(secrets, pool, ref)
@@ -77,7 +78,10 @@ public final class HandOver {
         return failure == null;
     }
 
-    /** The class name of the exception that stopped the hand-over. */
+    /**
+     * Why the hand-over was refused: the missing field ({@code "field 'password' missing"}) or the SQLState the
+     * database answered ({@code "login refused: SQLState 28000"}); never the driver's message.
+     */
     public Optional<String> failure() {
         return Optional.ofNullable(failure);
     }

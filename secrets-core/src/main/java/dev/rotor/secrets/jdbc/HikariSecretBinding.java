@@ -12,7 +12,9 @@ import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.jdbc.internal.AuthFailures;
 import dev.rotor.secrets.jdbc.internal.HikariSupport;
+import dev.rotor.secrets.jdbc.internal.LoginCheck;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Objects;
@@ -78,6 +80,8 @@ public final class HikariSecretBinding implements Subscription {
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicReference<HandOver> last = new AtomicReference<>();
     private volatile String poolVersion; // the version the pool holds; touched by the serial delivery only
+    private volatile String latestVersion; // the latest version delivered to this binding; same
+    private final String name;
     private volatile boolean closed;
     private volatile Subscription watch;
 
@@ -90,6 +94,7 @@ public final class HikariSecretBinding implements Subscription {
         this.listener = b.listener;
         this.secrets = b.secrets;
         this.time = b.time == null ? b.secrets.timeSource() : b.time;
+        this.name = b.name;
     }
 
     /**
@@ -112,6 +117,11 @@ public final class HikariSecretBinding implements Subscription {
      * connection with each candidate version, configured as the pool is, and vetoes the version when that fails. A
      * vetoed version never reaches the pool; the old one stays in service and the engine retries with backoff.
      *
+     * <p>It is named {@code "HikariCP pool <pool name>"} (the name the pool has when it refuses a version), and its
+     * refusals say why without the driver's message: {@code "field 'password' missing"}, {@code "login refused:
+     * SQLState 28000"}. The engine's refusal then reads {@code HikariCP pool orders vetoed version 7 (login refused:
+     * SQLState 28000)}.
+     *
      * <pre>{@code
      * Secrets.builder().validator(ref, HikariSecretBinding.validator(pool, CredentialFields.defaults()))
      * }</pre>
@@ -119,11 +129,36 @@ public final class HikariSecretBinding implements Subscription {
     public static SecretValidator validator(HikariDataSource pool, CredentialFields fields) {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(fields, "fields");
-        return (candidate, current) -> {
-            try (Connection c = HikariSupport.open(pool, fields.username(candidate), fields.password(candidate))) {
-                c.isValid(5);
+        return new SecretValidator() {
+            @Override
+            public void validate(Secret candidate, Optional<Secret> current) throws SecretRejectedException {
+                LoginCheck.check(candidate, fields, (user, password) -> HikariSupport.open(pool, user, password));
+            }
+
+            @Override
+            public String name() {
+                return "HikariCP pool " + nameOf(pool, "(unnamed)");
+            }
+
+            @Override
+            public String toString() {
+                return "SecretValidator{" + name() + "}";
             }
         };
+    }
+
+    /**
+     * As {@link #validator(HikariDataSource, CredentialFields)}, named {@code "HikariCP pool <name>"} whatever the
+     * pool's own name: for a pool that has none yet (HikariCP names an unnamed pool only when it starts).
+     */
+    public static SecretValidator validator(HikariDataSource pool, CredentialFields fields, String name) {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(fields, "fields");
+        Objects.requireNonNull(name, "name");
+        return SecretValidator.named(
+                "HikariCP pool " + name,
+                (candidate, current) -> LoginCheck.check(
+                        candidate, fields, (user, password) -> HikariSupport.open(pool, user, password)));
     }
 
     /** The ref this binding follows. */
@@ -139,6 +174,33 @@ public final class HikariSecretBinding implements Subscription {
     /** How many versions {@link Builder#validateBeforeSwap} refused. */
     public int refused() {
         return refused.get();
+    }
+
+    /**
+     * The name events, logs and refusals give the pool: {@link Builder#name(String)} when given, else its HikariCP
+     * pool name, else {@code "pool"}.
+     */
+    public String poolName() {
+        return name != null ? name : nameOf(pool, "pool");
+    }
+
+    /**
+     * The version whose credentials the pool holds; empty before the first delivery. It stays on the older version
+     * when a version was refused ({@link Builder#validateBeforeSwap}) or lacked a field.
+     */
+    public Optional<String> poolVersion() {
+        return Optional.ofNullable(poolVersion);
+    }
+
+    /** The latest version the client delivered to this binding (handed over or refused); empty before the first. */
+    public Optional<String> latestVersion() {
+        return Optional.ofNullable(latestVersion);
+    }
+
+    /** Whether the pool holds an older version than the latest one delivered to it: a refusal left it behind. */
+    public boolean behind() {
+        String latest = latestVersion;
+        return latest != null && !latest.equals(poolVersion);
     }
 
     /** The latest hand-over (or refusal); empty before the first. */
@@ -173,28 +235,30 @@ public final class HikariSecretBinding implements Subscription {
         Optional<Secret> previous = change.previous();
         // after a refusal the engine's previous version is not the pool's: report the one the pool really had
         String previousVersion = poolVersion;
-        String user;
-        String password;
-        try {
-            user = fields.username(current);
-            password = fields.password(current);
-        } catch (RuntimeException e) {
-            refuse(current, previousVersion, t0, e);
+        latestVersion = current.version();
+        Optional<String> user = current.field(fields.usernameField());
+        Optional<String> password = current.field(fields.passwordField());
+        if (user.isEmpty() || password.isEmpty()) {
+            refuse(
+                    current,
+                    previousVersion,
+                    t0,
+                    LoginCheck.missing(user.isEmpty() ? fields.usernameField() : fields.passwordField()));
             return;
         }
-        if (previous.isEmpty() && HikariSupport.holds(pool, user, password)) {
+        if (previous.isEmpty() && HikariSupport.holds(pool, user.get(), password.get())) {
             poolVersion = current.version();
             return; // the pool was built with these credentials: nothing to hand over
         }
         if (validateBeforeSwap) {
-            try (Connection c = HikariSupport.open(pool, user, password)) {
+            try (Connection c = HikariSupport.open(pool, user.get(), password.get())) {
                 c.isValid(5);
             } catch (Exception e) {
-                refuse(current, previousVersion, t0, e);
+                refuse(current, previousVersion, t0, AuthFailures.reason(e));
                 return;
             }
         }
-        HikariSupport.apply(pool, user, password);
+        HikariSupport.apply(pool, user.get(), password.get());
         HikariSupport.softEvict(pool);
         poolVersion = current.version();
         HandOver h = new HandOver(ref, poolName(), current.version(), previousVersion, time.now(), elapsed(t0), null);
@@ -236,16 +300,9 @@ public final class HikariSecretBinding implements Subscription {
         }
     }
 
-    private void refuse(Secret current, String previousVersion, long t0, Exception e) {
+    private void refuse(Secret current, String previousVersion, long t0, String reason) {
         refused.incrementAndGet();
-        HandOver h = new HandOver(
-                ref,
-                poolName(),
-                current.version(),
-                previousVersion,
-                time.now(),
-                elapsed(t0),
-                e.getClass().getName());
+        HandOver h = new HandOver(ref, poolName(), current.version(), previousVersion, time.now(), elapsed(t0), reason);
         report(h);
         LOG.warn(
                 "Rotor kept pool {} on its current credentials: version {} of {} failed validation ({})",
@@ -264,10 +321,12 @@ public final class HikariSecretBinding implements Subscription {
                 .duration(h.duration())
                 .detail("pool");
         h.previousVersion().ifPresent(ev::previousVersion);
-        // only the class of what went wrong: a driver's message may quote the user name
+        // the reason only (a missing field, an SQLState): a driver's message may quote the user name
         h.failure()
-                .ifPresent(f -> ev.failure(
-                        new SecretRejectedException("pool refused the version (" + f + ")", ref, h.target())));
+                .ifPresent(f -> ev.failure(new SecretRejectedException(
+                        "HikariCP pool " + h.target() + " refused version " + h.version() + " (" + f + ")",
+                        ref,
+                        h.target())));
         secrets.publish(ev.build());
         try {
             listener.onHandOver(h);
@@ -279,9 +338,9 @@ public final class HikariSecretBinding implements Subscription {
         }
     }
 
-    private String poolName() {
+    private static String nameOf(HikariDataSource pool, String fallback) {
         String name = pool.getPoolName();
-        return name == null ? "pool" : name;
+        return name == null || name.isBlank() ? fallback : name;
     }
 
     private Duration elapsed(long t0) {
@@ -304,6 +363,7 @@ public final class HikariSecretBinding implements Subscription {
         private Duration drainTimeout = Duration.ofSeconds(30);
         private HandOverListener listener = h -> {};
         private TimeSource time;
+        private String name;
 
         private Builder(Secrets secrets, HikariDataSource pool, String ref) {
             this.secrets = Objects.requireNonNull(secrets, "secrets");
@@ -333,6 +393,20 @@ public final class HikariSecretBinding implements Subscription {
          */
         public Builder drainTimeout(Duration timeout) {
             this.drainTimeout = Objects.requireNonNull(timeout, "drainTimeout");
+            return this;
+        }
+
+        /**
+         * What events, logs and refusals call the pool (default: its HikariCP pool name as it is at each use, or
+         * {@code "pool"} while it has none). HikariCP names an unnamed pool only when it starts; the Spring Boot starter
+         * passes the pool name at binding time, else the bean name.
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = name;
             return this;
         }
 

@@ -4,9 +4,11 @@ import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.jdbc.internal.AuthFailures;
+import dev.rotor.secrets.jdbc.internal.LoginCheck;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -76,6 +78,26 @@ public final class RotatingDataSource implements DataSource {
         this.minRefreshNanos = b.minRefreshInterval.toNanos();
         this.time = b.time;
         this.lastRefresh = new AtomicLong(time.nanoTime() - minRefreshNanos);
+    }
+
+    /**
+     * A validator to register on the {@link Secrets.Builder} for the secret this data source logs in with: it opens
+     * (and closes) one connection with each candidate version through {@code target}, and vetoes the version when that
+     * fails, so that a version the database refuses never goes into service. It is named {@code "data source
+     * <name>"}, and its refusals say why without the driver's message: {@code "field 'password' missing"}, {@code
+     * "login refused: SQLState 28000"}.
+     *
+     * <pre>{@code
+     * Secrets.builder().validator("aws-sm:prod/db", RotatingDataSource.validator(driverDataSource, fields, "orders"))
+     * }</pre>
+     */
+    public static SecretValidator validator(DataSource target, CredentialFields fields, String name) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(fields, "fields");
+        Objects.requireNonNull(name, "name");
+        return SecretValidator.named(
+                "data source " + name,
+                (candidate, current) -> LoginCheck.check(candidate, fields, target::getConnection));
     }
 
     /** Options for a data source on the credentials in {@code ref}. */
@@ -157,10 +179,8 @@ public final class RotatingDataSource implements DataSource {
             try {
                 return secrets.refresh(ref.toString());
             } catch (SecretException e) {
-                LOG.warn(
-                        "Rotor could not refresh {} after a refused login ({})",
-                        ref,
-                        e.getClass().getName());
+                // Rotor's own messages name the ref, the source and a validator's reason, never a value
+                LOG.warn("Rotor could not refresh {} after a refused login: {}", ref, e.getMessage());
             }
         }
         try {

@@ -6,6 +6,8 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.jdbc.HandOverListener;
 import dev.rotor.secrets.jdbc.HikariSecretBinding;
 import dev.rotor.secrets.spring.internal.DataSourceBinder;
+import dev.rotor.secrets.spring.internal.ImportedSecrets;
+import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -45,7 +47,10 @@ public class RotorDataSourceAutoConfiguration {
     /** Static, as a bean post-processor must be; reads its properties from the environment, not from a bean. */
     @Bean
     public static DataSourceBinder rotorDataSourceBinder(
-            Environment environment, ObjectProvider<Secrets> secrets, ObjectProvider<HandOverListener> listeners) {
+            Environment environment,
+            ObjectProvider<Secrets> secrets,
+            ObjectProvider<HandOverListener> listeners,
+            ObjectProvider<ImportedSecrets> imported) {
         RotorProperties.Datasource properties = Binder.get(environment)
                 .bind("rotor.datasource", RotorProperties.Datasource.class)
                 .orElseGet(RotorProperties.Datasource::new);
@@ -59,6 +64,12 @@ public class RotorDataSourceAutoConfiguration {
                     }
                     return client;
                 },
-                () -> listeners.orderedStream().toList());
+                () -> listeners.orderedStream().toList(),
+                () -> {
+                    // the config import's check counts only when its client is the context's
+                    ImportedSecrets early = imported.getIfAvailable();
+                    Secrets client = secrets.getIfAvailable();
+                    return early != null && early.secrets() == client ? early.poolCheck() : Optional.empty();
+                });
     }
 }

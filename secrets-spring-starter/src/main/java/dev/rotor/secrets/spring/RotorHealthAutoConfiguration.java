@@ -1,6 +1,9 @@
 package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.spring.internal.PoolReporter;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,7 +28,10 @@ import org.springframework.context.annotation.Bean;
 public class RotorHealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "rotorHealthIndicator")
-    public RotorHealthIndicator rotorHealthIndicator(Secrets secrets) {
-        return new RotorHealthIndicator(secrets);
+    public RotorHealthIndicator rotorHealthIndicator(Secrets secrets, ObjectProvider<PoolReporter> pools) {
+        return new RotorHealthIndicator(secrets, () -> pools.orderedStream()
+                .map(PoolReporter::poolStatus)
+                .flatMap(Optional::stream)
+                .toList());
     }
 }

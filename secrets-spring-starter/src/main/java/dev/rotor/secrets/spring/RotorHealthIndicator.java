@@ -2,10 +2,12 @@ package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.spring.internal.PoolStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -21,7 +23,11 @@ import org.springframework.boot.health.contributor.Status;
  *   <li>{@code UP} with {@code rotor=UP} otherwise.
  * </ul>
  *
- * Details name refs, sources, states and Rotor's own error messages; never a value. Thread-safe.
+ * With {@code rotor.datasource.ref}, the detail {@code pools} lists the bound pool: the version whose credentials it
+ * holds, the newest version Rotor knows of, and {@code BEHIND} when a refused version left it on older credentials
+ * (which makes {@code rotor=DEGRADED}); a hand-over under way is not behind.
+ *
+ * <p>Details name refs, sources, versions, states and Rotor's own error messages; never a value. Thread-safe.
  *
  * <pre>{@code
  * GET /actuator/health/rotor
@@ -30,9 +36,16 @@ import org.springframework.boot.health.contributor.Status;
  */
 public final class RotorHealthIndicator implements HealthIndicator {
     private final Secrets secrets;
+    private final Supplier<List<PoolStatus>> pools;
 
     public RotorHealthIndicator(Secrets secrets) {
+        this(secrets, List::of);
+    }
+
+    /** With the pools bound to secrets ({@code rotor.datasource.ref}): each one a detail, degraded while behind. */
+    RotorHealthIndicator(Secrets secrets, Supplier<List<PoolStatus>> pools) {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.pools = Objects.requireNonNull(pools, "pools");
     }
 
     @Override
@@ -43,10 +56,21 @@ public final class RotorHealthIndicator implements HealthIndicator {
         for (InventoryEntry e : health.problems()) {
             problems.add(RotorEndpoint.describe(e));
         }
-        return Health.status(status)
-                .withDetail("rotor", health.status().name())
+        String rotor = health.status().name();
+        List<Map<String, Object>> poolDetails = new ArrayList<>();
+        for (PoolStatus pool : pools.get()) {
+            poolDetails.add(pool.describe());
+            if (pool.behind() && health.status() == dev.rotor.secrets.Health.Status.UP) {
+                rotor = dev.rotor.secrets.Health.Status.DEGRADED.name();
+            }
+        }
+        Health.Builder builder = Health.status(status)
+                .withDetail("rotor", rotor)
                 .withDetail("secrets", secrets.inventory().size())
-                .withDetail("problems", problems)
-                .build();
+                .withDetail("problems", problems);
+        if (!poolDetails.isEmpty()) {
+            builder.withDetail("pools", poolDetails);
+        }
+        return builder.build();
     }
 }

@@ -30,7 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@value #REFRESHES}: new versions loaded (first loads and rotations), per source.
  *   <li>{@value #RENEWALS}: lease renewals, per source.
  *   <li>{@value #ROTATIONS}: versions replaced by newer ones, per source.
- *   <li>{@value #FAILURES}: failed refreshes, rejected versions and expiries, per source, tagged {@code event}.
+ *   <li>{@value #FAILURES}: failed refreshes, rejected versions, expiries and versions a pool refused to take
+ *       ({@code handed_over}; the source tag is then the pool), per source, tagged {@code event}.
  *   <li>{@value #STALE}: versions served past their lease end, per source.
  *   <li>{@value #AUTH}: a source's own logins and token renewals, tagged {@code operation} ({@code login} or
  *       {@code renew}) and {@code outcome}. {@code AUTH_LOGIN} (a token obtained or replaced) counts as a login,
@@ -127,6 +128,13 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
                                     FAILURES,
                                     tags.and("event", lower(event.type().name())))
                             .increment();
+                    break;
+                case HANDED_OVER:
+                    if (event.outcome() == SecretEvent.Outcome.FAILURE) {
+                        // a pool that refused a version (validation before the swap) and kept older credentials
+                        registry.counter(FAILURES, tags.and("event", "handed_over"))
+                                .increment();
+                    }
                     break;
                 case STALE_SERVED:
                     registry.counter(STALE, tags).increment();

@@ -237,9 +237,10 @@ class RotorAutoConfigurationTest {
 
     @Test
     void maximumEntries_invalid_failsAtStartup() {
-        fx.runner()
-                .withPropertyValues("rotor.maximum-entries=0")
-                .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining("maximumEntries"));
+        fx.runner().withPropertyValues("rotor.maximum-entries=0").run(context -> assertThat(context)
+                .getFailure()
+                .rootCause()
+                .hasMessageContaining("rotor.maximum-entries must be at least 1"));
     }
 
     @Test

@@ -251,4 +251,61 @@ class RotorConfigImportTest {
                     .anySatisfy(e -> assertThat(e.owner()).contains("platform"));
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "spring.datasource.url",
+                "management.server.port",
+                "server.port",
+                "logging.level.root",
+                "rotor.enabled",
+                "Spring.Datasource.Password"
+            })
+    void import_withoutPrefix_fieldInSpringsOrRotorsNamespace_stopsTheStartUpNamingFieldAndRef(String field) {
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of(field, PASS, "password", PASS_2));
+        String ref = "file:" + db.dir();
+
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(
+                () -> start("spring.config.import=rotor:" + ref).close());
+
+        assertThat(failure)
+                .isInstanceOf(dev.rotor.secrets.SecretConfigurationException.class)
+                .hasMessageContaining("field '" + field + "'")
+                .hasMessageContaining("rotor:" + ref)
+                .hasMessageContaining("prefix");
+        assertThat(failure.getMessage()).doesNotContain(PASS).doesNotContain(PASS_2);
+        org.springframework.boot.diagnostics.FailureAnalysis analysis =
+                new dev.rotor.secrets.spring.internal.RotorFailureAnalyzer().analyze(failure);
+        assertThat(analysis.getDescription()).startsWith("spring.config.import names rotor:" + ref);
+    }
+
+    @Test
+    void import_withPrefix_fieldNamedLikeASpringProperty_isImportedUnderThePrefix() {
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("spring.datasource.url", PASS));
+        try (ConfigurableApplicationContext context =
+                start("spring.config.import=rotor:file:" + db.dir() + "?prefix=app.")) {
+            assertThat(context.getEnvironment().getProperty("app.spring.datasource.url"))
+                    .isEqualTo(PASS);
+            assertThat(context.getEnvironment().getProperty("spring.datasource.url"))
+                    .isNull();
+        }
+    }
+
+    @Test
+    void rotation_withoutPrefix_newVersionWithAReservedField_propertiesKeepTheVersionTheyHave() {
+        MountedSecretDirectory db =
+                MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
+        String ref = "file:" + db.dir();
+        try (ConfigurableApplicationContext context = start("spring.config.import=rotor:" + ref)) {
+            db.write(Map.of("username", USER, "password", PASS_2, "server.port", "1"));
+            context.getBean(Secrets.class).refresh(ref);
+
+            assertThat(context.getEnvironment().getProperty("password")).isEqualTo(PASS);
+            assertThat(context.getEnvironment().getProperty("server.port")).isNull();
+            assertThat(EVENTS).isEmpty();
+        }
+    }
 }

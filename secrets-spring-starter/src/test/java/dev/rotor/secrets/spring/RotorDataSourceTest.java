@@ -285,4 +285,110 @@ class RotorDataSourceTest {
                             .isNotEqualTo("APP");
                 });
     }
+
+    private static List<Map<String, Object>> pools(org.springframework.context.ApplicationContext context) {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> pools = (List<Map<String, Object>>) context.getBean(RotorHealthIndicator.class)
+                .health()
+                .getDetails()
+                .get("pools");
+        return pools;
+    }
+
+    private ApplicationContextRunner withHealth(ApplicationContextRunner runner) {
+        return runner.withConfiguration(AutoConfigurations.of(RotorHealthAutoConfiguration.class));
+    }
+
+    @Test
+    void datasource_unnamedPool_namedAfterItsBeanInTheStartUpLineAndTheHandOvers() {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DataSourceBinder.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            runner().run(context -> {
+                assertThat(binding(context).poolName()).isEqualTo("dataSource");
+                source.putFields("db/app", Map.of("username", "APP", "password", PASS_2));
+                admin("ALTER USER APP SET PASSWORD '" + PASS_2 + "'");
+                scheduler.advance(Duration.ofMinutes(2));
+                assertThat(binding(context).lastHandOver().orElseThrow().target())
+                        .isEqualTo("dataSource");
+            });
+        } finally {
+            logger.detachAppender(lines);
+        }
+        assertThat(lines.list)
+                .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).startsWith("Rotor binds pool dataSource (bean dataSource) to "))
+                .noneMatch(line -> line.contains("pool null"));
+    }
+
+    @Test
+    void datasource_poolNamedInTheProperties_thatNameIsUsed() {
+        runner().withPropertyValues("spring.datasource.hikari.pool-name=orders")
+                .run(context -> assertThat(binding(context).poolName()).isEqualTo("orders"));
+    }
+
+    @Test
+    void health_versionVetoedForThePool_poolShownBehindAndRotorDegraded() {
+        withHealth(runner())
+                .withPropertyValues("rotor.refresh.initial-backoff=5m", "rotor.refresh.max-backoff=10m")
+                .run(context -> {
+                    String good = context.getBean(Secrets.class).get(REF).version();
+                    assertThat(pools(context)).singleElement().satisfies(p -> assertThat(p)
+                            .containsEntry("state", "IN_SYNC")
+                            .containsEntry("poolVersion", good));
+
+                    String refused = source.putFields("db/app", Map.of("username", "APP", "password", PASS_2));
+                    scheduler.advance(Duration.ofMinutes(2));
+
+                    assertThat(context.getBean(RotorHealthIndicator.class)
+                                    .health()
+                                    .getDetails())
+                            .containsEntry("rotor", "DEGRADED");
+                    assertThat(pools(context)).singleElement().satisfies(p -> assertThat(p)
+                            .containsEntry("pool", "dataSource")
+                            .containsEntry("state", "BEHIND")
+                            .containsEntry("poolVersion", good)
+                            .containsEntry("newestVersion", refused));
+                });
+    }
+
+    @Test
+    void health_clientWithoutTheValidator_poolThatRefusedAVersionShownBehindAndCounted() {
+        withHealth(runner())
+                .withConfiguration(AutoConfigurations.of(RotorMetricsAutoConfiguration.class))
+                .withUserConfiguration(OwnClient.class)
+                .withBean(ManualScheduler.class, () -> scheduler)
+                .run(context -> {
+                    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    context.getBean(RotorMetrics.class).bindTo(registry);
+                    String good = context.getBean(Secrets.class).get(REF).version();
+
+                    String refused = source.putFields("db/app", Map.of("username", "APP", "password", PASS_2));
+                    scheduler.advance(Duration.ofMinutes(2));
+
+                    assertThat(context.getBean(Secrets.class).get(REF).version())
+                            .as("the client took the version; only the pool refused it")
+                            .isEqualTo(refused);
+                    assertThat(context.getBean(RotorHealthIndicator.class)
+                                    .health()
+                                    .getDetails())
+                            .containsEntry("rotor", "DEGRADED");
+                    assertThat(pools(context)).singleElement().satisfies(p -> assertThat(p)
+                            .containsEntry("state", "BEHIND")
+                            .containsEntry("poolVersion", good)
+                            .containsEntry("newestVersion", refused));
+                    assertThat(binding(context).lastHandOver().orElseThrow().failure())
+                            .hasValue("login refused: SQLState 28000");
+                    assertThat(registry.find(RotorMetrics.FAILURES)
+                                    .tag("event", "handed_over")
+                                    .counter()
+                                    .count())
+                            .isEqualTo(1);
+                });
+    }
 }

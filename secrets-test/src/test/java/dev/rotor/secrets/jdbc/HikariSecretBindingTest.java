@@ -195,6 +195,113 @@ class HikariSecretBindingTest {
     }
 
     @Test
+    void validator_wrongNewCredentials_refusalNamesThePoolAndTheSQLStateButNoDriverText() throws SQLException {
+        source.putFields("db/app", Map.of("username", "app_a", "password", passwordA));
+        pool("app_a", passwordA);
+        secrets = builder()
+                .validator(REF, HikariSecretBinding.validator(pool, CredentialFields.defaults()))
+                .build();
+        String good = secrets.get(REF).version();
+
+        String refused = source.putFields("db/app", Map.of("username", "app_b", "password", "wrong" + passwordB));
+        assertThatThrownBy(() -> secrets.refresh(REF)).isInstanceOf(SecretException.class);
+
+        String expected = "HikariCP pool binding-test vetoed version " + refused + " (login refused: SQLState 28000)";
+        assertThat(refused).isNotEqualTo(good);
+        assertThat(events.ofType(SecretEventType.REJECTED)).singleElement().satisfies(e -> assertThat(
+                        e.errorMessage().orElseThrow())
+                .contains(expected)
+                .doesNotContainIgnoringCase("app_b")
+                .doesNotContainIgnoringCase("wrong user name"));
+        assertThat(secrets.inventory())
+                .singleElement()
+                .satisfies(e -> assertThat(e.lastError().orElseThrow()).contains(expected));
+    }
+
+    @Test
+    void validator_versionWithoutThePasswordField_refusalNamesTheField() {
+        source.putFields("db/app", Map.of("username", "app_a", "password", passwordA));
+        pool("app_a", passwordA);
+        secrets = builder()
+                .validator(REF, HikariSecretBinding.validator(pool, CredentialFields.defaults(), "orders"))
+                .build();
+        secrets.get(REF);
+
+        source.putFields("db/app", Map.of("username", "app_b"));
+        assertThatThrownBy(() -> secrets.refresh(REF)).isInstanceOf(SecretException.class);
+
+        assertThat(events.ofType(SecretEventType.REJECTED)).singleElement().satisfies(e -> assertThat(
+                        e.errorMessage().orElseThrow())
+                .contains("HikariCP pool orders vetoed version")
+                .contains("(field 'password' missing)"));
+    }
+
+    @Test
+    void validator_unnamedPool_isNamedAfterThePoolOnceHikariNamedIt() {
+        HikariDataSource unnamed = new HikariDataSource();
+        try {
+            unnamed.setJdbcUrl(db.url());
+            dev.rotor.secrets.SecretValidator validator =
+                    HikariSecretBinding.validator(unnamed, CredentialFields.defaults());
+            assertThat(validator.name()).isEqualTo("HikariCP pool (unnamed)");
+            unnamed.setPoolName("reporting");
+            assertThat(validator.name()).isEqualTo("HikariCP pool reporting");
+        } finally {
+            unnamed.close();
+        }
+    }
+
+    @Test
+    void validateBeforeSwap_refusal_reasonIsTheSQLStateAndThePoolIsReportedBehind() throws SQLException {
+        source.putFields("db/app", Map.of("username", "app_a", "password", passwordA));
+        secrets = builder().build();
+        pool("app_a", passwordA);
+        HikariSecretBinding binding = bind(HikariSecretBinding.builder(secrets, pool, REF)
+                .validateBeforeSwap(true)
+                .drainTimeout(Duration.ZERO));
+        String good = secrets.get(REF).version();
+        assertThat(binding.poolVersion()).hasValue(good);
+        assertThat(binding.behind()).isFalse();
+
+        source.putFields("db/app", Map.of("username", "app_b", "password", "wrong" + passwordB));
+        secrets.refresh(REF);
+
+        String refused = secrets.get(REF).version();
+        assertThat(handOvers).singleElement().satisfies(h -> assertThat(h.failure())
+                .hasValue("login refused: SQLState 28000"));
+        assertThat(events.ofType(SecretEventType.HANDED_OVER)).singleElement().satisfies(e -> assertThat(
+                        e.errorMessage().orElseThrow())
+                .contains(
+                        "HikariCP pool binding-test refused version " + refused + " (login refused: SQLState 28000)"));
+        assertThat(binding.poolVersion()).hasValue(good);
+        assertThat(binding.latestVersion()).hasValue(refused);
+        assertThat(binding.behind()).isTrue();
+
+        source.putFields("db/app", Map.of("username", "app_b", "password", passwordB));
+        secrets.refresh(REF);
+        assertThat(binding.behind()).isFalse();
+        assertThat(binding.poolVersion()).hasValue(secrets.get(REF).version());
+    }
+
+    @Test
+    void name_poolWithoutAName_eventsUseTheGivenName() {
+        source.putFields("db/app", Map.of("username", "app_a", "password", passwordA));
+        secrets = builder().build();
+        HikariDataSource unnamed = new HikariDataSource();
+        unnamed.setJdbcUrl(db.url());
+        unnamed.setUsername("app_b");
+        unnamed.setPassword(passwordB);
+        pool = unnamed;
+        HikariSecretBinding binding = bind(HikariSecretBinding.builder(secrets, unnamed, REF)
+                .name("dataSource")
+                .drainTimeout(Duration.ZERO));
+
+        assertThat(binding.poolName()).isEqualTo("dataSource");
+        assertThat(handOvers).singleElement().satisfies(h -> assertThat(h.target())
+                .isEqualTo("dataSource"));
+    }
+
+    @Test
     void validateBeforeSwap_wrongNewCredentials_keepsThePoolOnItsCredentialsAndReportsTheRefusal() throws SQLException {
         source.putFields("db/app", Map.of("username", "app_a", "password", passwordA));
         secrets = builder().build();
@@ -270,7 +377,7 @@ class HikariSecretBindingTest {
                 .drainTimeout(Duration.ZERO));
 
         assertThat(binding.refused()).isEqualTo(1);
-        assertThat(handOvers.get(0).failure()).hasValue("dev.rotor.secrets.SecretFormatException");
+        assertThat(handOvers.get(0).failure()).hasValue("field 'user' missing");
         assertThat(currentUser(pool)).isEqualTo("app_a");
     }
 

@@ -184,4 +184,31 @@ class RotatingDataSourceTest {
                         .build())
                 .hasMessageContaining("minRefreshInterval");
     }
+
+    @Test
+    void validator_versionTheDatabaseRefuses_vetoedNamingTheDataSourceAndTheSQLState() {
+        org.h2.jdbcx.JdbcDataSource driver = new org.h2.jdbcx.JdbcDataSource();
+        driver.setURL(db.url());
+        try (Secrets checked = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(ManualScheduler.directExecutor())
+                .auditLog(false)
+                .eventListener(events)
+                .validator(REF, RotatingDataSource.validator(driver, CredentialFields.defaults(), "orders"))
+                .build()) {
+            String good = checked.get(REF).version();
+            String refused = source.putFields("db/app", Map.of("username", "app", "password", "not-" + password));
+
+            assertThatThrownBy(() -> checked.refresh(REF))
+                    .isInstanceOf(dev.rotor.secrets.SecretRejectedException.class);
+
+            assertThat(checked.get(REF).version()).isEqualTo(good);
+            assertThat(events.ofType(SecretEventType.REJECTED)).singleElement().satisfies(e -> assertThat(
+                            e.errorMessage().orElseThrow())
+                    .contains("data source orders vetoed version " + refused + " (login refused: SQLState 28000)")
+                    .doesNotContain(password));
+        }
+    }
 }

@@ -143,6 +143,9 @@ class RotatingCredentialsTest {
         // the health lists secrets only while they have problems; here it counts the one it watches
         assertThat(health.body()).contains("\"rotor\":{\"details\":{\"rotor\":\"UP\",\"secrets\":1");
         assertThat(rotor.body()).contains(secretRef).contains("accounts-team");
+        // the bound pool, by its HikariCP name: on the secret's newest version (no rotation was refused)
+        assertThat(health.body()).contains("\"pools\":[{\"pool\":\"accounts\",\"ref\":\"" + secretRef + "\"");
+        assertThat(health.body()).contains("\"state\":\"IN_SYNC\"").doesNotContain("BEHIND");
         assertThat(rotor.body())
                 .contains("\"version\":\"" + secrets.get(secretRef).version() + "\"");
         List<String> planted = rotator.issuedPasswords();

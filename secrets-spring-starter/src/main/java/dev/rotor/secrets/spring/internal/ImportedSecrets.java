@@ -3,6 +3,7 @@ package dev.rotor.secrets.spring.internal;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spring.RotorSecretRotatedEvent;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEvent;
@@ -25,14 +26,38 @@ public final class ImportedSecrets implements ApplicationEventPublisherAware, Au
     private static final Logger LOG = LoggerFactory.getLogger(ImportedSecrets.class);
 
     private final Secrets secrets;
+    private final PoolCheck poolCheck;
+    private final DeferredAuditLog audit;
     private volatile ApplicationEventPublisher publisher;
 
     public ImportedSecrets(Secrets secrets) {
+        this(secrets, null, null);
+    }
+
+    ImportedSecrets(Secrets secrets, PoolCheck poolCheck, DeferredAuditLog audit) {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.poolCheck = poolCheck;
+        this.audit = audit;
     }
 
     public Secrets secrets() {
         return secrets;
+    }
+
+    /**
+     * The validator registered on this client for {@code rotor.datasource.ref} when the import built it (the pool
+     * binder attaches the pool's check to it); empty when that property was not visible to the import or {@code
+     * rotor.datasource.validate=false}.
+     */
+    public Optional<PoolCheck> poolCheck() {
+        return Optional.ofNullable(poolCheck);
+    }
+
+    /** Writes the audit records held since the client was built (logging is set up now) and lets later ones through. */
+    void releaseAudit() {
+        if (audit != null) {
+            audit.release();
+        }
     }
 
     @Override
@@ -57,6 +82,7 @@ public final class ImportedSecrets implements ApplicationEventPublisherAware, Au
     @Override
     public void close() {
         publisher = null;
+        releaseAudit();
         secrets.close();
     }
 

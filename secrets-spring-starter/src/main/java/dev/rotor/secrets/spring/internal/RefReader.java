@@ -27,7 +27,11 @@ interface RefReader {
                 throw new SecretConfigurationException(
                         property + " could not be read: " + e.getMessage(), null, null, e);
             } catch (IllegalArgumentException e) {
-                throw new SecretConfigurationException(property + " is not a Rotor ref: " + ref, null, null, e);
+                // the text is not echoed: a value pasted where its ref belongs is a credential
+                throw new SecretConfigurationException(
+                        property + " is not a Rotor ref (scheme:path, for example file:/run/secrets/secret-id)",
+                        null,
+                        null);
             }
         };
     }

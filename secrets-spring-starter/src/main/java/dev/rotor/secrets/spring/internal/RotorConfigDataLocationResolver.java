@@ -80,19 +80,43 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
                 : List.of();
         // the same property sources (rotor.vault.*, rotor.aws.*) as the context's client; no beans exist yet, so the
         // AWS source uses the SDK's default credentials chain
-        Secrets secrets = SecretsFactory.builder(
-                        properties,
-                        List.of(),
-                        List.of(),
-                        List.of(),
-                        customizers,
-                        Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()))
-                .build();
-        return new ImportedSecrets(secrets);
+        Secrets.Builder builder = SecretsFactory.builder(
+                properties,
+                List.of(),
+                List.of(),
+                List.of(),
+                customizers,
+                Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()));
+        // the first loads happen before Spring Boot has set up logging: hold their audit records until it has
+        DeferredAuditLog audit = null;
+        if (properties.getAudit().isEnabled()) {
+            audit = new DeferredAuditLog();
+            builder.auditLog(false).eventListener(audit);
+        }
+        // rotor.datasource.ref's pool does not exist yet: register its check now, the pool binder attaches the pool
+        PoolCheck poolCheck = poolCheck(properties.getDatasource());
+        if (poolCheck != null) {
+            builder.validator(properties.getDatasource().getRef().strip(), poolCheck);
+        }
+        return new ImportedSecrets(builder.build(), poolCheck, audit);
+    }
+
+    /** A check for {@code rotor.datasource.ref}, unless it is unset, invalid (the binder reports it) or not wanted. */
+    private static PoolCheck poolCheck(RotorProperties.Datasource datasource) {
+        String ref = datasource.getRef();
+        if (ref == null || ref.isBlank() || !datasource.isValidate()) {
+            return null;
+        }
+        try {
+            return new PoolCheck(SecretRef.parse(ref.strip()));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static void handOver(BootstrapContextClosedEvent event) {
         ImportedSecrets imported = event.getBootstrapContext().get(ImportedSecrets.class);
+        imported.releaseAudit(); // Spring Boot has set up logging by the time the bootstrap context closes
         ConfigurableApplicationContext context = event.getApplicationContext();
         ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
         if (beanFactory instanceof BeanDefinitionRegistry) {

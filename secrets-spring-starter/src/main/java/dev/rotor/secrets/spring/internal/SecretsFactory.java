@@ -66,6 +66,10 @@ public final class SecretsFactory {
             List<SecretEventListener> listeners,
             List<RotorSecretsCustomizer> customizers,
             Adapters adapters) {
+        if (properties.getMaximumEntries() < 1) {
+            throw new SecretConfigurationException(
+                    "rotor.maximum-entries must be at least 1, was " + properties.getMaximumEntries(), null, null);
+        }
         Set<String> claimed = new HashSet<>();
         sources.forEach(s -> claimed.add(s.scheme()));
         Secrets.Builder builder = Secrets.builder()

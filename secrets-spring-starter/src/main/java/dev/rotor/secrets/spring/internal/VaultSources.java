@@ -124,7 +124,11 @@ final class VaultSources {
         try {
             ref = SecretRef.parse(tokenRef);
         } catch (RuntimeException e) {
-            throw new SecretConfigurationException(A + "token-ref is not a Rotor ref: " + tokenRef, null, SCHEME, e);
+            // the text is not echoed: a token pasted where its ref belongs is a credential
+            throw new SecretConfigurationException(
+                    A + "token-ref is not a Rotor ref (scheme:path, for example file:/var/run/vault/token)",
+                    null,
+                    SCHEME);
         }
         if (ref.scheme().equals("file")
                 && ref.field().isEmpty()
