@@ -55,6 +55,9 @@ public class RotorProperties {
     /** The JSON audit log of lifecycle events. */
     private final Audit audit = new Audit();
 
+    /** Which environment variables env: refs may read. */
+    private final Env env = new Env();
+
     /** Micrometer meters. */
     private final Metrics metrics = new Metrics();
 
@@ -112,6 +115,10 @@ public class RotorProperties {
 
     public Audit getAudit() {
         return audit;
+    }
+
+    public Env getEnv() {
+        return env;
     }
 
     public Metrics getMetrics() {
@@ -328,6 +335,25 @@ public class RotorProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /**
+     * {@code rotor.env.*}: env: refs are opt-in, since an environment holds more than the application's secrets (a
+     * cloud key, a platform token). Variables named in a {@code rotor.*-ref} property or a {@code spring.config.import}
+     * of {@code rotor:env:NAME} are allowed by being named there.
+     */
+    public static class Env {
+        /** The variables env: refs may read: names, or prefixes written NAME_*; empty reads none beyond those named in
+         * rotor.*-ref properties and imports. */
+        private List<String> allow = new ArrayList<>();
+
+        public List<String> getAllow() {
+            return allow;
+        }
+
+        public void setAllow(List<String> allow) {
+            this.allow = allow;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.rotor.secrets.spring.internal;
 
+import dev.rotor.secrets.env.EnvSecretSource;
+import java.util.List;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.Secrets;
@@ -20,8 +22,15 @@ interface RefReader {
     /** A reader over the sources {@code ServiceLoader} finds. */
     static RefReader discovered() {
         return (property, ref) -> {
-            try (Secrets secrets =
-                    Secrets.builder().discoverSources(true).auditLog(false).build()) {
+            Secrets.Builder builder = Secrets.builder().discoverSources(true).auditLog(false);
+            String env = EnvSecretSource.SCHEME + ":";
+            if (ref != null && ref.startsWith(env) && ref.length() > env.length()) {
+                // the property names the variable: that is the application's opt-in for this one variable
+                String name = ref.substring(env.length());
+                int cut = name.indexOf('#');
+                builder.source(EnvSecretSource.allowing(System.getenv(), List.of(cut < 0 ? name : name.substring(0, cut))));
+            }
+            try (Secrets secrets = builder.build()) {
                 return secrets.value(ref);
             } catch (SecretException e) {
                 throw new SecretConfigurationException(

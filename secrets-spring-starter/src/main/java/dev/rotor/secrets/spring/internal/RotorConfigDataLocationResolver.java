@@ -78,6 +78,8 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
         List<RotorSecretsCustomizer> customizers = bootstrap.isRegistered(RotorSecretsCustomizer.class)
                 ? List.of(bootstrap.get(RotorSecretsCustomizer.class))
                 : List.of();
+        // an import of rotor:env:NAME names the variable: that is the application's opt-in for it
+        properties.getEnv().getAllow().addAll(importedVariables(binder));
         // the same property sources (rotor.vault.*, rotor.aws.*) as the context's client; no beans exist yet, so the
         // AWS source uses the SDK's default credentials chain
         Secrets.Builder builder = SecretsFactory.builder(
@@ -99,6 +101,35 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
             builder.validator(properties.getDatasource().getRef().strip(), poolCheck);
         }
         return new ImportedSecrets(builder.build(), poolCheck, audit);
+    }
+
+    /** The variables named by the {@code rotor:env:NAME} entries of {@code spring.config.import}. */
+    private static List<String> importedVariables(Binder binder) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String entry : binder.bind("spring.config.import", org.springframework.boot.context.properties.bind
+                                .Bindable.listOf(String.class))
+                .orElse(List.of())) {
+            String e = entry.strip();
+            if (e.startsWith("optional:")) {
+                e = e.substring("optional:".length());
+            }
+            String prefix = "rotor:env:";
+            if (e.startsWith(prefix)) {
+                String name = e.substring(prefix.length());
+                int cut = indexOfAny(name, "#?");
+                out.add(cut < 0 ? name : name.substring(0, cut));
+            }
+        }
+        return out;
+    }
+
+    private static int indexOfAny(String s, String chars) {
+        for (int i = 0; i < s.length(); i++) {
+            if (chars.indexOf(s.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A check for {@code rotor.datasource.ref}, unless it is unset, invalid (the binder reports it) or not wanted. */

@@ -1,5 +1,6 @@
 package dev.rotor.secrets.spring.internal;
 
+import dev.rotor.secrets.env.EnvSecretSource;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
@@ -82,6 +83,9 @@ public final class SecretsFactory {
         for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
             builder.source(source);
         }
+        if (!claimed.contains(EnvSecretSource.SCHEME) && !properties.getEnv().getAllow().isEmpty()) {
+            builder.source(envSource(properties));
+        }
         sources.forEach(builder::source);
         validators.forEach(builder::validator);
         listeners.forEach(builder::eventListener);
@@ -91,6 +95,19 @@ public final class SecretsFactory {
         }
         customizers.forEach(c -> c.customize(builder));
         return builder;
+    }
+
+    /**
+     * The env: source for {@code rotor.env.allow} (to which the config import adds the variables its entries name:
+     * naming a variable there is the application's opt-in).
+     */
+    static EnvSecretSource envSource(RotorProperties properties) {
+        List<String> allow = new ArrayList<>(properties.getEnv().getAllow());
+        try {
+            return EnvSecretSource.allowing(System.getenv(), allow);
+        } catch (SecretConfigurationException e) {
+            throw new SecretConfigurationException("rotor.env.allow: " + e.getMessage(), null, EnvSecretSource.SCHEME);
+        }
     }
 
     /**
