@@ -215,6 +215,20 @@ public final class VaultFake implements AutoCloseable {
         }
     }
 
+    /**
+     * Revokes the token with this accessor and its leases, as {@code auth/token/revoke-accessor} does: how a test that
+     * only saw the accessor in the {@linkplain #requests() log} ends a client's token.
+     */
+    public synchronized void revokeAccessor(String accessor) {
+        for (Token t : tokens.values()) {
+            if (t.accessor.equals(accessor)) {
+                revoke(t);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no token with accessor " + accessor);
+    }
+
     /** Whether {@code token} is known, not revoked and not expired at the clock's time. */
     public synchronized boolean tokenValid(String token) {
         tidy();
@@ -376,6 +390,31 @@ public final class VaultFake implements AutoCloseable {
         tidy();
         Lease l = leases.get(leaseId);
         return l != null && l.active();
+    }
+
+    /**
+     * Ends a lease now as if its TTL had run out on the server (a server clock ahead of the client's, a TTL tuned
+     * down): a renewal then answers {@code lease expired}, and the listener is told the user was revoked.
+     */
+    public synchronized void expireLease(String leaseId) {
+        Lease l = leases.get(leaseId);
+        if (l == null) {
+            throw new IllegalArgumentException("no lease " + leaseId);
+        }
+        if (l.active()) {
+            endLease(l, true);
+        }
+    }
+
+    /** Revokes a lease as an operator's {@code vault lease revoke} does: a renewal then answers "lease not found". */
+    public synchronized void revokeLease(String leaseId) {
+        Lease l = leases.get(leaseId);
+        if (l == null) {
+            throw new IllegalArgumentException("no lease " + leaseId);
+        }
+        if (l.active()) {
+            endLease(l, false);
+        }
     }
 
     /** The ids of the leases active now, in issue order. */
