@@ -175,40 +175,6 @@ class VaultTokenSessionTest {
     }
 
     @Test
-    void forbidden_thenReloginAndOneRetry_succeeds() {
-        h.stubs.appRoleLogin("s.t", 3600, true);
-        h.start(VaultAuth.appRole("role", "sid"));
-        h.stubs.mount("secret", "kv", "2");
-        h.wm.stubFor(get(urlPathEqualTo("/v1/secret/data/app/db"))
-                .inScenario("403")
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(VaultStubs.error(403, "permission denied"))
-                .willSetStateTo("ok"));
-        h.wm.stubFor(get(urlPathEqualTo("/v1/secret/data/app/db"))
-                .inScenario("403")
-                .whenScenarioStateIs("ok")
-                .willReturn(VaultStubs.ok(VaultStubs.kv2Body(1, Map.of("password", "pw")))));
-
-        assertThat(h.secrets.value("vault:secret/app/db#password")).isEqualTo("pw");
-        assertThat(logins()).isEqualTo(2);
-    }
-
-    @Test
-    void forbiddenTwice_failsWithAccessDenied_afterExactlyOneRelogin() {
-        h.stubs.appRoleLogin("s.t", 3600, true);
-        h.start(VaultAuth.appRole("role", "sid"));
-        h.stubs.mount("secret", "kv", "2");
-        h.wm.stubFor(
-                get(urlPathEqualTo("/v1/secret/data/app/db")).willReturn(VaultStubs.error(403, "permission denied")));
-
-        assertThatThrownBy(() -> h.secrets.get("vault:secret/app/db"))
-                .isInstanceOf(SecretAccessDeniedException.class)
-                .hasMessageContaining("vault:secret/app/db");
-        assertThat(logins()).isEqualTo(2);
-        h.wm.verify(2, getRequestedFor(urlPathEqualTo("/v1/secret/data/app/db")));
-    }
-
-    @Test
     void close_revokesObtainedToken() {
         h.stubs.appRoleLogin("s.mine", 3600, true);
         h.stubs.revokeSelf();
