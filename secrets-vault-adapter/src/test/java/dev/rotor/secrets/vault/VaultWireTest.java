@@ -5,20 +5,39 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.rotor.secrets.SecretEventType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What goes over the wire, byte by byte: headers and URLs, checked on WireMock's record of every request (the test
- * kit's Vault fake models Vault's state, not its request headers).
+ * What goes over the wire: headers, URLs and request bodies, checked on WireMock's record of every request (the test
+ * kit's Vault fake models Vault's state, not the bytes of each request), and one sequence of faults (a refused
+ * renewal, then a sealed Vault at the login) that a single fake's state cannot produce in that order.
  */
 class VaultWireTest {
     private final VaultHarness h = new VaultHarness();
+
+    @TempDir
+    Path dir;
+
+    private void kv() {
+        h.stubs.mount("secret", "kv", "2");
+        h.stubs.kv2("secret", "app/db", 1, Map.of("password", "pw"));
+    }
 
     @AfterEach
     void close() {
@@ -55,5 +74,55 @@ class VaultWireTest {
         h.stubs.kv2("secret", "app/db", 1, Map.of("password", "pw"));
         h.secrets.get("vault:secret/app/db");
         h.wm.verify(0, anyRequestedFor(anyUrl()).withHeader("X-Vault-Namespace", matching(".*")));
+    }
+
+    @Test
+    void kubernetes_readsTheServiceAccountTokenAgainAtEveryLogin() throws Exception {
+        Path jwt = dir.resolve("sa-token");
+        Files.writeString(jwt, "jwt-one");
+        h.wm.stubFor(post(urlEqualTo("/v1/auth/kubernetes/login"))
+                .withRequestBody(matchingJsonPath("$.role", equalTo("orders")))
+                .willReturn(VaultStubs.ok(VaultStubs.authBody("s.k8s", 300, false))));
+        h.start(VaultAuth.kubernetes("orders", jwt));
+        kv();
+        h.secrets.get("vault:secret/app/db");
+        Files.writeString(jwt, "jwt-two");
+
+        h.advance(Duration.ofSeconds(201));
+
+        h.wm.verify(
+                1,
+                postRequestedFor(urlEqualTo("/v1/auth/kubernetes/login"))
+                        .withRequestBody(matchingJsonPath("$.jwt", equalTo("jwt-one"))));
+        h.wm.verify(
+                1,
+                postRequestedFor(urlEqualTo("/v1/auth/kubernetes/login"))
+                        .withRequestBody(matchingJsonPath("$.jwt", equalTo("jwt-two"))));
+    }
+
+    @Test
+    void renewalRefused_thenLoginFails_eachAuthFailedDetail_namesItsCall() {
+        h.stubs.appRoleLogins(
+                VaultStubs.ok(VaultStubs.authBody("s.dead", 3000, true)), VaultStubs.error(503, "Vault is sealed"));
+        h.wm.stubFor(
+                post(urlEqualTo("/v1/auth/token/renew-self")).willReturn(VaultStubs.error(403, "permission denied")));
+        h.start(VaultAuth.appRole("role", "sid"));
+        kv();
+        h.secrets.get("vault:secret/app/db");
+
+        h.advance(Duration.ofSeconds(2001)); // renew-self refused: the session logs in again at once, Vault is sealed
+
+        assertThat(authFailures())
+                .startsWith(
+                        "token renewal failed (LeaseExpiredException)",
+                        "token login failed (SourceUnavailableException)");
+    }
+
+    private List<String> authFailures() {
+        List<String> details = new ArrayList<>();
+        h.events
+                .ofType(SecretEventType.AUTH_FAILED)
+                .forEach(e -> details.add(e.detail().orElseThrow()));
+        return details;
     }
 }
