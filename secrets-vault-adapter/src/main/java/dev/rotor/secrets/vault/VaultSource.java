@@ -137,7 +137,11 @@ public final class VaultSource implements SecretSource {
         reads.revoke(ref, lease);
     }
 
-    /** Calls Vault with the current token; on a 403 logs in again once and retries once. */
+    /**
+     * Calls Vault with the current token. On a 403 it asks Vault whether the token itself is still good ({@code
+     * auth/token/lookup-self}): if it is, the refusal is the policy's and is passed on as it is (no login, so the
+     * dynamic secrets held under the token are not re-issued); if it is not, it logs in again once and retries once.
+     */
     private <T> T withToken(SecretRef ref, Function<Token, T> call) {
         TokenSession s = session;
         if (s == null) {
@@ -147,7 +151,14 @@ public final class VaultSource implements SecretSource {
         try {
             return call.apply(t);
         } catch (SecretAccessDeniedException denied) {
-            LOG.info("Vault denied access for {} [source={}]; logging in again once and retrying", ref, name);
+            if (s.accepted(ref, t)) {
+                LOG.debug("Vault denied access to {} [source={}] to a token it still accepts", ref, name);
+                throw denied;
+            }
+            LOG.info(
+                    "Vault no longer accepts the token [source={}] (at {}); logging in again once and retrying",
+                    name,
+                    ref);
             s.relogin(ref, t);
             return call.apply(s.current(ref));
         }

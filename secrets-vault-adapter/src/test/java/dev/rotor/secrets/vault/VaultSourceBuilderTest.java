@@ -84,7 +84,8 @@ class VaultSourceBuilderTest {
     void toString_neverShowsCredentials() {
         VaultSource s =
                 valid().auth(VaultAuth.appRole("role-x", "very-secret-id")).build();
-        assertThat(s.toString()).doesNotContain("very-secret-id").contains("role-x");
+        assertThat(s.toString()).doesNotContain("very-secret-id").doesNotContain("role-x");
+        assertThat(VaultAuth.appRole("role-x", "very-secret-id").toString()).doesNotContain("role-x");
         assertThat(VaultAuth.token("s.hidden").toString()).doesNotContain("s.hidden");
         assertThat(VaultAuth.userpass("u", "pw-hidden").toString()).doesNotContain("pw-hidden");
         assertThat(VaultAuth.appRoleWrapped("r", "s.wrapped").toString()).doesNotContain("s.wrapped");

@@ -70,7 +70,7 @@ public final class AppRoleAuth extends AuthMethod {
 
     @Override
     public String toString() {
-        return "VaultAuth{approle, mount=" + mount + ", roleId=" + roleId + ", secretId=****"
+        return "VaultAuth{approle, mount=" + mount + ", roleId=****, secretId=****"
                 + (wrappingToken != null ? " (wrapped)" : "") + "}";
     }
 }

@@ -52,6 +52,7 @@ public final class TokenSession implements AutoCloseable {
     private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
 
     private final Secrets inner;
+    private final VaultHttp http;
     private final TokenSource source;
     private final SourceContext context;
     private final String name;
@@ -120,6 +121,7 @@ public final class TokenSession implements AutoCloseable {
         this.context = context;
         this.name = name;
         this.onReplaced = onReplaced;
+        this.http = http;
         this.source = new TokenSource(http, auth, context.timeSource(), name);
         Executor base = sessionExecutor != null ? sessionExecutor : context.executor();
         Executor executor = task -> {
@@ -205,6 +207,25 @@ public final class TokenSession implements AutoCloseable {
             if (outermost) {
                 INLINE.remove();
             }
+        }
+    }
+
+    /**
+     * Whether Vault still accepts {@code used}, asked through {@code auth/token/lookup-self} (which Vault's default
+     * policy grants every token). Vault answers 403 both for a path the policies refuse and for a token it does not
+     * know (expired, revoked): only the second calls for a new login. A 403 from lookup-self means the token itself is
+     * gone; any other failure (Vault unreachable, sealed) leaves the question open and answers true, so that an outage
+     * never forces logins.
+     */
+    public boolean accepted(SecretRef ref, Token used) {
+        try {
+            http.call(
+                    "GET", "auth/token/lookup-self", null, used.value(), "token lookup (auth/token/lookup-self)", ref);
+            return true;
+        } catch (SecretAccessDeniedException gone) {
+            return false;
+        } catch (SecretException unknown) {
+            return true;
         }
     }
 

@@ -26,7 +26,12 @@ public final class VaultErrors {
         String msg = what + " failed: HTTP " + status + (errors.isEmpty() ? "" : " (" + errors + ")");
         switch (status) {
             case 400:
-                if (lower.contains("lease not found") || lower.contains("invalid lease")) {
+                // Vault's lease checks: "lease not found or lease is not renewable", "lease expired", "lease is not
+                // renewable". Each means the lease cannot be kept: the secret is re-issued rather than renewed again.
+                if (lower.contains("lease not found")
+                        || lower.contains("invalid lease")
+                        || lower.contains("lease expired")
+                        || lower.contains("lease is not renewable")) {
                     return new LeaseExpiredException(msg, ref, source);
                 }
                 if (lower.contains("wrapping token is not valid") || lower.contains("wrapping token")) {
@@ -41,6 +46,10 @@ public final class VaultErrors {
             case 403:
                 return new SecretAccessDeniedException(msg, ref, source);
             case 404:
+                String gone = kvVersionGone(body);
+                if (gone != null) {
+                    return new SecretNotFoundException(what + ": " + gone, ref, source);
+                }
                 return new SecretNotFoundException(msg, ref, source);
             case 405:
                 return new SecretConfigurationException(msg, ref, source);
@@ -59,6 +68,40 @@ public final class VaultErrors {
                 }
                 return new SecretConfigurationException(msg, ref, source);
         }
+    }
+
+    /**
+     * KV v2 answers a read of a soft-deleted or destroyed version with 404 and {@code {"data":{"data":null,
+     * "metadata":{"version":N,"deletion_time":T,"destroyed":B}}}}: says which happened to which version, or null when
+     * the body is not that answer. Only metadata is read (never a value).
+     */
+    static String kvVersionGone(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return null;
+        }
+        JsonNode data = body.get("data");
+        if (data == null || !data.isObject()) {
+            return null;
+        }
+        JsonNode values = data.get("data");
+        JsonNode meta = data.get("metadata");
+        if ((values != null && !values.isNull()) || meta == null || !meta.isObject()) {
+            return null;
+        }
+        return describeGone(meta.path("version").asLong(0), meta.get("deletion_time"), meta.get("destroyed"));
+    }
+
+    /** "version 4 was destroyed" / "version 4 was deleted at T"; null when neither. */
+    static String describeGone(long version, JsonNode deletionTime, JsonNode destroyed) {
+        String v = version > 0 ? "version " + version : "the version";
+        if (destroyed != null && destroyed.asBoolean(false)) {
+            return v + " was destroyed";
+        }
+        String t = deletionTime == null || !deletionTime.isTextual() ? "" : deletionTime.asText();
+        if (!t.isEmpty()) {
+            return v + " was deleted at " + t.replaceAll("[^0-9A-Za-z:.+-]", "");
+        }
+        return null;
     }
 
     private static String describeUnavailable(int status) {

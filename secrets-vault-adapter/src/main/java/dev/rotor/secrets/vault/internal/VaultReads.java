@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.LeaseExpiredException;
 import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
@@ -77,6 +78,8 @@ public final class VaultReads {
     // ref -> the last dynamic lease fetched for it and the generation of the token it was issued under
     private final Map<SecretRef, Issued> issued = new ConcurrentHashMap<>();
     private final Set<SecretRef> warned = ConcurrentHashMap.newKeySet();
+    // KV v2 secrets whose metadata the token may not read: polled by reading their data
+    private final Set<SecretRef> metadataDenied = ConcurrentHashMap.newKeySet();
     private volatile TimeSource time = TimeSource.system();
     private volatile Supplier<TokenSession> session;
     private volatile SourceContext context;
@@ -154,11 +157,53 @@ public final class VaultReads {
         if (pinned.isPresent()) {
             return Optional.of(VersionIds.of(pinned.get()));
         }
+        if (metadataDenied.contains(ref)) {
+            // the policy grants the data but not the metadata: poll by reading (the engine fetches on no answer)
+            return Optional.empty();
+        }
         String what = "KV v2 version probe (" + m.path + "metadata/)";
-        JsonNode body = caller.call(
-                ref, t -> http.call("GET", m.path + "metadata/" + relative(ref, m), null, t.value(), what, ref));
+        JsonNode body;
+        try {
+            body = caller.call(
+                    ref, t -> http.call("GET", m.path + "metadata/" + relative(ref, m), null, t.value(), what, ref));
+        } catch (SecretAccessDeniedException denied) {
+            // The token is valid (the caller checked, or it would have logged in again) but may not read the
+            // metadata: a policy that grants secret/data/x and not secret/metadata/x. Read instead, from now on.
+            if (metadataDenied.size() < MAX_TRACKED) {
+                metadataDenied.add(ref);
+            }
+            LOG.info(
+                    "Vault refuses the metadata of {} [source={}] to this token; polling it by reading its data"
+                            + " instead (grant read on the metadata path for cheaper polls)",
+                    ref,
+                    source);
+            return Optional.empty();
+        }
         JsonNode data = Json.object(body, "data", what, ref, source);
-        return Optional.of(VersionIds.of(Json.number(data, "current_version", what, ref, source)));
+        long current = Json.number(data, "current_version", what, ref, source);
+        JsonNode versions = Json.optionalObject(data, "versions", what, ref, source);
+        JsonNode latest = versions == null ? null : versions.get(Long.toString(current));
+        if (latest != null && latest.isObject()) {
+            JsonNode deletion = latest.get("deletion_time");
+            // a deletion_time in the future is a scheduled deletion (delete_version_after): not deleted yet
+            if (deletion != null && deletion.isTextual() && inFuture(deletion.asText())) {
+                deletion = null;
+            }
+            String gone = VaultErrors.describeGone(current, deletion, latest.get("destroyed"));
+            if (gone != null) {
+                throw new SecretNotFoundException(
+                        what + ": the latest " + gone + "; the last good version is kept", ref, source);
+            }
+        }
+        return Optional.of(VersionIds.of(current));
+    }
+
+    private boolean inFuture(String time) {
+        try {
+            return Instant.parse(time).isAfter(this.time.now());
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     private Secret readKv2(SecretRef ref, Mount m) {
@@ -172,7 +217,11 @@ public final class VaultReads {
         long version = Json.number(metadata, "version", what, ref, source);
         JsonNode values = data.get("data");
         if (values == null || values.isNull()) {
-            throw new SecretNotFoundException(what + ": version " + version + " was deleted or destroyed", ref, source);
+            // Vault answers a deleted or destroyed version with 404 (mapped in VaultErrors); a 200 without data is
+            // treated the same way
+            String gone = VaultErrors.describeGone(version, metadata.get("deletion_time"), metadata.get("destroyed"));
+            throw new SecretNotFoundException(
+                    what + ": " + (gone != null ? gone : "version " + version + " holds no data"), ref, source);
         }
         if (!values.isObject()) {
             throw Json.bad(what, "data.data", "an object", ref, source);
