@@ -22,9 +22,8 @@ class ReadmeVaultFakeExampleTest {
 
     @Test
     void readsAStaticAndADynamicSecret() {
-        VaultFake fake = vault.fake()
-                .policy("app", "secret/data/app/*", "read")
-                .policy("app", "database/creds/app", "read");
+        VaultFake fake =
+                vault.fake().policy("app", "secret/data/app/*", "read").policy("app", "database/creds/app", "read");
         fake.kvPut("secret", "app/db", Map.of("password", "pw"));
         fake.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
         VaultFake.AppRole role = fake.appRole("app", TokenSpec.policies("app").ttl(Duration.ofHours(1)));
