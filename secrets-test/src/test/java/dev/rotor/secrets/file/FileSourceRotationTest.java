@@ -166,6 +166,36 @@ class FileSourceRotationTest {
         assertThat(deliveries.get(1).currentVersion).isEqualTo("2");
     }
 
+    @Test
+    void badVersion_fromAFreeSource_isRetriedAtMostThePollIntervalApart_soTheCorrectionIsSeenWithinSeconds()
+            throws IOException {
+        Path file = replace(tmp.resolve("db.json"), "{\"password\":\"p1\"}");
+        String ref = "file:" + file;
+        start(); // the file source's own maxBackoff (10 s) under this test's 1 min poll
+        SecretHandle handle = secrets.handle(ref);
+        List<java.time.Instant> attempts = new CopyOnWriteArrayList<>();
+        secrets.addEventListener(e -> {
+            if (e.type() == SecretEventType.REFRESH_FAILED) {
+                attempts.add(e.time());
+            }
+        });
+
+        replace(file, "{\"password\":"); // half-written JSON: a bad version
+        scheduler.advance(POLL.plusSeconds(1));
+        assertThat(attempts).hasSize(1);
+        scheduler.advance(Duration.ofMinutes(30)); // still bad: retries keep coming, never more than 10 s apart
+        assertThat(attempts.size()).isGreaterThan(30 * 6 / 2);
+        for (int i = 1; i < attempts.size(); i++) {
+            assertThat(Duration.between(attempts.get(i - 1), attempts.get(i)))
+                    .isLessThanOrEqualTo(Duration.ofSeconds(10));
+        }
+        assertThat(handle.current().field("password")).contains("p1"); // the last good version stays
+
+        replace(file, "{\"password\":\"p2\"}");
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(secrets.value(ref + "#password")).isEqualTo("p2");
+    }
+
     /** Writes {@code content} next to {@code target} and renames it over the target atomically. */
     private static Path replace(Path target, String content) throws IOException {
         Path tmp = Files.writeString(target.resolveSibling("." + target.getFileName() + ".tmp"), content);
