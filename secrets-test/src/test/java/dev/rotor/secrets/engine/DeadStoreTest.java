@@ -148,6 +148,9 @@ class DeadStoreTest {
                         .count());
             }
         }
+        System.out.println("dead store on defaults, 50 draws: recovery after the store's return "
+                + recoveries.stream().mapToLong(Long::longValue).summaryStatistics() + " ms; calls in the outage "
+                + outageCalls.stream().mapToInt(Integer::intValue).summaryStatistics());
         assertThat(recoveries)
                 .as("ms from the store's return to the first call")
                 .allMatch(ms -> ms <= 1_100);
