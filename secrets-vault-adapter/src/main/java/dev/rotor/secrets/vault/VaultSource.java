@@ -11,6 +11,8 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.vault.internal.AuthMethod;
+import dev.rotor.secrets.vault.internal.PathPolicy;
+import dev.rotor.secrets.vault.internal.Text;
 import dev.rotor.secrets.vault.internal.Tls;
 import dev.rotor.secrets.vault.internal.TokenSession;
 import dev.rotor.secrets.vault.internal.TokenSession.Token;
@@ -19,7 +21,9 @@ import dev.rotor.secrets.vault.internal.VaultReads;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -65,6 +69,7 @@ public final class VaultSource implements SecretSource {
     private final AuthMethod auth;
     private final Executor sessionExecutor;
     private final VaultReads reads;
+    private final PathPolicy paths;
     private volatile TokenSession session;
     private volatile SourceContext context;
 
@@ -75,6 +80,7 @@ public final class VaultSource implements SecretSource {
         this.http = http;
         this.auth = (AuthMethod) b.auth;
         this.sessionExecutor = b.sessionExecutor;
+        this.paths = PathPolicy.of(b.allowedPaths);
         this.reads = new VaultReads(http, name, b.kvVersions, this::withToken);
     }
 
@@ -117,23 +123,31 @@ public final class VaultSource implements SecretSource {
         this.session = new TokenSession(http, auth, ctx, sessionExecutor, name, reads::tokenReplaced);
     }
 
+    /**
+     * Reads the secret; a ref outside the allowed paths (see {@link Builder#allowPaths(String...)}) is refused with a
+     * {@link SecretAccessDeniedException} before any call to Vault.
+     */
     @Override
     public Secret fetch(FetchRequest request) {
+        paths.check(request.ref(), name);
         return reads.fetch(request.ref());
     }
 
     @Override
     public Optional<String> probeVersion(SecretRef ref) {
+        paths.check(ref, name);
         return reads.probeVersion(ref);
     }
 
     @Override
     public Lease renew(SecretRef ref, Lease lease, Duration increment) {
+        paths.check(ref, name);
         return reads.renew(ref, lease, increment);
     }
 
     @Override
     public void revoke(SecretRef ref, Lease lease) {
+        paths.check(ref, name);
         reads.revoke(ref, lease);
     }
 
@@ -188,6 +202,14 @@ public final class VaultSource implements SecretSource {
      * there rather than at the first fetch). Not thread-safe.
      */
     public static final class Builder {
+        /**
+         * The default whole-call deadline: a third of the engine's default {@code loadTimeout} (30 s), so that a call
+         * Vault drags out fails as this source's own retryable error, with room for a login and a retry inside one
+         * cold read, rather than as the engine's timeout; and ample for Vault, whose slowest usual answer (new
+         * database credentials) takes a few seconds.
+         */
+        public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+
         private String address;
         private VaultAuth auth;
         private String namespace;
@@ -195,6 +217,9 @@ public final class VaultSource implements SecretSource {
         private String name;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration readTimeout = Duration.ofSeconds(30);
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private final List<String> allowedPaths = new ArrayList<>();
+        private boolean allowPathsCalled;
         private int maxResponseBytes = 1 << 20;
         private boolean allowInsecureHttp;
         private Path caPem;
@@ -239,8 +264,40 @@ public final class VaultSource implements SecretSource {
             return this;
         }
 
+        /** How long one read of the socket may wait for a byte (default 30 s); see {@link #callTimeout(Duration)}. */
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The deadline of a whole call to Vault, from connecting to the last byte of the answer (default {@link
+         * #DEFAULT_CALL_TIMEOUT}, 10 s). The connect and read timeouts bound each wait; this bounds their sum, so a
+         * server that trickles an answer a byte at a time cannot hold a call (and the secret's refresh) for long. A
+         * call past it fails with a retryable {@link dev.rotor.secrets.SourceUnavailableException}. Keep it below the
+         * client's {@code RefreshPolicy.loadTimeout}.
+         */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The only paths refs of this source may name: Vault API paths as written in the refs, without {@code /v1/}
+         * (for KV v2 without {@code data/}: {@code secret/orders}), compared whole segment by whole segment, so
+         * {@code secret/orders} allows {@code vault:secret/orders/api} but not {@code vault:secret/orders-admin}. Any
+         * other ref is refused with {@link SecretAccessDeniedException} before a call is made. May be called more than
+         * once; the prefixes add up.
+         *
+         * <p>Without it, every path is allowed except those under {@code auth/}, {@code sys/}, {@code cubbyhole/} and
+         * {@code identity/}: Vault's own endpoints, never a secret a client should read through a ref (a ref such as
+         * {@code vault:auth/token/lookup-self} would otherwise be answered with the source's token). Naming one of
+         * them here allows it. The source's own token calls are not refs and are never refused.
+         */
+        public Builder allowPaths(String... prefixes) {
+            Objects.requireNonNull(prefixes, "allowPaths");
+            allowPathsCalled = true;
+            allowedPaths.addAll(java.util.Arrays.asList(prefixes));
             return this;
         }
 
@@ -288,6 +345,9 @@ public final class VaultSource implements SecretSource {
             if (address == null || address.isBlank()) {
                 throw bad("address is required");
             }
+            if (Text.hasControl(address)) {
+                throw bad("address must not contain control characters (CR, LF, tab, ...)");
+            }
             HttpUrl url = HttpUrl.parse(address.strip());
             if (url == null) {
                 throw bad("address is not an http(s) URL: " + address);
@@ -315,15 +375,36 @@ public final class VaultSource implements SecretSource {
             if (namespace != null && namespace.isBlank()) {
                 throw bad("namespace must not be blank");
             }
+            // the namespace travels in a header: never echoed, it may hold what would split the header or a log line
+            if (namespace != null && Text.hasControl(namespace)) {
+                throw bad("namespace must not contain control characters (CR, LF, tab, ...)");
+            }
+            if (namespace != null && !Text.isVisibleAscii(namespace.strip())) {
+                throw bad("namespace must be printable ASCII without spaces (it is sent in the X-Vault-Namespace"
+                        + " header)");
+            }
+            if (name != null && (name.isBlank() || Text.hasControl(name))) {
+                throw bad("name must not be blank or contain control characters");
+            }
             if (scheme == null || !scheme.matches("[a-z][a-z0-9+.-]{0,31}")) {
                 throw bad("scheme must be lower-case letters, digits, '+', '.' or '-', was " + scheme);
             }
             positive("connectTimeout", connectTimeout);
             positive("readTimeout", readTimeout);
+            positive("callTimeout", callTimeout);
+            if (allowPathsCalled && allowedPaths.isEmpty()) {
+                throw bad("allowPaths needs at least one prefix");
+            }
+            for (String p : allowedPaths) {
+                PathPolicy.prefix(p);
+            }
             if (maxResponseBytes < 1024 || maxResponseBytes > 64 << 20) {
                 throw bad("maxResponseBytes must be between 1 KiB and 64 MiB, was " + maxResponseBytes);
             }
             for (Map.Entry<String, Integer> kv : kvVersions.entrySet()) {
+                if (kv.getKey() == null || Text.hasControl(kv.getKey())) {
+                    throw bad("kvVersion mount must not be null or contain control characters");
+                }
                 if (kv.getValue() == null || (kv.getValue() != 1 && kv.getValue() != 2)) {
                     throw bad("kvVersion of mount " + kv.getKey() + " must be 1 or 2, was " + kv.getValue());
                 }
@@ -336,6 +417,7 @@ public final class VaultSource implements SecretSource {
             s.namespace = namespace == null ? null : namespace.strip();
             s.connectTimeout = connectTimeout;
             s.readTimeout = readTimeout;
+            s.callTimeout = callTimeout;
             s.maxBody = maxResponseBytes;
             s.cleartext = cleartext;
             s.source = name;

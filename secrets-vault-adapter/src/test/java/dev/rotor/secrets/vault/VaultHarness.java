@@ -3,6 +3,7 @@ package dev.rotor.secrets.vault;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.Secrets;
@@ -23,7 +24,7 @@ final class VaultHarness implements AutoCloseable {
             .maxBackoff(Duration.ofSeconds(30))
             .build();
 
-    final WireMockServer wm = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    final WireMockServer wm;
     final VaultStubs stubs;
     final ManualScheduler scheduler = new ManualScheduler();
     final RecordingListener events = new RecordingListener();
@@ -33,7 +34,13 @@ final class VaultHarness implements AutoCloseable {
 
     /** {@code listeners} get every event of the client, after {@link #events}. */
     VaultHarness(SecretEventListener... listeners) {
+        this(wireMockConfig(), listeners);
+    }
+
+    /** On a server configured by {@code config} (its port and address are set here). */
+    VaultHarness(WireMockConfiguration config, SecretEventListener... listeners) {
         this.listeners = List.of(listeners);
+        wm = new WireMockServer(config.dynamicPort().bindAddress("127.0.0.1"));
         wm.start();
         stubs = new VaultStubs(wm);
     }

@@ -41,7 +41,8 @@ class VaultLeaseAnswersTest {
         assertThat(now.version()).isNotEqualTo(version);
         assertThat(now.field("username")).isPresent().isNotEqualTo(java.util.Optional.of(user));
         assertThat(h.vault.count("GET", "database/creds/app")).isEqualTo(2);
-        assertThat(h.vault.activeLeases()).containsExactly(now.version());
+        assertThat(h.vault.activeLeases())
+                .containsExactly(now.lease().orElseThrow().id().orElseThrow());
         assertThat(h.events.ofType(SecretEventType.ROTATED)).hasSize(1);
     }
 

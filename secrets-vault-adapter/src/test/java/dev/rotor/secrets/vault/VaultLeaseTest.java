@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretEventType;
@@ -42,19 +43,52 @@ class VaultLeaseTest {
     }
 
     @Test
-    void dynamicRead_isLeased_leaseIdIsTheVersion() {
+    void dynamicRead_isLeased_theLeaseIdStaysInTheLease_theVersionIsOpaque() {
         h.vault.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
         startWithDayLongToken();
 
         Secret s = h.secrets.get(REF);
 
-        assertThat(s.version()).startsWith("database/creds/app/");
         Lease l = s.lease().orElseThrow();
-        assertThat(l.id()).contains(s.version());
+        assertThat(l.id()).hasValueSatisfying(id -> assertThat(id).startsWith("database/creds/app/"));
+        assertThat(s.version()).matches("[0-9a-f]{16}");
         assertThat(l.duration()).isEqualTo(Duration.ofHours(1));
         assertThat(l.renewable()).isTrue();
         assertThat(s.field("username")).isPresent();
-        assertThat(h.vault.activeLeases()).containsExactly(s.version());
+        assertThat(h.vault.activeLeases()).containsExactly(leaseId(s));
+    }
+
+    @Test
+    void dynamicSecret_versionInventoryAndEvents_neverHoldTheLeaseId() {
+        h.vault.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
+        startWithDayLongToken();
+
+        Secret s = h.secrets.get(REF);
+        String lease = leaseId(s);
+        String random = lease.substring(lease.lastIndexOf('/') + 1);
+        h.advance(Duration.ofMinutes(41)); // renewed at two thirds: a RENEWED event
+
+        assertThat(s.version()).doesNotContain(random);
+        InventoryEntry entry = h.secrets.inventory().stream()
+                .filter(e -> e.ref().path().equals("database/creds/app"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(entry.version()).contains(s.version());
+        assertThat(entry.toString()).doesNotContain(random);
+        assertThat(h.events.ofType(SecretEventType.RENEWED)).isNotEmpty();
+        assertThat(h.events.events()).allSatisfy(e -> assertThat(e.toString()).doesNotContain(random));
+    }
+
+    @Test
+    void dynamicSecret_aNewLease_isANewVersion() {
+        h.vault.databaseRole("app", Duration.ofHours(1), Duration.ofHours(24));
+        startWithDayLongToken();
+        Secret first = h.secrets.get(REF);
+
+        Secret second = h.secrets.refresh(REF);
+
+        assertThat(leaseId(second)).isNotEqualTo(leaseId(first));
+        assertThat(second.version()).isNotEqualTo(first.version()).matches("[0-9a-f]{16}");
     }
 
     @Test
@@ -89,7 +123,7 @@ class VaultLeaseTest {
         assertThat(now.field("username")).isPresent().isNotEqualTo(java.util.Optional.of(user));
         assertThat(h.events.ofType(SecretEventType.ROTATED)).hasSize(1);
         assertThat(h.vault.leaseActive(lease)).isFalse();
-        assertThat(h.vault.activeLeases()).containsExactly(now.version());
+        assertThat(h.vault.activeLeases()).containsExactly(leaseId(now));
     }
 
     @Test
@@ -148,7 +182,7 @@ class VaultLeaseTest {
 
         assertThat(h.vault.count("PUT", "sys/leases/renew")).isZero();
         assertThat(h.secrets.value(REF + "#username")).isNotEqualTo(user);
-        assertThat(h.vault.activeLeases()).containsExactly(h.secrets.get(REF).version());
+        assertThat(h.vault.activeLeases()).containsExactly(leaseId(h.secrets.get(REF)));
     }
 
     @Test
@@ -169,7 +203,7 @@ class VaultLeaseTest {
         assertThat(h.events.ofType(SecretEventType.ROTATED)).singleElement().satisfies(e -> assertThat(e.detail())
                 .contains("reissue"));
         assertThat(h.vault.leaseActive(lease)).isFalse();
-        assertThat(h.vault.activeLeases()).containsExactly(now.version());
+        assertThat(h.vault.activeLeases()).containsExactly(leaseId(now));
         assertThat(h.vault.count("PUT", "sys/leases/renew")).isZero();
     }
 

@@ -9,15 +9,19 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.test.LeakCheck;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
@@ -136,6 +140,49 @@ class VaultMtlsTest {
         wm.verify(postRequestedFor(urlEqualTo("/v1/auth/cert/login"))
                 .withRequestBody(matchingJsonPath("$.name", equalTo("app"))));
         wm.verify(2, anyRequestedFor(anyUrl()).withHeader("X-Vault-Token", equalTo("s.cert")));
+    }
+
+    @Test
+    void clientKeyReadableByOthers_warnsOnceAtBuild_namingTheOptionAndThePath() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        Files.setPosixFilePermissions(clientKeyPem, PosixFilePermissions.fromString("rw-r--r--"));
+        String keyBody = Files.readAllLines(clientKeyPem).get(1);
+
+        try (LeakCheck leaks = LeakCheck.start(keyBody)) {
+            VaultSource.builder()
+                    .address(address())
+                    .auth(VaultAuth.cert("app"))
+                    .caCertificatePem(caPem)
+                    .clientCertificatePem(clientPem, clientKeyPem)
+                    .build()
+                    .close();
+
+            assertThat(leaks.logLines().stream().filter(l -> l.startsWith("WARN dev.rotor.secrets.vault")))
+                    .singleElement()
+                    .satisfies(w -> assertThat(w)
+                            .contains("clientCertificatePem private key")
+                            .contains(clientKeyPem.toString())
+                            .contains("rw-r--r--"));
+            leaks.assertNoLeaks();
+        }
+    }
+
+    @Test
+    void clientKeyReadableByItsOwnerOnly_warnsNothing() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        Files.setPosixFilePermissions(clientKeyPem, PosixFilePermissions.fromString("rw-------"));
+
+        try (LeakCheck leaks = LeakCheck.start("unused-planted-value")) {
+            VaultSource.builder()
+                    .address(address())
+                    .auth(VaultAuth.cert("app"))
+                    .caCertificatePem(caPem)
+                    .clientCertificatePem(clientPem, clientKeyPem)
+                    .build()
+                    .close();
+
+            assertThat(leaks.logLines()).noneMatch(l -> l.startsWith("WARN dev.rotor.secrets.vault"));
+        }
     }
 
     @Test

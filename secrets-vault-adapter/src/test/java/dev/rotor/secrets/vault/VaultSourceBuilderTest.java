@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class VaultSourceBuilderTest {
     @TempDir
@@ -99,5 +101,60 @@ class VaultSourceBuilderTest {
         assertThat(s.name()).isEqualTo("vault-eu-prod");
         assertThat(s.parameters()).containsExactly("version");
         s.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"team-a\r\nX-Injected: yes", "team-a\n", "team-a\tb", "team\u0000a", "team\u2028a"})
+    void namespace_withControlCharacters_failsAtBuild_namingTheOption_neverEchoingTheValue(String namespace) {
+        assertThatThrownBy(() -> valid().namespace(namespace).build())
+                .isInstanceOf(SecretConfigurationException.class)
+                .hasMessageContaining("namespace")
+                .hasMessageContaining("control characters")
+                .hasMessageNotContaining("team");
+    }
+
+    @Test
+    void namespace_thatAHeaderCannotCarry_failsAtBuild_neverEchoingTheValue() {
+        assertThatThrownBy(() -> valid().namespace("équipe a").build())
+                .isInstanceOf(SecretConfigurationException.class)
+                .hasMessageContaining("namespace")
+                .hasMessageNotContaining("quipe");
+    }
+
+    @Test
+    void namespace_withNestedPath_isAccepted() {
+        valid().namespace("team-a/orders").build().close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "https://vault.example.internal\r\nX-Injected: yes:8200",
+                "https://vault.example.internal:8200\n",
+                "https://vault\u0000.example.internal:8200",
+                "https://vault.example\u2029.internal:8200"
+            })
+    void address_withControlCharacters_failsAtBuild_namingTheOption_neverEchoingTheValue(String address) {
+        assertThatThrownBy(() -> valid().address(address).build())
+                .isInstanceOf(SecretConfigurationException.class)
+                .hasMessageContaining("address")
+                .hasMessageContaining("control characters")
+                .hasMessageNotContaining("example");
+    }
+
+    @Test
+    void name_withControlCharacters_failsAtBuild_neverEchoingTheValue() {
+        assertThatThrownBy(() -> valid().name("vault\nINFO forged line").build())
+                .isInstanceOf(SecretConfigurationException.class)
+                .hasMessageContaining("name")
+                .hasMessageNotContaining("forged");
+    }
+
+    @Test
+    void kvVersionMount_withControlCharacters_failsAtBuild_neverEchoingTheValue() {
+        assertThatThrownBy(() -> valid().kvVersion("secret\r\nx", 2).build())
+                .isInstanceOf(SecretConfigurationException.class)
+                .hasMessageContaining("kvVersion")
+                .hasMessageNotContaining("secret\r");
     }
 }

@@ -18,6 +18,7 @@ import java.time.Instant;
  */
 public abstract class AuthMethod implements VaultAuth {
     final String mount;
+    private final CredentialFiles files = new CredentialFiles();
 
     AuthMethod(String mount) {
         this.mount = cleanMount(mount);
@@ -79,8 +80,12 @@ public abstract class AuthMethod implements VaultAuth {
         return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable);
     }
 
-    /** Reads a small credential file (a service-account JWT, a token), trimmed. */
-    static String readFile(Path file, String what, SecretRef ref, String source) {
+    /**
+     * Reads a small credential file (a service-account JWT, a token), trimmed; warns once when the file is readable by
+     * its group or other users ({@code option} names it in the warning).
+     */
+    String readFile(Path file, String option, String what, SecretRef ref, String source) {
+        files.check(file, option);
         try {
             byte[] bytes = Files.readAllBytes(file);
             if (bytes.length > 64 * 1024) {

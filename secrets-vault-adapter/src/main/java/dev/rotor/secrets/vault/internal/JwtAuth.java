@@ -39,7 +39,12 @@ public final class JwtAuth extends AuthMethod {
     @Override
     LoginResult login(VaultHttp http, SecretRef ref) {
         String what = method + " login (auth/" + mount + "/login)";
-        String jwt = readFile(jwtFile, what + ": reading the JWT", ref, http.source());
+        String jwt = readFile(
+                jwtFile,
+                method.equals("kubernetes") ? "VaultAuth.kubernetes service-account token" : "VaultAuth.jwt JWT file",
+                what + ": reading the JWT",
+                ref,
+                http.source());
         JsonNode body = http.call(
                 "POST",
                 "auth/" + mount + "/login",

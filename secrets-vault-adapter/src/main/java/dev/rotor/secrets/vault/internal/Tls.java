@@ -100,6 +100,7 @@ public final class Tls {
     }
 
     private static PrivateKey privateKey(Path pem) throws IOException {
+        new CredentialFiles().check(pem, "VaultSource.clientCertificatePem private key");
         String text = new String(Files.readAllBytes(pem), StandardCharsets.US_ASCII);
         Matcher m = KEY.matcher(text);
         if (!m.find()) {

@@ -33,7 +33,9 @@ public final class TokenAuth extends AuthMethod {
     }
 
     private String current(String source, SecretRef ref) {
-        return file == null ? token : readFile(file, "reading the Vault token file", ref, source);
+        return file == null
+                ? token
+                : readFile(file, "VaultAuth.tokenFile", "reading the Vault token file", ref, source);
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
+import okhttp3.Call;
 import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -41,6 +42,7 @@ public final class VaultHttp implements AutoCloseable {
     private final HttpUrl base;
     private final int maxBody;
     private final String source;
+    private final Duration callTimeout;
 
     /** The token a request carries, as its tag; the interceptor moves it into the header. */
     static final class TokenTag {
@@ -62,6 +64,7 @@ public final class VaultHttp implements AutoCloseable {
         public String namespace;
         public Duration connectTimeout;
         public Duration readTimeout;
+        public Duration callTimeout;
         public int maxBody;
         public boolean cleartext;
         public SSLContext sslContext;
@@ -73,6 +76,7 @@ public final class VaultHttp implements AutoCloseable {
         this.base = s.address;
         this.maxBody = s.maxBody;
         this.source = s.source;
+        this.callTimeout = s.callTimeout;
         ConnectionSpec tls = new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
                 .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
                 .build();
@@ -81,6 +85,9 @@ public final class VaultHttp implements AutoCloseable {
                 .connectTimeout(s.connectTimeout)
                 .readTimeout(s.readTimeout)
                 .writeTimeout(s.readTimeout)
+                // the whole call, from the DNS lookup to the last byte of the body: a server that trickles bytes
+                // (each read in time) cannot hold a call past it
+                .callTimeout(s.callTimeout)
                 // the token must never follow a redirect to another host
                 .followRedirects(false)
                 .followSslRedirects(false)
@@ -149,7 +156,8 @@ public final class VaultHttp implements AutoCloseable {
             rbody = RequestBody.create(new byte[0], JSON);
         }
         rb.method(method, rbody);
-        try (Response resp = client.newCall(rb.build()).execute()) {
+        Call call = client.newCall(rb.build());
+        try (Response resp = call.execute()) {
             int status = resp.code();
             byte[] bytes = read(resp.body(), what, ref);
             if (status >= 200 && status < 300) {
@@ -171,15 +179,38 @@ public final class VaultHttp implements AutoCloseable {
             throw VaultErrors.map(status, errorBody, what, ref, source);
         } catch (SecretException e) {
             throw e;
-        } catch (SocketTimeoutException e) {
-            throw new SourceUnavailableException(what + ": Vault did not answer in time", ref, source, e);
-        } catch (InterruptedIOException e) {
-            Thread.currentThread().interrupt();
-            throw new SourceUnavailableException(what + ": interrupted", ref, source, e);
         } catch (IOException e) {
-            throw new SourceUnavailableException(
-                    what + ": Vault could not be reached (" + e.getClass().getSimpleName() + ")", ref, source, e);
+            throw unavailable(call, e, what, ref);
         }
+    }
+
+    /**
+     * The call failed in transit. OkHttp cancels a call that ran past its call timeout and then fails it with an
+     * {@link InterruptedIOException} (not a {@link SocketTimeoutException}) while the thread was never interrupted: a
+     * cancelled call is that deadline, so the interrupt flag is set only for a real interrupt.
+     */
+    private SourceUnavailableException unavailable(Call call, IOException e, String what, SecretRef ref) {
+        if (call.isCanceled()) {
+            return new SourceUnavailableException(
+                    what + ": Vault did not finish answering within the call deadline of " + seconds(callTimeout)
+                            + " (callTimeout)",
+                    ref,
+                    source,
+                    e);
+        }
+        if (e instanceof SocketTimeoutException) {
+            return new SourceUnavailableException(what + ": Vault did not answer in time", ref, source, e);
+        }
+        if (e instanceof InterruptedIOException) {
+            Thread.currentThread().interrupt();
+            return new SourceUnavailableException(what + ": interrupted", ref, source, e);
+        }
+        return new SourceUnavailableException(
+                what + ": Vault could not be reached (" + e.getClass().getSimpleName() + ")", ref, source, e);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private byte[] read(ResponseBody body, String what, SecretRef ref) throws IOException {

@@ -16,6 +16,7 @@ import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.spi.VersionIds;
 import dev.rotor.secrets.vault.internal.TokenSession.Token;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -258,7 +259,14 @@ public final class VaultReads {
         if (!kv1 && leaseId != null && !leaseId.isEmpty() && duration > 0) {
             Lease lease = Lease.of(leaseId, Duration.ofSeconds(duration), renewable, now);
             trackLease(ref, lease, used[0]);
-            return build(Secret.builder(ref).version(leaseId).lease(lease).fetchedAt(now), fields, ref, what);
+            return build(
+                    Secret.builder(ref)
+                            .version(leaseVersion(leaseId))
+                            .lease(lease)
+                            .fetchedAt(now),
+                    fields,
+                    ref,
+                    what);
         }
         // KV v1 (or any other lease-less answer): the version is a counter over the content's digest
         String version =
@@ -453,6 +461,25 @@ public final class VaultReads {
             return Optional.of(n);
         } catch (NumberFormatException e) {
             throw new SecretConfigurationException("parameter version must be a positive integer", ref, source);
+        }
+    }
+
+    /**
+     * The version id of a dynamic secret: the first 16 hex digits of the SHA-256 of its lease id. Version ids are
+     * shown in the inventory, the Spring endpoint, events and audit records; the lease id, which renews and revokes
+     * the credentials, stays inside the {@link Lease}. A new lease is a new version; the same lease always maps to the
+     * same id, which an operator can match with {@code printf %s "$LEASE_ID" | sha256sum | cut -c1-16}.
+     */
+    static String leaseVersion(String leaseId) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(leaseId.getBytes(StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder(16);
+            for (int i = 0; i < 8; i++) {
+                sb.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required on every Java platform", e);
         }
     }
 
