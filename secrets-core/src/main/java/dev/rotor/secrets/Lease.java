@@ -10,7 +10,8 @@ import java.util.Optional;
  * when it was issued, and whether it can be renewed. For rotating static credentials (a Vault database static role)
  * the {@linkplain #rotationPeriod() rotation period} says how often the source replaces them.
  *
- * <p>Immutable and thread-safe. A lease id is an identifier, not a credential, so {@link #toString()} prints it.
+ * <p>Immutable and thread-safe. {@link #toString()} prints a short digest of the lease id, never the id: a store may
+ * accept the id as a handle to renew or revoke the lease.
  *
  * <pre>{@code
  * Lease lease = Lease.builder(Duration.ofHours(1), issuedAt).id("database/creds/app/x1").renewable(true).build();
@@ -89,9 +90,29 @@ public final class Lease {
 
     @Override
     public String toString() {
-        return "Lease{id=" + (id == null ? "-" : id) + ", duration=" + duration + ", renewable=" + renewable
+        return "Lease{id=" + (id == null ? "-" : "sha256:" + shortDigest(id)) + ", duration=" + duration
+                + ", renewable=" + renewable
                 + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt
                 + (rotationPeriod == null ? "" : ", rotationPeriod=" + rotationPeriod) + "}";
+    }
+
+    /**
+     * The first 16 hex digits of the SHA-256 of a lease id: enough to tell leases apart in a log line, and the same
+     * digest the Vault adapter uses as a dynamic secret's version, without printing the id, which a store may accept
+     * as a handle to renew or revoke the lease.
+     */
+    static String shortDigest(String id) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder(16);
+            for (int i = 0; i < 8; i++) {
+                sb.append(Character.forDigit((d[i] >> 4) & 0xF, 16)).append(Character.forDigit(d[i] & 0xF, 16));
+            }
+            return sb.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return "****"; // every Java platform has SHA-256
+        }
     }
 
     @Override
