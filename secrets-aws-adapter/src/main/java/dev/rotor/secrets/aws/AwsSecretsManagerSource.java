@@ -145,6 +145,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
     private final String name;
     private final Supplier<SecretsManagerClient> clientFactory;
     private final boolean ownsClient;
+    /** The deadline of a whole call on the client this source builds; null for a client of the user's. */
+    private final Duration apiCallTimeout;
+
     private final boolean rotateOnCompromise;
     private final boolean describe;
     private final Duration rotationCheckInterval;
@@ -165,6 +168,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
             SecretsManagerClient given = b.client;
             this.clientFactory = () -> given;
             this.ownsClient = false;
+            this.apiCallTimeout = null;
         } else {
             Region region = b.region;
             URI endpoint = b.endpointOverride;
@@ -173,6 +177,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
             Duration attemptTimeout = b.effectiveApiCallAttemptTimeout();
             this.clientFactory = () -> defaultClient(region, endpoint, credentials, callTimeout, attemptTimeout);
             this.ownsClient = true;
+            this.apiCallTimeout = callTimeout;
         }
         EnumSet<SourceCapability> caps = EnumSet.of(SourceCapability.FETCH_ALL);
         if (describe) {
@@ -218,6 +223,15 @@ public final class AwsSecretsManagerSource implements SecretSource {
     public void start(SourceContext context) {
         this.time = context.timeSource();
         this.afterRotationDelay = context.refreshPolicy().afterRotationDelay();
+        Duration loadTimeout = context.refreshPolicy().loadTimeout();
+        if (apiCallTimeout != null && loadTimeout != null && apiCallTimeout.compareTo(loadTimeout) >= 0) {
+            LOG.warn(
+                    "apiCallTimeout {} of source {} is not below the engine's loadTimeout {}: a call may go on after"
+                            + " the read waiting for it was released; set apiCallTimeout below loadTimeout",
+                    apiCallTimeout,
+                    name,
+                    loadTimeout);
+        }
     }
 
     /**

@@ -19,6 +19,8 @@ import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +66,10 @@ class AwsTransportTest {
     }
 
     private AwsSecretsManagerSource started(AwsSecretsManagerSource s) {
+        return started(s, RefreshPolicy.defaults());
+    }
+
+    private AwsSecretsManagerSource started(AwsSecretsManagerSource s, RefreshPolicy policy) {
         s.start(new SourceContext() {
             @Override
             public TimeSource timeSource() {
@@ -77,7 +83,7 @@ class AwsTransportTest {
 
             @Override
             public RefreshPolicy refreshPolicy() {
-                return RefreshPolicy.defaults();
+                return policy;
             }
 
             @Override
@@ -217,6 +223,53 @@ class AwsTransportTest {
 
             assertThat(c.apiCallTimeout()).contains(Duration.ofSeconds(3));
             assertThat(c.apiCallAttemptTimeout()).contains(Duration.ofSeconds(3));
+        } finally {
+            s.close();
+        }
+    }
+
+    private List<String> warningsWhileStarting(AwsSecretsManagerSource s, RefreshPolicy policy) {
+        ch.qos.logback.classic.Logger log =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AwsSecretsManagerSource.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        log.addAppender(logs);
+        try {
+            started(s, policy);
+        } finally {
+            log.detachAppender(logs);
+        }
+        List<String> out = new ArrayList<>();
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : logs.list) {
+            if (e.getLevel() == ch.qos.logback.classic.Level.WARN) {
+                out.add(e.getFormattedMessage());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void start_callDeadlineNotBelowTheEnginesLoadTimeout_warnsNamingBoth() {
+        AwsSecretsManagerSource s = builtClient().build();
+        try {
+            List<String> warnings = warningsWhileStarting(
+                    s,
+                    RefreshPolicy.builder().loadTimeout(Duration.ofSeconds(8)).build());
+
+            assertThat(warnings)
+                    .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                    .contains("apiCallTimeout PT10S", "source aws-sm", "loadTimeout PT8S");
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    void start_defaultsAndTheDefaultLoadTimeout_warnNothing() {
+        AwsSecretsManagerSource s = builtClient().build();
+        try {
+            assertThat(warningsWhileStarting(s, RefreshPolicy.defaults())).isEmpty();
         } finally {
             s.close();
         }
