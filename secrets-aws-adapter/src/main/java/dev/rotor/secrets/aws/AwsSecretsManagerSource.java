@@ -822,7 +822,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
 
         /**
          * The deadline of a whole call on the client the source builds: every attempt, the SDK's retries and the
-         * waits between them (default {@link #DEFAULT_API_CALL_TIMEOUT 10 s}). A call still running at the deadline,
+         * waits between them (default {@link AwsSecretsManagerSource#DEFAULT_API_CALL_TIMEOUT 10 s}). A call still running at the deadline,
          * one that trickles its answer a byte at a time included, is cut and fails with a retryable {@link
          * dev.rotor.secrets.SourceUnavailableException}. Keep it below the engine's {@code loadTimeout} (30 s by
          * default), so that no call goes on after the reader waiting for it has given up.
@@ -834,7 +834,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
 
         /**
          * The deadline of one attempt (one HTTP exchange, the whole answer read) on the client the source builds
-         * (default {@link #DEFAULT_API_CALL_ATTEMPT_TIMEOUT 5 s}, and never more than {@link #apiCallTimeout}): a stuck
+         * (default {@link AwsSecretsManagerSource#DEFAULT_API_CALL_ATTEMPT_TIMEOUT 5 s}, and never more than {@link #apiCallTimeout}): a stuck
          * attempt is cut in time for the SDK to try once more within the call.
          */
         public Builder apiCallAttemptTimeout(Duration timeout) {
