@@ -36,9 +36,9 @@ class RotorEnvTest {
 
     @Test
     void allowListEntryItCannotHonour_failsTheStartUpNamingTheProperty() {
-        fx.runner().withPropertyValues("rotor.env.allow=A*B").run(context -> assertThat(context)
-                .hasFailed()
-                .getFailure()
-                .hasStackTraceContaining("rotor.env.allow"));
+        fx.runner()
+                .withPropertyValues("rotor.env.allow=A*B")
+                .run(context ->
+                        assertThat(context).hasFailed().getFailure().hasStackTraceContaining("rotor.env.allow"));
     }
 }

@@ -1,10 +1,10 @@
 package dev.rotor.secrets.spring.internal;
 
-import dev.rotor.secrets.env.EnvSecretSource;
-import java.util.List;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.env.EnvSecretSource;
+import java.util.List;
 
 /**
  * Reads the secrets a source's own settings point at (a Vault AppRole secret id, a token, a password) once, at start-up,
@@ -28,7 +28,8 @@ interface RefReader {
                 // the property names the variable: that is the application's opt-in for this one variable
                 String name = ref.substring(env.length());
                 int cut = name.indexOf('#');
-                builder.source(EnvSecretSource.allowing(System.getenv(), List.of(cut < 0 ? name : name.substring(0, cut))));
+                builder.source(
+                        EnvSecretSource.allowing(System.getenv(), List.of(cut < 0 ? name : name.substring(0, cut))));
             }
             try (Secrets secrets = builder.build()) {
                 return secrets.value(ref);

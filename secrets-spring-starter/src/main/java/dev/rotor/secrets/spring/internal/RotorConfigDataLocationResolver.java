@@ -106,8 +106,9 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
     /** The variables named by the {@code rotor:env:NAME} entries of {@code spring.config.import}. */
     private static List<String> importedVariables(Binder binder) {
         List<String> out = new java.util.ArrayList<>();
-        for (String entry : binder.bind("spring.config.import", org.springframework.boot.context.properties.bind
-                                .Bindable.listOf(String.class))
+        for (String entry : binder.bind(
+                        "spring.config.import",
+                        org.springframework.boot.context.properties.bind.Bindable.listOf(String.class))
                 .orElse(List.of())) {
             String e = entry.strip();
             if (e.startsWith("optional:")) {

@@ -1,6 +1,5 @@
 package dev.rotor.secrets.spring.internal;
 
-import dev.rotor.secrets.env.EnvSecretSource;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
@@ -8,6 +7,7 @@ import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.StalePolicy;
+import dev.rotor.secrets.env.EnvSecretSource;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spring.RotorProperties;
 import dev.rotor.secrets.spring.RotorSecretsCustomizer;
@@ -83,7 +83,8 @@ public final class SecretsFactory {
         for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
             builder.source(source);
         }
-        if (!claimed.contains(EnvSecretSource.SCHEME) && !properties.getEnv().getAllow().isEmpty()) {
+        if (!claimed.contains(EnvSecretSource.SCHEME)
+                && !properties.getEnv().getAllow().isEmpty()) {
             builder.source(envSource(properties));
         }
         sources.forEach(builder::source);
