@@ -202,4 +202,13 @@ class RotorEndpointTest {
                         .containsEntry("version", "1")
                         .containsKey("lastError"));
     }
+
+    @Test
+    void readOperation_asActuatorReadsIt_hasItsParameterNamesCompiledIn() throws Exception {
+        // Actuator needs the operation's parameter names (compiled in) to map it at all
+        var operation = new org.springframework.boot.actuate.endpoint.invoke.reflect.OperationMethod(
+                RotorEndpoint.class.getMethod("inventory", SecurityContext.class),
+                org.springframework.boot.actuate.endpoint.OperationType.READ);
+        assertThat(operation.getParameters().get(0).getName()).isEqualTo("caller");
+    }
 }
