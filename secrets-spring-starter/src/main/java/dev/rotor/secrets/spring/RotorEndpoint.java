@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
@@ -14,6 +17,11 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
  * The {@code rotor} Actuator endpoint: every secret's inventory entry (ref, source, version, state, fetch time,
  * lease end, next refresh, last error, owner, maximum age, required, fresh) and the overall Rotor health. Never a
  * value. Expose it like any endpoint: {@code management.endpoints.web.exposure.include=health,rotor}.
+ *
+ * <p>Version ids and last-error text are details, shown as {@code management.endpoint.rotor.show-details} says
+ * ({@code never}, {@code when-authorized}, the default, or {@code always}, like the health endpoint's; with {@code
+ * when-authorized}, {@code management.endpoint.rotor.roles} narrows who sees them). Without details each entry keeps
+ * its ref, source, state, times, owner, maximum age, required and fresh, and says {@code "details":"hidden"}.
  *
  * <pre>{@code
  * GET /actuator/rotor
@@ -25,17 +33,37 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "rotor")
 public class RotorEndpoint {
     private final Secrets secrets;
+    private final Show showDetails;
+    private final Set<String> roles;
 
+    /** An endpoint that shows details to authenticated callers only ({@code when-authorized}, any role). */
     public RotorEndpoint(Secrets secrets) {
-        this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this(secrets, Show.WHEN_AUTHORIZED, Set.of());
     }
 
-    /** The inventory, as plain maps of strings, numbers and booleans, so any JSON mapper renders it. */
+    /** An endpoint that shows details as {@code showDetails} says, {@code roles} narrowing {@code WHEN_AUTHORIZED}. */
+    public RotorEndpoint(Secrets secrets, Show showDetails, Set<String> roles) {
+        this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.showDetails = Objects.requireNonNull(showDetails, "showDetails");
+        this.roles = Set.copyOf(roles);
+    }
+
+    /**
+     * The inventory, as plain maps of strings, numbers and booleans, so any JSON mapper renders it; version ids and
+     * last errors only when {@code caller} may see details.
+     */
     @ReadOperation
-    public Map<String, Object> inventory() {
+    public Map<String, Object> inventory(SecurityContext caller) {
+        boolean details = showDetails.isShown(caller == null ? SecurityContext.NONE : caller, roles);
         List<Map<String, Object>> entries = new ArrayList<>();
         for (InventoryEntry e : secrets.inventory()) {
-            entries.add(describe(e));
+            Map<String, Object> m = describe(e);
+            if (!details) {
+                m.remove("version");
+                m.remove("lastError");
+                m.put("details", "hidden");
+            }
+            entries.add(m);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("health", secrets.health().status().name());

@@ -7,25 +7,28 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
  * Publishes the {@code rotor} Actuator endpoint ({@link RotorEndpoint}) when Actuator is on the class path, a
  * {@link Secrets} bean exists and the endpoint is enabled and exposed. Backs off when the application defines its
- * own {@link RotorEndpoint}.
+ * own {@link RotorEndpoint}. Details (version ids, last errors) follow {@link RotorEndpointProperties}.
  *
  * <pre>{@code
  * management.endpoints.web.exposure.include=health,rotor
+ * management.endpoint.rotor.show-details=when-authorized   # the default; never, or always
  * }</pre>
  */
 @AutoConfiguration(after = RotorAutoConfiguration.class)
 @ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @ConditionalOnBean(Secrets.class)
+@EnableConfigurationProperties(RotorEndpointProperties.class)
 public class RotorEndpointAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(RotorEndpoint.class)
-    public RotorEndpoint rotorEndpoint(Secrets secrets) {
-        return new RotorEndpoint(secrets);
+    public RotorEndpoint rotorEndpoint(Secrets secrets, RotorEndpointProperties properties) {
+        return new RotorEndpoint(secrets, properties.getShowDetails(), properties.getRoles());
     }
 }

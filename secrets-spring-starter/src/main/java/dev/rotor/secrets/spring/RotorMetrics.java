@@ -7,19 +7,22 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.TimeSource;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Rotor's Micrometer meters, driven from {@link SecretEvent}s and {@link Secrets#inventory()}:
@@ -42,8 +45,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </ul>
  *
  * Tags: {@code ref} (scheme and path only, never a field or parameters) for the gauges, {@code source} everywhere.
- * Never a value. Gauges appear for every secret in the inventory when bound and for every secret an event names
- * afterwards.
+ * Never a value. The per-secret gauges follow {@link Secrets#inventory()}: they exist only for the secrets the client
+ * holds (or declares), so they are bounded by its cache ({@code maximumEntries}) however many distinct refs the
+ * application reads. They are reconciled against the inventory when bound, on every event that names a secret without
+ * gauges, and whenever the gauges' inventory snapshot is rebuilt (at most once a second while they are read, and after
+ * events): a secret that has left the inventory loses its gauges in every registry, and an event naming a secret that
+ * is no longer held creates none. The per-source counters stay (they are bounded by the sources).
  *
  * <pre>{@code
  * RotorMetrics metrics = new RotorMetrics(secrets);   // gauges on secrets.timeSource()
@@ -65,7 +72,10 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     private final Secrets secrets;
     private final TimeSource clock;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
-    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    // per-secret gauges by "ref source", each with the meters registered for it in every registry; guarded by this
+    private final Map<String, Gauged> gauged = new HashMap<>();
+    private final AtomicLong generations = new AtomicLong();
+    private long applied; // the newest generation reconciled; guarded by this
     private volatile Subscription subscription;
     // one inventory per scrape rather than one per gauge; dropped on every event and after a second
     private volatile Snapshot snapshot;
@@ -84,9 +94,7 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         registries.add(registry);
-        for (InventoryEntry e : secrets.inventory()) {
-            gauges(registry, tag(e.ref()), e.source());
-        }
+        rebuild();
         synchronized (this) {
             if (subscription == null) {
                 subscription = secrets.addEventListener(this::onEvent);
@@ -107,8 +115,11 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
         snapshot = null;
         String source = event.source().orElse("unknown");
         Optional<SecretRef> ref = event.ref();
+        if (ref.isPresent() && !isGauged(key(tag(ref.get()), source))) {
+            // a secret without gauges: held now (gauge it) or no longer (none), and evicted ones lose theirs
+            rebuild();
+        }
         for (MeterRegistry registry : registries) {
-            ref.ifPresent(r -> gauges(registry, tag(r), source));
             Tags tags = Tags.of("source", source);
             switch (event.type()) {
                 case LOADED:
@@ -190,23 +201,82 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
         return "login_or_renew";
     }
 
-    private void gauges(MeterRegistry registry, String ref, String source) {
-        if (!gauged.add(System.identityHashCode(registry) + " " + ref + " " + source)) {
-            return;
+    private synchronized boolean isGauged(String key) {
+        return gauged.containsKey(key);
+    }
+
+    private static String key(String ref, String source) {
+        return ref + " " + source;
+    }
+
+    /** Takes a new inventory snapshot and reconciles the gauges with it. */
+    private Snapshot rebuild() {
+        long generation = generations.incrementAndGet();
+        long now = clock.nanoTime();
+        List<InventoryEntry> inventory = secrets.inventory();
+        Map<String, InventoryEntry> byTag = new HashMap<>();
+        Map<String, String[]> wanted = new LinkedHashMap<>();
+        for (InventoryEntry e : inventory) {
+            String ref = tag(e.ref());
+            if (e.fetchedAt().isPresent()) {
+                byTag.putIfAbsent(ref, e);
+            }
+            wanted.putIfAbsent(key(ref, e.source()), new String[] {ref, e.source()});
         }
-        Tags tags = Tags.of("ref", ref, "source", source);
-        Gauge.builder(EXPIRY, this, m -> m.secondsToExpiry(ref))
-                .description("Time left until the lease of the version in service ends")
-                .baseUnit("seconds")
-                .tags(tags)
-                .strongReference(true)
-                .register(registry);
-        Gauge.builder(AGE, this, m -> m.ageSeconds(ref))
-                .description("Time since the version in service was fetched")
-                .baseUnit("seconds")
-                .tags(tags)
-                .strongReference(true)
-                .register(registry);
+        Snapshot s = new Snapshot(now, byTag);
+        snapshot = s;
+        reconcile(generation, wanted);
+        return s;
+    }
+
+    private synchronized void reconcile(long generation, Map<String, String[]> wanted) {
+        if (generation <= applied) {
+            return; // a newer inventory has been applied already
+        }
+        applied = generation;
+        for (Iterator<Map.Entry<String, Gauged>> it = gauged.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Gauged> g = it.next();
+            if (!wanted.containsKey(g.getKey())) {
+                g.getValue().removeFromAll();
+                it.remove();
+            }
+        }
+        for (Map.Entry<String, String[]> w : wanted.entrySet()) {
+            Gauged g = gauged.computeIfAbsent(w.getKey(), k -> new Gauged());
+            for (MeterRegistry registry : registries) {
+                g.registerIn(registry, w.getValue()[0], w.getValue()[1]);
+            }
+        }
+    }
+
+    /** The gauges of one secret, per registry. */
+    private final class Gauged {
+        private final Map<MeterRegistry, List<Meter>> meters = new IdentityHashMap<>();
+
+        void registerIn(MeterRegistry registry, String ref, String source) {
+            if (meters.containsKey(registry)) {
+                return;
+            }
+            Tags tags = Tags.of("ref", ref, "source", source);
+            Gauge expiry = Gauge.builder(EXPIRY, RotorMetrics.this, m -> m.secondsToExpiry(ref))
+                    .description("Time left until the lease of the version in service ends")
+                    .baseUnit("seconds")
+                    .tags(tags)
+                    .strongReference(true)
+                    .register(registry);
+            Gauge age = Gauge.builder(AGE, RotorMetrics.this, m -> m.ageSeconds(ref))
+                    .description("Time since the version in service was fetched")
+                    .baseUnit("seconds")
+                    .tags(tags)
+                    .strongReference(true)
+                    .register(registry);
+            meters.put(registry, List.of(expiry, age));
+        }
+
+        void removeFromAll() {
+            meters.forEach((registry, ms) -> ms.forEach(registry::remove));
+            meters.clear();
+        }
     }
 
     private double secondsToExpiry(String ref) {
@@ -224,17 +294,9 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     }
 
     private Optional<InventoryEntry> entry(String ref) {
-        long now = clock.nanoTime();
         Snapshot s = snapshot;
-        if (s == null || now - s.takenAt >= SNAPSHOT_NANOS) {
-            Map<String, InventoryEntry> byTag = new HashMap<>();
-            for (InventoryEntry e : secrets.inventory()) {
-                if (e.fetchedAt().isPresent()) {
-                    byTag.putIfAbsent(tag(e.ref()), e);
-                }
-            }
-            s = new Snapshot(now, byTag);
-            snapshot = s;
+        if (s == null || clock.nanoTime() - s.takenAt >= SNAPSHOT_NANOS) {
+            s = rebuild();
         }
         return Optional.ofNullable(s.byTag.get(ref));
     }

@@ -58,6 +58,9 @@ public class RotorProperties {
     /** Which environment variables env: refs may read. */
     private final Env env = new Env();
 
+    /** Which directories file: refs may read. */
+    private final File file = new File();
+
     /** Micrometer meters. */
     private final Metrics metrics = new Metrics();
 
@@ -115,6 +118,10 @@ public class RotorProperties {
 
     public Audit getAudit() {
         return audit;
+    }
+
+    public File getFile() {
+        return file;
     }
 
     public Env getEnv() {
@@ -354,6 +361,39 @@ public class RotorProperties {
 
         public void setAllow(List<String> allow) {
             this.allow = allow;
+        }
+    }
+
+    /**
+     * {@code rotor.file.*}: the file: source the starter registers (when no {@code SecretSource} bean claims {@code
+     * file}) reads only inside its allowed directories, real locations with every link resolved, so a ref built from
+     * request input ({@code file:/etc/passwd}, {@code ../}) reads nothing. The directories of the file: refs the
+     * application's own configuration names ({@code rotor.*-ref} properties, {@code rotor.datasource.ref}, {@code
+     * rotor.secrets[n].ref}, {@code spring.config.import=rotor:file:...}) are allowed by being named there.
+     */
+    public static class File {
+        /** Whether the file: source is confined to its allowed directories; false lets file: refs read any file the
+         * process can (unsafe when refs can come from request input). */
+        private boolean confine = true;
+
+        /** The directories file: refs may read, besides those of the file: refs the configuration names; empty means
+         * the conventional secret mounts /run/secrets, /var/run/secrets and /etc/secrets. */
+        private List<String> allowedDirectories = new ArrayList<>();
+
+        public boolean isConfine() {
+            return confine;
+        }
+
+        public void setConfine(boolean confine) {
+            this.confine = confine;
+        }
+
+        public List<String> getAllowedDirectories() {
+            return allowedDirectories;
+        }
+
+        public void setAllowedDirectories(List<String> allowedDirectories) {
+            this.allowedDirectories = allowedDirectories;
         }
     }
 

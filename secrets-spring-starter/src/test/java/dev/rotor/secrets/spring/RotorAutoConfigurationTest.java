@@ -228,7 +228,8 @@ class RotorAutoConfigurationTest {
     @Test
     void discoverSources_false_fileSchemeIsUnknown(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("token"), "PLANTED-file-3c9d");
-        fx.runner().run(context -> assertThat(context.getBean(Secrets.class).value("file:" + file))
+        fx.runner().withPropertyValues("rotor.file.allowed-directories=" + dir).run(context -> assertThat(
+                        context.getBean(Secrets.class).value("file:" + file))
                 .isEqualTo("PLANTED-file-3c9d"));
         fx.runner().withPropertyValues("rotor.discover-sources=false").run(context -> assertThatThrownBy(
                         () -> context.getBean(Secrets.class).get("file:" + file))

@@ -163,4 +163,67 @@ class RotorFailureAnalyzerTest {
             assertThat(String.valueOf(t.getMessage())).doesNotContain(TOKEN);
         }
     }
+
+    /** Every message, cause and suppressed exception of the failure, as a start-up log would print it. */
+    private static String printed(Throwable failure) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        failure.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+
+    /** Raw credentials pasted where a ref belongs: a 64-character token, an AppRole secret id, one with a colon. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pastedCredentials() {
+        String token64 = "a3f9c2e17b5d4086f1e2d3c4b5a69788a3f9c2e17b5d4086f1e2d3c4b5a69788";
+        String secretId = "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+        String colon = "hvs:CAESIJ7xq2LmPLANTEDw9Zt4Kc0RfYbVnUe3Hs1GjQaXoD5yTiMp";
+        String[] token = {"rotor.vault.auth.method=token"};
+        String[] approle = {"rotor.vault.auth.method=approle", "rotor.vault.auth.role-id=app"};
+        String[] userpass = {"rotor.vault.auth.method=userpass", "rotor.vault.auth.username=app"};
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.token-ref", token64, token),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.token-ref", colon, token),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.secret-id-ref", secretId, approle),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.secret-id-ref", token64, approle),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.secret-id-ref", colon, approle),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.password-ref", colon, userpass),
+                org.junit.jupiter.params.provider.Arguments.of("rotor.vault.auth.password-ref", secretId, userpass));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} = <credential {index}>")
+    @org.junit.jupiter.params.provider.MethodSource("pastedCredentials")
+    void rawCredentialInARefProperty_theStartupErrorAndTheAnalysisNameOnlyTheProperty(
+            String property, String credential, String[] method) {
+        List<String> properties = new java.util.ArrayList<>(List.of(method));
+        properties.add("rotor.vault.address=http://127.0.0.1:1");
+        properties.add(property + "=" + credential);
+        Throwable failure = contextFailure(new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))
+                .withPropertyValues(properties.toArray(new String[0])));
+        FailureAnalysis analysis = analyze(failure);
+
+        assertThat(analysis.getDescription()).contains(property).doesNotContain(credential);
+        assertThat(analysis.getAction()).doesNotContain(credential);
+        assertThat(printed(failure)).doesNotContain(credential);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} = <credential {index}>")
+    @org.junit.jupiter.params.provider.MethodSource("pastedCredentials")
+    void rawCredentialInARefProperty_throughTheConfigImport_isNotEchoed(
+            String property, String credential, String[] method) {
+        store.put("app/config", "x");
+        List<String> args = new java.util.ArrayList<>();
+        for (String m : method) {
+            args.add("--" + m);
+        }
+        args.add("--rotor.audit.enabled=false");
+        args.add("--rotor.vault.address=http://127.0.0.1:1");
+        args.add("--" + property + "=" + credential);
+        args.add("--spring.config.import=rotor:mem:app/config");
+        Throwable failure = startFailing(args.toArray(new String[0]));
+        FailureAnalysis analysis = analyze(failure);
+
+        assertThat(analysis.getDescription()).contains(property).doesNotContain(credential);
+        assertThat(analysis.getAction()).doesNotContain(credential);
+        assertThat(printed(failure)).doesNotContain(credential);
+    }
 }

@@ -249,4 +249,89 @@ class RotorMetricsTest {
             assertThat(count(registry, RotorMetrics.REFRESHES, "source", "mem")).isZero();
         });
     }
+
+    private static long perSecretMeters(MeterRegistry registry) {
+        return registry.getMeters().stream()
+                .filter(m -> m.getId().getTag("ref") != null)
+                .count();
+    }
+
+    @Test
+    void gauges_twentyThousandDistinctRefsThroughACacheOfOneHundred_stayBoundedByTheInventory() {
+        for (int i = 0; i < 20_000; i += 2) {
+            fx.source.put("flood/" + i, "v");
+        }
+        runner().withPropertyValues("rotor.maximum-entries=100").run(context -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(RotorMetrics.class).bindTo(registry);
+            Secrets secrets = context.getBean(Secrets.class);
+            for (int i = 0; i < 20_000; i++) {
+                try {
+                    secrets.get("mem:flood/" + i); // every other one is missing
+                } catch (RuntimeException missing) {
+                    // a read of a missing secret, as request input would make
+                }
+            }
+            long held = secrets.inventory().size();
+            assertThat(held).isLessThanOrEqualTo(100);
+            assertThat(perSecretMeters(registry)).isLessThanOrEqualTo(2 * 100);
+            assertThat(perSecretMeters(registry)).isEqualTo(2 * held);
+            // the rest are the per-source counters
+            assertThat(registry.getMeters()).hasSizeLessThanOrEqualTo(10 + 2 * 100);
+        });
+    }
+
+    @Test
+    void gauges_secretEvictedFromTheCache_areRemovedFromEveryRegistry() {
+        for (int i = 0; i < 5; i++) {
+            fx.source.put("few/" + i, "v");
+        }
+        runner().withPropertyValues("rotor.maximum-entries=2").run(context -> {
+            SimpleMeterRegistry first = new SimpleMeterRegistry();
+            SimpleMeterRegistry second = new SimpleMeterRegistry();
+            RotorMetrics metrics = context.getBean(RotorMetrics.class);
+            metrics.bindTo(first);
+            metrics.bindTo(second);
+            Secrets secrets = context.getBean(Secrets.class);
+            for (int i = 0; i < 5; i++) {
+                secrets.get("mem:few/" + i);
+            }
+            // a scrape a second later rebuilds the snapshot and reconciles with whatever the cache kept
+            fx.scheduler.advance(Duration.ofSeconds(1));
+            first.getMeters().forEach(Meter::measure);
+            java.util.Set<String> held = new java.util.HashSet<>();
+            secrets.inventory().forEach(e -> held.add(RotorMetrics.tag(e.ref())));
+            assertThat(held).hasSizeLessThanOrEqualTo(2);
+            for (SimpleMeterRegistry registry : java.util.List.of(first, second)) {
+                assertThat(registry.find(RotorMetrics.AGE).gauges())
+                        .extracting(g -> g.getId().getTag("ref"))
+                        .containsExactlyInAnyOrderElementsOf(held);
+                assertThat(registry.find(RotorMetrics.EXPIRY).gauges())
+                        .extracting(g -> g.getId().getTag("ref"))
+                        .containsExactlyInAnyOrderElementsOf(held);
+            }
+        });
+    }
+
+    @Test
+    void gauges_eventNamingASecretNotHeld_createNone() {
+        runner().run(context -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(RotorMetrics.class).bindTo(registry);
+            context.getBean(Secrets.class)
+                    .publish(SecretEvent.builder(
+                                    SecretEventType.REFRESH_FAILED,
+                                    fx.scheduler.clock().now())
+                            .ref(SecretRef.parse("mem:request/input-9f2"))
+                            .source("mem")
+                            .failure(new SourceUnavailableException("down", null, "mem"))
+                            .build());
+            assertThat(registry.find(RotorMetrics.AGE)
+                            .tag("ref", "mem:request/input-9f2")
+                            .gauge())
+                    .isNull();
+            assertThat(count(registry, RotorMetrics.FAILURES, "source", "mem", "event", "refresh_failed"))
+                    .isEqualTo(1);
+        });
+    }
 }

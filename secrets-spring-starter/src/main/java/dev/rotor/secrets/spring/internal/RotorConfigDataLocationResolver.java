@@ -88,7 +88,8 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
                 List.of(),
                 List.of(),
                 customizers,
-                Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()));
+                Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()),
+                importedRefs(binder));
         // the first loads happen before Spring Boot has set up logging: hold their audit records until it has
         DeferredAuditLog audit = null;
         if (properties.getAudit().isEnabled()) {
@@ -101,6 +102,27 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
             builder.validator(properties.getDatasource().getRef().strip(), poolCheck);
         }
         return new ImportedSecrets(builder.build(), poolCheck, audit);
+    }
+
+    /**
+     * The refs of the {@code rotor:...} entries of {@code spring.config.import} (without {@code optional:}): naming a
+     * file there allows the file: source its directory.
+     */
+    private static List<String> importedRefs(Binder binder) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String entry : binder.bind(
+                        "spring.config.import",
+                        org.springframework.boot.context.properties.bind.Bindable.listOf(String.class))
+                .orElse(List.of())) {
+            String e = entry.strip();
+            if (e.startsWith("optional:")) {
+                e = e.substring("optional:".length());
+            }
+            if (e.startsWith(PREFIX)) {
+                out.add(e.substring(PREFIX.length()));
+            }
+        }
+        return out;
     }
 
     /** The variables named by the {@code rotor:env:NAME} entries of {@code spring.config.import}. */

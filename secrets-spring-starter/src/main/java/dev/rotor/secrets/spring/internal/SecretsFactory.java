@@ -4,19 +4,26 @@ import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.StalePolicy;
 import dev.rotor.secrets.env.EnvSecretSource;
+import dev.rotor.secrets.file.FileSecretSource;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spring.RotorProperties;
 import dev.rotor.secrets.spring.RotorSecretsCustomizer;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -67,6 +74,22 @@ public final class SecretsFactory {
             List<SecretEventListener> listeners,
             List<RotorSecretsCustomizer> customizers,
             Adapters adapters) {
+        return builder(properties, sources, validators, listeners, customizers, adapters, List.of());
+    }
+
+    /**
+     * As {@link #builder(RotorProperties, List, List, List, List, Adapters)}, {@code namedRefs} being refs the
+     * configuration names outside {@code rotor.*} (the {@code spring.config.import=rotor:...} entries): the file:
+     * source may read the directories of theirs.
+     */
+    public static Secrets.Builder builder(
+            RotorProperties properties,
+            List<SecretSource> sources,
+            List<SecretValidator> validators,
+            List<SecretEventListener> listeners,
+            List<RotorSecretsCustomizer> customizers,
+            Adapters adapters,
+            List<String> namedRefs) {
         if (properties.getMaximumEntries() < 1) {
             throw new SecretConfigurationException(
                     "rotor.maximum-entries must be at least 1, was " + properties.getMaximumEntries(), null, null);
@@ -86,6 +109,14 @@ public final class SecretsFactory {
         if (!claimed.contains(EnvSecretSource.SCHEME)
                 && !properties.getEnv().getAllow().isEmpty()) {
             builder.source(envSource(properties));
+        }
+        // the file: source discovery would find, confined (rotor.discover-sources=false still leaves file: unknown)
+        if (properties.isDiscoverSources() && !claimed.contains(FileSecretSource.SCHEME)) {
+            if (properties.getFile().isConfine()) {
+                builder.source(fileSource(properties, namedRefs));
+            } else {
+                LOG.warn("rotor.file.confine=false: file: refs may read any file this process can");
+            }
         }
         sources.forEach(builder::source);
         validators.forEach(builder::validator);
@@ -108,6 +139,76 @@ public final class SecretsFactory {
             return EnvSecretSource.allowing(System.getenv(), allow);
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("rotor.env.allow: " + e.getMessage(), null, EnvSecretSource.SCHEME);
+        }
+    }
+
+    /** The conventional secret mounts, allowed when {@code rotor.file.allowed-directories} is empty. */
+    static final List<String> CONVENTIONAL_MOUNTS = List.of("/run/secrets", "/var/run/secrets", "/etc/secrets");
+
+    /**
+     * The file: source confined to {@code rotor.file.allowed-directories} (the conventional mounts when empty) and
+     * the directories of the file: refs the configuration names: {@code rotor.*-ref} properties, {@code
+     * rotor.datasource.ref}, {@code rotor.secrets[n].ref} and {@code namedRefs}.
+     */
+    static FileSecretSource fileSource(RotorProperties properties, List<String> namedRefs) {
+        Set<Path> directories = new LinkedHashSet<>();
+        List<String> allowed = properties.getFile().getAllowedDirectories();
+        List<String> listed = allowed.isEmpty() ? CONVENTIONAL_MOUNTS : allowed;
+        for (int i = 0; i < listed.size(); i++) {
+            String d = listed.get(i);
+            if (d == null || d.isBlank()) {
+                throw new SecretConfigurationException(
+                        "rotor.file.allowed-directories[" + i + "] is empty", null, FileSecretSource.SCHEME);
+            }
+            try {
+                directories.add(Path.of(d.strip()).toAbsolutePath().normalize());
+            } catch (InvalidPathException e) {
+                throw new SecretConfigurationException(
+                        "rotor.file.allowed-directories[" + i + "] is not a path", null, FileSecretSource.SCHEME);
+            }
+        }
+        List<String> refs = new ArrayList<>(configuredRefs(properties));
+        refs.addAll(namedRefs);
+        for (String ref : refs) {
+            fileDirectory(ref).ifPresent(directories::add);
+        }
+        return FileSecretSource.builder()
+                .confineTo(directories.toArray(new Path[0]))
+                .build();
+    }
+
+    /** The refs {@code rotor.*} names: the {@code *-ref} properties, the pool's and the declared secrets'. */
+    static List<String> configuredRefs(RotorProperties properties) {
+        List<String> out = new ArrayList<>();
+        RotorProperties.Vault.Auth auth = properties.getVault().getAuth();
+        out.add(auth.getSecretIdRef());
+        out.add(auth.getTokenRef());
+        out.add(auth.getPasswordRef());
+        out.add(properties.getDatasource().getRef());
+        properties.getSecrets().forEach(d -> out.add(d.getRef()));
+        out.removeIf(Objects::isNull);
+        return out;
+    }
+
+    /**
+     * The directory a file: ref reads in: the path itself when it is a directory (a mounted secret of one file per
+     * field), else its parent. Empty for any other ref, or text that is not one (never echoed: it may be a
+     * credential pasted where its ref belongs).
+     */
+    static Optional<Path> fileDirectory(String ref) {
+        String prefix = FileSecretSource.SCHEME + ":";
+        if (ref == null || !ref.strip().startsWith(prefix)) {
+            return Optional.empty();
+        }
+        try {
+            String path = SecretRef.parse(ref.strip()).path();
+            Path p = Path.of(path).toAbsolutePath().normalize();
+            if (Files.isDirectory(p)) {
+                return Optional.of(p);
+            }
+            return Optional.ofNullable(p.getParent());
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 
