@@ -226,6 +226,17 @@ class RotorAutoConfigurationTest {
     }
 
     @Test
+    void secrets_credentialPastedAsADeclaredRef_failsNamingThePropertyWithoutTheText() {
+        String pasted = "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+        fx.runner().withPropertyValues("rotor.secrets[0].ref=" + pasted).run(context -> {
+            assertThat(context).getFailure().rootCause().hasMessageContaining("rotor.secrets[0].ref");
+            for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain(pasted);
+            }
+        });
+    }
+
+    @Test
     void discoverSources_false_fileSchemeIsUnknown(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("token"), "PLANTED-file-3c9d");
         fx.runner().withPropertyValues("rotor.file.allowed-directories=" + dir).run(context -> assertThat(

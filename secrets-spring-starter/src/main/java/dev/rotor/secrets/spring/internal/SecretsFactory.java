@@ -373,6 +373,13 @@ public final class SecretsFactory {
         if (d.getRef() == null || d.getRef().isBlank()) {
             throw new SecretConfigurationException(prefix + "ref must be set", null, null);
         }
+        try {
+            SecretRef.parse(d.getRef().strip());
+        } catch (RuntimeException e) {
+            // the text is not echoed: a value pasted where its ref belongs is a credential
+            throw new SecretConfigurationException(
+                    prefix + "ref is not a Rotor ref (scheme:path, for example file:/run/secrets/db)", null, null);
+        }
         SecretDeclaration declaration;
         try {
             declaration = SecretDeclaration.of(d.getRef()).required(d.isRequired());
