@@ -153,59 +153,67 @@ public class RotorProperties {
     }
 
     /** {@code rotor.refresh.*}: see {@link dev.rotor.secrets.RefreshPolicy} for what each option does. */
+    /**
+     * {@code rotor.refresh.*}: the client-wide layer of the refresh policy. Only the properties that are set override
+     * anything; the others stay at each source's own defaults (a mounted file polls every 10 s and retries at most 10 s
+     * apart, a store every 5 minutes: see the core's README for the table).
+     */
     public static class Refresh {
         /** Fraction of a lease after which a leased secret is refreshed, counted from when the lease was issued. */
-        private double leaseFraction = 2.0 / 3.0;
+        private Double leaseFraction;
 
         /** Up to this fraction of the lease is drawn at random and taken off the refresh time. */
-        private double leaseJitter = 0.1;
+        private Double leaseJitter;
 
         /** How often static secrets without a rotation date are polled (through a cheap version probe). */
-        private Duration pollInterval = Duration.ofMinutes(5);
+        private Duration pollInterval;
 
         /** Up to this fraction of the poll interval is drawn at random and taken off each poll. */
-        private double pollJitter = 0.1;
+        private Double pollJitter;
 
         /** How long after a known rotation date a secret is refreshed. */
-        private Duration afterRotationDelay = Duration.ofSeconds(5);
+        private Duration afterRotationDelay;
 
         /** The first wait before retrying a failed refresh (exponential backoff with full jitter). */
-        private Duration initialBackoff = Duration.ofSeconds(1);
+        private Duration initialBackoff;
 
         /** The longest wait between two retries. */
-        private Duration maxBackoff = Duration.ofMinutes(5);
+        private Duration maxBackoff;
+
+        /** The longest wait between two attempts once the lease has ended or before the first load (core default 1 s). */
+        private Duration expiredMaxBackoff;
 
         /** The shortest wait between two retries, whatever the jitter draws. */
-        private Duration minBackoff = Duration.ofMillis(100);
+        private Duration minBackoff;
 
         /** How many retries should fit before a lease ends: each wait is capped to the time left divided by this. */
-        private int attemptsBeforeExpiry = 4;
+        private Integer attemptsBeforeExpiry;
 
         /** The most calls in flight at once per source. */
-        private int maxInFlightPerSource = 16;
+        private Integer maxInFlightPerSource;
 
         /** How long a first read waits for its secret before failing. */
-        private Duration loadTimeout = Duration.ofSeconds(30);
+        private Duration loadTimeout;
 
         /** How long after a new version was handed over the previous lease is revoked. */
-        private Duration revokeDelay = Duration.ZERO;
+        private Duration revokeDelay;
 
         /** How long after a new version was handed over the previous version's bytes are wiped. */
-        private Duration wipeDelay = Duration.ofSeconds(60);
+        private Duration wipeDelay;
 
-        public double getLeaseFraction() {
+        public Double getLeaseFraction() {
             return leaseFraction;
         }
 
-        public void setLeaseFraction(double leaseFraction) {
+        public void setLeaseFraction(Double leaseFraction) {
             this.leaseFraction = leaseFraction;
         }
 
-        public double getLeaseJitter() {
+        public Double getLeaseJitter() {
             return leaseJitter;
         }
 
-        public void setLeaseJitter(double leaseJitter) {
+        public void setLeaseJitter(Double leaseJitter) {
             this.leaseJitter = leaseJitter;
         }
 
@@ -217,11 +225,11 @@ public class RotorProperties {
             this.pollInterval = pollInterval;
         }
 
-        public double getPollJitter() {
+        public Double getPollJitter() {
             return pollJitter;
         }
 
-        public void setPollJitter(double pollJitter) {
+        public void setPollJitter(Double pollJitter) {
             this.pollJitter = pollJitter;
         }
 
@@ -249,6 +257,14 @@ public class RotorProperties {
             this.maxBackoff = maxBackoff;
         }
 
+        public Duration getExpiredMaxBackoff() {
+            return expiredMaxBackoff;
+        }
+
+        public void setExpiredMaxBackoff(Duration expiredMaxBackoff) {
+            this.expiredMaxBackoff = expiredMaxBackoff;
+        }
+
         public Duration getMinBackoff() {
             return minBackoff;
         }
@@ -257,19 +273,19 @@ public class RotorProperties {
             this.minBackoff = minBackoff;
         }
 
-        public int getAttemptsBeforeExpiry() {
+        public Integer getAttemptsBeforeExpiry() {
             return attemptsBeforeExpiry;
         }
 
-        public void setAttemptsBeforeExpiry(int attemptsBeforeExpiry) {
+        public void setAttemptsBeforeExpiry(Integer attemptsBeforeExpiry) {
             this.attemptsBeforeExpiry = attemptsBeforeExpiry;
         }
 
-        public int getMaxInFlightPerSource() {
+        public Integer getMaxInFlightPerSource() {
             return maxInFlightPerSource;
         }
 
-        public void setMaxInFlightPerSource(int maxInFlightPerSource) {
+        public void setMaxInFlightPerSource(Integer maxInFlightPerSource) {
             this.maxInFlightPerSource = maxInFlightPerSource;
         }
 

@@ -16,7 +16,6 @@ import dev.rotor.secrets.spring.RotorSecretsCustomizer;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -320,33 +319,59 @@ public final class SecretsFactory {
         }
     }
 
+    /**
+     * The client-wide policy layer from {@code rotor.refresh.*}: only the properties set override anything, so each
+     * source keeps its own defaults for the rest (see {@link RefreshPolicy#over}).
+     */
     static RefreshPolicy refreshPolicy(RotorProperties.Refresh r) {
+        RefreshPolicy.Builder b = RefreshPolicy.builder();
         try {
-            return RefreshPolicy.builder()
-                    .leaseFraction(r.getLeaseFraction())
-                    .leaseJitter(r.getLeaseJitter())
-                    .pollInterval(set("poll-interval", r.getPollInterval()))
-                    .pollJitter(r.getPollJitter())
-                    .afterRotationDelay(set("after-rotation-delay", r.getAfterRotationDelay()))
-                    .initialBackoff(set("initial-backoff", r.getInitialBackoff()))
-                    .maxBackoff(set("max-backoff", r.getMaxBackoff()))
-                    .minBackoff(set("min-backoff", r.getMinBackoff()))
-                    .attemptsBeforeExpiry(r.getAttemptsBeforeExpiry())
-                    .maxInFlightPerSource(r.getMaxInFlightPerSource())
-                    .loadTimeout(set("load-timeout", r.getLoadTimeout()))
-                    .revokeDelay(set("revoke-delay", r.getRevokeDelay()))
-                    .wipeDelay(set("wipe-delay", r.getWipeDelay()))
-                    .build();
+            if (r.getLeaseFraction() != null) {
+                b.leaseFraction(r.getLeaseFraction());
+            }
+            if (r.getLeaseJitter() != null) {
+                b.leaseJitter(r.getLeaseJitter());
+            }
+            if (r.getPollInterval() != null) {
+                b.pollInterval(r.getPollInterval());
+            }
+            if (r.getPollJitter() != null) {
+                b.pollJitter(r.getPollJitter());
+            }
+            if (r.getAfterRotationDelay() != null) {
+                b.afterRotationDelay(r.getAfterRotationDelay());
+            }
+            if (r.getInitialBackoff() != null) {
+                b.initialBackoff(r.getInitialBackoff());
+            }
+            if (r.getMaxBackoff() != null) {
+                b.maxBackoff(r.getMaxBackoff());
+            }
+            if (r.getExpiredMaxBackoff() != null) {
+                b.expiredMaxBackoff(r.getExpiredMaxBackoff());
+            }
+            if (r.getMinBackoff() != null) {
+                b.minBackoff(r.getMinBackoff());
+            }
+            if (r.getAttemptsBeforeExpiry() != null) {
+                b.attemptsBeforeExpiry(r.getAttemptsBeforeExpiry());
+            }
+            if (r.getMaxInFlightPerSource() != null) {
+                b.maxInFlightPerSource(r.getMaxInFlightPerSource());
+            }
+            if (r.getLoadTimeout() != null) {
+                b.loadTimeout(r.getLoadTimeout());
+            }
+            if (r.getRevokeDelay() != null) {
+                b.revokeDelay(r.getRevokeDelay());
+            }
+            if (r.getWipeDelay() != null) {
+                b.wipeDelay(r.getWipeDelay());
+            }
+            return b.build();
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);
         }
-    }
-
-    private static Duration set(String name, Duration value) {
-        if (value == null) {
-            throw new SecretConfigurationException("rotor.refresh." + name + " must be set", null, null);
-        }
-        return value;
     }
 
     static StalePolicy stalePolicy(RotorProperties.Stale s) {

@@ -22,10 +22,10 @@ class SecretsFactoryTest {
     }
 
     @Test
-    void refreshPolicy_noProperties_equalsTheCoreDefaults() {
-        assertThat(SecretsFactory.refreshPolicy(new RotorProperties().getRefresh())
-                        .toString())
-                .isEqualTo(RefreshPolicy.defaults().toString());
+    void refreshPolicy_noProperties_overridesNothing_soEachSourceKeepsItsOwnDefaults() {
+        RefreshPolicy policy = SecretsFactory.refreshPolicy(new RotorProperties().getRefresh());
+        assertThat(policy.overrides()).isEmpty();
+        assertThat(policy.toString()).isEqualTo(RefreshPolicy.defaults().toString());
     }
 
     @Test
@@ -38,6 +38,7 @@ class SecretsFactoryTest {
                 Map.entry("rotor.refresh.after-rotation-delay", "7s"),
                 Map.entry("rotor.refresh.initial-backoff", "2s"),
                 Map.entry("rotor.refresh.max-backoff", "1m"),
+                Map.entry("rotor.refresh.expired-max-backoff", "3s"),
                 Map.entry("rotor.refresh.min-backoff", "50ms"),
                 Map.entry("rotor.refresh.attempts-before-expiry", "6"),
                 Map.entry("rotor.refresh.max-in-flight-per-source", "3"),
@@ -52,6 +53,7 @@ class SecretsFactoryTest {
         assertThat(policy.afterRotationDelay()).isEqualTo(Duration.ofSeconds(7));
         assertThat(policy.initialBackoff()).isEqualTo(Duration.ofSeconds(2));
         assertThat(policy.maxBackoff()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(policy.expiredMaxBackoff()).isEqualTo(Duration.ofSeconds(3));
         assertThat(policy.minBackoff()).isEqualTo(Duration.ofMillis(50));
         assertThat(policy.attemptsBeforeExpiry()).isEqualTo(6);
         assertThat(policy.maxInFlightPerSource()).isEqualTo(3);
@@ -61,12 +63,18 @@ class SecretsFactoryTest {
     }
 
     @Test
-    void refreshPolicy_durationSetEmpty_failsNamingTheProperty() {
-        RotorProperties p = new RotorProperties();
-        p.getRefresh().setPollInterval(null);
-        assertThatThrownBy(() -> SecretsFactory.refreshPolicy(p.getRefresh()))
+    void refreshPolicy_onlyThePropertiesSet_override() {
+        RefreshPolicy policy = SecretsFactory.refreshPolicy(
+                bind(Map.of("rotor.refresh.poll-interval", "2m")).getRefresh());
+        assertThat(policy.overrides()).containsExactly("pollInterval");
+    }
+
+    @Test
+    void refreshPolicy_outOfRange_failsNamingTheProperties() {
+        assertThatThrownBy(() -> SecretsFactory.refreshPolicy(
+                        bind(Map.of("rotor.refresh.lease-fraction", "1.5")).getRefresh()))
                 .isInstanceOf(SecretConfigurationException.class)
-                .hasMessageContaining("rotor.refresh.poll-interval");
+                .hasMessageContaining("rotor.refresh");
     }
 
     @Test
