@@ -165,7 +165,10 @@ public class RotorProperties {
         /** Up to this fraction of the lease is drawn at random and taken off the refresh time. */
         private Double leaseJitter;
 
-        /** How often static secrets without a rotation date are polled (through a cheap version probe). */
+        /**
+         * How often static secrets without a rotation date are polled (through a cheap version probe); unset, each
+         * source's own (a file: secret every 10 s, a store's every 5 minutes).
+         */
         private Duration pollInterval;
 
         /** Up to this fraction of the poll interval is drawn at random and taken off each poll. */
