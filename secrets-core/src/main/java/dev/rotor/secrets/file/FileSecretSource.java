@@ -164,6 +164,12 @@ public final class FileSecretSource implements SecretSource {
         }
     }
 
+    /** How many directories the watch keeps state for (for tests of its bound). */
+    int watchedDirectories() {
+        FileWatch w = watch;
+        return w == null ? 0 : w.trackedDirectories();
+    }
+
     /** Whether the directory {@code dir} is watched for changes (for tests). */
     boolean watches(Path dir) {
         FileWatch w = watch;

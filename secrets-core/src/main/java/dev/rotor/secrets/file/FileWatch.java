@@ -68,8 +68,7 @@ final class FileWatch implements AutoCloseable {
                 return;
             }
             if (watched.size() >= MAX_DIRECTORIES) {
-                unwatchable.add(dir);
-                return;
+                return; // polled only; nothing is recorded, so hostile refs cannot grow any set here
             }
             try {
                 WatchService ws = service();
@@ -80,14 +79,21 @@ final class FileWatch implements AutoCloseable {
                         StandardWatchEventKinds.ENTRY_DELETE);
                 watched.put(dir, key);
             } catch (IOException | UnsupportedOperationException | ClosedWatchServiceException e) {
-                // polling still sees the change, at the poll interval
-                unwatchable.add(dir);
+                // polling still sees the change, at the poll interval; remembered (boundedly) so as not to retry
+                if (unwatchable.size() < MAX_DIRECTORIES) {
+                    unwatchable.add(dir);
+                }
                 LOG.debug(
                         "Rotor source {} cannot watch a directory ({}); it polls instead",
                         sourceName,
                         e.getClass().getSimpleName());
             }
         }
+    }
+
+    /** How many directories are watched or known to be unwatchable: never more than twice the cap (for tests). */
+    int trackedDirectories() {
+        return watched.size() + unwatchable.size() + pending.size();
     }
 
     /** Whether the directory holding {@code path} is watched (for tests). */

@@ -129,6 +129,23 @@ class FileWatchTest {
     }
 
     @Test
+    void directoriesBeyondTheCap_arePolledOnly_andLeaveNoStateBehind() throws Exception {
+        FileSecretSource source = FileSecretSource.create();
+        secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .auditLog(false)
+                .maximumEntries(100)
+                .build();
+        for (int i = 0; i < FileWatch.MAX_DIRECTORIES + 200; i++) {
+            Path dir = Files.createDirectories(tmp.resolve("tenant-" + i));
+            Files.writeString(dir.resolve("key"), "k" + i, StandardCharsets.UTF_8);
+            assertThat(secrets.value("file:" + dir.resolve("key"))).isEqualTo("k" + i);
+        }
+        assertThat(source.watchedDirectories()).isLessThanOrEqualTo(FileWatch.MAX_DIRECTORIES);
+    }
+
+    @Test
     void readDirectories_areWatched_oncePerDirectory() throws Exception {
         Files.writeString(tmp.resolve("a"), "1", StandardCharsets.UTF_8);
         Files.writeString(tmp.resolve("b"), "2", StandardCharsets.UTF_8);
