@@ -5,11 +5,13 @@ import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.aws.internal.AwsErrors;
 import dev.rotor.secrets.aws.internal.ErrorMessageRedactor;
+import dev.rotor.secrets.aws.internal.ResponseSizeLimit;
 import dev.rotor.secrets.aws.internal.SecretContent;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
@@ -37,7 +39,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
@@ -94,8 +96,12 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  *
  * <p><b>Client.</b> Give your own configured {@link SecretsManagerClient} (it stays yours: {@link #close()} leaves it
  * open), or let the source build one on first use with the SDK's default credentials chain and region, the {@code
- * url-connection-client} HTTP client and an optional endpoint override. Building the source makes no network call and
- * does not need a region: a missing region is reported on the first fetch.
+ * apache-client} HTTP client (whose abort ends a read under way) and an optional endpoint override. Building the source makes no network call and
+ * does not need a region: a missing region is reported on the first fetch. The client it builds has a deadline on
+ * every call ({@link Builder#apiCallTimeout(Duration)}, 10 s, and {@link Builder#apiCallAttemptTimeout(Duration)}, 5 s
+ * per attempt), caps the size of every answer ({@link #responseSizeLimit()}), withholds the service's error messages
+ * ({@link #errorMessageRedactor()}), and speaks plain {@code http} to loopback only ({@link
+ * Builder#allowInsecureHttp(boolean)}).
  *
  * <p>Thread-safe: the engine may call it from several threads at once.
  */
@@ -118,6 +124,15 @@ public final class AwsSecretsManagerSource implements SecretSource {
     /** The staging label of the version in service before the last rotation. */
     public static final String AWSPREVIOUS = "AWSPREVIOUS";
 
+    /**
+     * The default {@link Builder#apiCallTimeout(Duration) deadline of a whole call} (every attempt and the waits
+     * between them) on the client the source builds: 10 s.
+     */
+    public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The default {@link Builder#apiCallAttemptTimeout(Duration) deadline of one attempt} (one HTTP exchange): 5 s. */
+    public static final Duration DEFAULT_API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
+
     /** The most secrets {@code BatchGetSecretValue} reads in one call. */
     public static final int BATCH_SIZE = 20;
 
@@ -130,6 +145,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
     private final String name;
     private final Supplier<SecretsManagerClient> clientFactory;
     private final boolean ownsClient;
+    /** The deadline of a whole call on the client this source builds; null for a client of the user's. */
+    private final Duration apiCallTimeout;
+
     private final boolean rotateOnCompromise;
     private final boolean describe;
     private final Duration rotationCheckInterval;
@@ -150,12 +168,16 @@ public final class AwsSecretsManagerSource implements SecretSource {
             SecretsManagerClient given = b.client;
             this.clientFactory = () -> given;
             this.ownsClient = false;
+            this.apiCallTimeout = null;
         } else {
             Region region = b.region;
             URI endpoint = b.endpointOverride;
             AwsCredentialsProvider credentials = b.credentialsProvider;
-            this.clientFactory = () -> defaultClient(region, endpoint, credentials);
+            Duration callTimeout = b.effectiveApiCallTimeout();
+            Duration attemptTimeout = b.effectiveApiCallAttemptTimeout();
+            this.clientFactory = () -> defaultClient(region, endpoint, credentials, callTimeout, attemptTimeout);
             this.ownsClient = true;
+            this.apiCallTimeout = callTimeout;
         }
         EnumSet<SourceCapability> caps = EnumSet.of(SourceCapability.FETCH_ALL);
         if (describe) {
@@ -201,6 +223,15 @@ public final class AwsSecretsManagerSource implements SecretSource {
     public void start(SourceContext context) {
         this.time = context.timeSource();
         this.afterRotationDelay = context.refreshPolicy().afterRotationDelay();
+        Duration loadTimeout = context.refreshPolicy().loadTimeout();
+        if (apiCallTimeout != null && loadTimeout != null && apiCallTimeout.compareTo(loadTimeout) >= 0) {
+            LOG.warn(
+                    "apiCallTimeout {} of source {} is not below the engine's loadTimeout {}: a call may go on after"
+                            + " the read waiting for it was released; set apiCallTimeout below loadTimeout",
+                    apiCallTimeout,
+                    name,
+                    loadTimeout);
+        }
     }
 
     /**
@@ -216,6 +247,25 @@ public final class AwsSecretsManagerSource implements SecretSource {
      */
     public static ExecutionInterceptor errorMessageRedactor() {
         return new ErrorMessageRedactor();
+    }
+
+    /**
+     * An SDK interceptor that caps the size of every successful answer from the service's documented limits, before
+     * the SDK reads it: 512 KiB for {@code GetSecretValue} (one value of at most 64 KiB, JSON-escaped, and its
+     * metadata), 10 MiB and 64 KiB for {@code BatchGetSecretValue} (20 of them), 256 KiB for any other operation. A
+     * larger answer fails the call with a {@link dev.rotor.secrets.SecretFormatException} that names the ref and the
+     * source, never the body; the version already held stays in service. The client this source builds has it; add it
+     * to a client you pass in:
+     *
+     * <pre>{@code
+     * SecretsManagerClient.builder()
+     *         .overrideConfiguration(c -> c.addExecutionInterceptor(AwsSecretsManagerSource.errorMessageRedactor())
+     *                 .addExecutionInterceptor(AwsSecretsManagerSource.responseSizeLimit()))
+     *         .build();
+     * }</pre>
+     */
+    public static ExecutionInterceptor responseSizeLimit() {
+        return new ResponseSizeLimit();
     }
 
     /** Whether this source calls {@code RotateSecret} when a secret is reported compromised. */
@@ -352,7 +402,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
             try {
                 batch(chunk, byId, out);
             } catch (SecretException e) {
-                if (out.isEmpty() && !(e instanceof SecretAccessDeniedException)) {
+                if (out.isEmpty()
+                        && !(e instanceof SecretAccessDeniedException)
+                        && !(e instanceof SecretFormatException)) {
                     throw e;
                 }
                 // what was read stays read; the engine fetches the rest one by one
@@ -651,6 +703,11 @@ public final class AwsSecretsManagerSource implements SecretSource {
         }
     }
 
+    /** The client in use, built now if need be; for this package's tests of the built client's configuration. */
+    SecretsManagerClient sdkClient() {
+        return client(null);
+    }
+
     private SecretsManagerClient client(SecretRef ref) {
         SecretsManagerClient c = client;
         if (c != null) {
@@ -677,10 +734,18 @@ public final class AwsSecretsManagerSource implements SecretSource {
         }
     }
 
-    private static SecretsManagerClient defaultClient(Region region, URI endpoint, AwsCredentialsProvider credentials) {
+    private static SecretsManagerClient defaultClient(
+            Region region,
+            URI endpoint,
+            AwsCredentialsProvider credentials,
+            Duration callTimeout,
+            Duration attemptTimeout) {
         SecretsManagerClientBuilder b = SecretsManagerClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .overrideConfiguration(c -> c.addExecutionInterceptor(errorMessageRedactor()));
+                .httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(c -> c.apiCallTimeout(callTimeout)
+                        .apiCallAttemptTimeout(attemptTimeout)
+                        .addExecutionInterceptor(errorMessageRedactor())
+                        .addExecutionInterceptor(responseSizeLimit()));
         if (region != null) {
             b.region(region);
         }
@@ -695,8 +760,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
 
     /**
      * Builds an {@link AwsSecretsManagerSource}. Either {@link #client(SecretsManagerClient)} or the options the source
-     * uses to build its own client ({@link #region}, {@link #endpointOverride}, {@link #credentialsProvider}), not
-     * both: {@link #build()} names the conflict. Not thread-safe.
+     * uses to build its own client ({@link #region}, {@link #endpointOverride}, {@link #credentialsProvider}, {@link
+     * #apiCallTimeout}, {@link #apiCallAttemptTimeout}, {@link #allowInsecureHttp}), not both: {@link #build()} names
+     * the conflict. Not thread-safe.
      */
     public static final class Builder {
         private String name = SCHEME;
@@ -707,6 +773,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
         private boolean rotateOnCompromise;
         private boolean describe = true;
         private Duration rotationCheckInterval = Duration.ofSeconds(15);
+        private Duration apiCallTimeout;
+        private Duration apiCallAttemptTimeout;
+        private boolean allowInsecureHttp;
 
         private Builder() {}
 
@@ -716,7 +785,11 @@ public final class AwsSecretsManagerSource implements SecretSource {
             return this;
         }
 
-        /** Your own configured client; the source uses it as is and never closes it. */
+        /**
+         * Your own configured client; the source uses it as is and never closes it. Its timeouts, retries and
+         * interceptors stay yours: set {@code apiCallTimeout} and {@code apiCallAttemptTimeout} on it, and add {@link
+         * AwsSecretsManagerSource#errorMessageRedactor()} and {@link AwsSecretsManagerSource#responseSizeLimit()}.
+         */
         public Builder client(SecretsManagerClient client) {
             this.client = Objects.requireNonNull(client, "client");
             return this;
@@ -728,10 +801,57 @@ public final class AwsSecretsManagerSource implements SecretSource {
             return this;
         }
 
-        /** Another endpoint for the client the source builds: a VPC endpoint, a test server. */
+        /**
+         * Another endpoint for the client the source builds: a VPC endpoint, a test server. It must be {@code https},
+         * or plain {@code http} to a loopback host ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}) unless {@link
+         * #allowInsecureHttp(boolean)} allows it for any host; {@link #build()} refuses anything else.
+         */
         public Builder endpointOverride(URI endpoint) {
             this.endpointOverride = Objects.requireNonNull(endpoint, "endpointOverride");
             return this;
+        }
+
+        /**
+         * Allows an {@link #endpointOverride(URI)} with plain {@code http://} to a host that is not loopback (default
+         * false: refused at {@link #build()}). Requests are signed, but values travel in clear text.
+         */
+        public Builder allowInsecureHttp(boolean allow) {
+            this.allowInsecureHttp = allow;
+            return this;
+        }
+
+        /**
+         * The deadline of a whole call on the client the source builds: every attempt, the SDK's retries and the
+         * waits between them (default {@link AwsSecretsManagerSource#DEFAULT_API_CALL_TIMEOUT 10 s}). A call still running at the deadline,
+         * one that trickles its answer a byte at a time included, is cut and fails with a retryable {@link
+         * dev.rotor.secrets.SourceUnavailableException}. Keep it below the engine's {@code loadTimeout} (30 s by
+         * default), so that no call goes on after the reader waiting for it has given up.
+         */
+        public Builder apiCallTimeout(Duration timeout) {
+            this.apiCallTimeout = Objects.requireNonNull(timeout, "apiCallTimeout");
+            return this;
+        }
+
+        /**
+         * The deadline of one attempt (one HTTP exchange, the whole answer read) on the client the source builds
+         * (default {@link AwsSecretsManagerSource#DEFAULT_API_CALL_ATTEMPT_TIMEOUT 5 s}, and never more than {@link #apiCallTimeout}): a stuck
+         * attempt is cut in time for the SDK to try once more within the call.
+         */
+        public Builder apiCallAttemptTimeout(Duration timeout) {
+            this.apiCallAttemptTimeout = Objects.requireNonNull(timeout, "apiCallAttemptTimeout");
+            return this;
+        }
+
+        private Duration effectiveApiCallTimeout() {
+            return apiCallTimeout != null ? apiCallTimeout : DEFAULT_API_CALL_TIMEOUT;
+        }
+
+        private Duration effectiveApiCallAttemptTimeout() {
+            if (apiCallAttemptTimeout != null) {
+                return apiCallAttemptTimeout;
+            }
+            Duration call = effectiveApiCallTimeout();
+            return DEFAULT_API_CALL_ATTEMPT_TIMEOUT.compareTo(call) > 0 ? call : DEFAULT_API_CALL_ATTEMPT_TIMEOUT;
         }
 
         /** The credentials of the client the source builds (default: the SDK's default credentials chain). */
@@ -785,6 +905,15 @@ public final class AwsSecretsManagerSource implements SecretSource {
                 if (credentialsProvider != null) {
                     conflicting.add("credentialsProvider");
                 }
+                if (apiCallTimeout != null) {
+                    conflicting.add("apiCallTimeout");
+                }
+                if (apiCallAttemptTimeout != null) {
+                    conflicting.add("apiCallAttemptTimeout");
+                }
+                if (allowInsecureHttp) {
+                    conflicting.add("allowInsecureHttp");
+                }
                 if (!conflicting.isEmpty()) {
                     throw new SecretConfigurationException(
                             "client conflicts with " + String.join(", ", conflicting)
@@ -793,7 +922,80 @@ public final class AwsSecretsManagerSource implements SecretSource {
                             name);
                 }
             }
+            positive("apiCallTimeout", apiCallTimeout);
+            positive("apiCallAttemptTimeout", apiCallAttemptTimeout);
+            if (effectiveApiCallAttemptTimeout().compareTo(effectiveApiCallTimeout()) > 0) {
+                throw new SecretConfigurationException(
+                        "apiCallAttemptTimeout (" + effectiveApiCallAttemptTimeout()
+                                + ") must not be longer than apiCallTimeout (" + effectiveApiCallTimeout() + ")",
+                        null,
+                        name);
+            }
+            if (endpointOverride != null) {
+                checkEndpoint();
+            }
             return new AwsSecretsManagerSource(this);
+        }
+
+        private void positive(String option, Duration d) {
+            if (d != null && (d.isNegative() || d.isZero())) {
+                throw new SecretConfigurationException(option + " must be positive, was " + d, null, name);
+            }
+        }
+
+        private void checkEndpoint() {
+            String scheme = endpointOverride.getScheme();
+            String host = endpointOverride.getHost();
+            if (scheme == null || host == null || host.isEmpty()) {
+                throw new SecretConfigurationException(
+                        "endpointOverride must be an absolute https URI with a host", null, name);
+            }
+            if (endpointOverride.getRawUserInfo() != null
+                    || endpointOverride.getRawQuery() != null
+                    || endpointOverride.getRawFragment() != null) {
+                throw new SecretConfigurationException(
+                        "endpointOverride must not hold credentials, a query or a fragment", null, name);
+            }
+            if (scheme.equalsIgnoreCase("https")) {
+                return;
+            }
+            if (!scheme.equalsIgnoreCase("http")) {
+                throw new SecretConfigurationException(
+                        "endpointOverride must use https (or http to loopback), not " + scheme, null, name);
+            }
+            if (!allowInsecureHttp && !isLoopback(host)) {
+                throw new SecretConfigurationException(
+                        "endpointOverride uses plain http to a host that is not loopback; use https, or"
+                                + " allowInsecureHttp(true) to send values in clear text",
+                        null,
+                        name);
+            }
+        }
+
+        /** Loopback by its literal form only ({@code localhost}, 127.0.0.0/8, ::1): no name is resolved here. */
+        static boolean isLoopback(String host) {
+            String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            if (h.equalsIgnoreCase("localhost")) {
+                return true;
+            }
+            if (h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+                String[] octets = h.split("\\.");
+                for (String o : octets) {
+                    if (Integer.parseInt(o) > 255) {
+                        return false;
+                    }
+                }
+                return Integer.parseInt(octets[0]) == 127;
+            }
+            if (h.contains(":") && h.matches("[0-9A-Fa-f:.]+")) {
+                try {
+                    // a literal IPv6 address: parsed, never looked up
+                    return java.net.InetAddress.getByName(h).isLoopbackAddress();
+                } catch (java.net.UnknownHostException e) {
+                    return false;
+                }
+            }
+            return false;
         }
     }
 }

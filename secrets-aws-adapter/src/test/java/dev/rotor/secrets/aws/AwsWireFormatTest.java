@@ -7,22 +7,26 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretEvent;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.test.ManualScheduler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +36,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * What the stateful fake cannot answer, on hand-written WireMock answers: malformed and oversized bodies, HTML, truncated
+ * What the stateful fake cannot answer, on hand-written WireMock answers: malformed and oversized bodies (values over
+ * 64 KiB, and whole answers over the size cap, by their length or while chunked), HTML, truncated
  * JSON and connection resets, error types the fake does not model (a KMS decryption failure, a namespaced error type),
  * a race between two calls, the request's signature, and a service message planted in an error body. Everything the
  * store does is specified on the fake in {@link AwsSecretsManagerSourceTest}.
@@ -41,6 +46,9 @@ class AwsWireFormatTest {
     private static final String DB = "prod/db";
     private static final String DB_JSON =
             "{\"username\":\"app\",\"password\":\"s3cr3t\",\"port\":5432," + "\"options\":{\"ssl\":true}}";
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final SecretsManagerStubs aws = new SecretsManagerStubs();
     private final SecretsManagerClient client = aws.client();
@@ -283,6 +291,207 @@ class AwsWireFormatTest {
         Throwable t = catchFailure(() -> fetch(source(), "aws-sm:prod/db"));
 
         assertUnavailableWithoutContent(t, "PLANTED");
+    }
+
+    // ---- answers over the size cap ----
+
+    /** A well-formed GetSecretValue answer for prod/db whose JSON carries {@code padding} bytes of unknown field. */
+    private static String paddedValueAnswer(String secretString, int padding) {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("ARN", SecretsManagerStubs.arn(DB));
+        body.put("Name", DB);
+        body.put("VersionId", "v2");
+        body.put("SecretString", secretString);
+        body.putArray("VersionStages").add("AWSCURRENT");
+        if (padding > 0) {
+            body.put("Padding", "PLANTED-pad" + "x".repeat(padding));
+        }
+        return body.toString();
+    }
+
+    private static void assertRefusedAsTooLarge(Throwable t) {
+        assertThat(t).isInstanceOf(SecretFormatException.class);
+        assertThat(((SecretException) t).isRetryable()).isFalse();
+        assertThat(t.getMessage())
+                .contains("GetSecretValue answered more than 524288 bytes", "ref=aws-sm:prod/db", "source=aws-sm")
+                .doesNotContain("PLANTED")
+                .doesNotContain("s3cr3t");
+        for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+            assertThat(String.valueOf(c.getMessage())).doesNotContain("PLANTED").doesNotContain("s3cr3t");
+        }
+    }
+
+    @Test
+    void fetch_answerLargerThanTheCapByItsContentLength_isFormatErrorNamingRefAndSourceNotTheBody() {
+        String answer = paddedValueAnswer(DB_JSON, 600 * 1024);
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withHeader("Content-Length", Integer.toString(answer.length()))
+                .withBody(answer));
+
+        Throwable t = catchFailure(() -> fetch(source(), "aws-sm:prod/db"));
+
+        assertRefusedAsTooLarge(t);
+    }
+
+    @Test
+    void fetch_chunkedAnswerGrowingPastTheCap_isFormatErrorNamingRefAndSourceNotTheBody() {
+        // chunked transfer: no Content-Length to refuse by, the cap is met while reading
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withBody(paddedValueAnswer(DB_JSON, 2 * 1024 * 1024))
+                .withChunkedDribbleDelay(8, 40));
+
+        Throwable t = catchFailure(() -> fetch(source(), "aws-sm:prod/db"));
+
+        assertRefusedAsTooLarge(t);
+    }
+
+    @Test
+    void fetch_largestValueTheServiceStoresWrittenWithTheLongestEscapes_isAccepted() {
+        // 65,536 control characters: JSON writes each in six bytes, 384 KiB on the wire, under the 512 KiB cap
+        String largest = "\u0001".repeat(65_536);
+        String answer = paddedValueAnswer(largest, 0);
+        assertThat(answer.length()).isGreaterThan(6 * 65_536);
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withBody(answer));
+
+        assertThat(fetch(source(), "aws-sm:prod/db").value()).isEqualTo(largest);
+    }
+
+    @Test
+    void builtClient_answerOverTheCap_isRefusedOnceWithoutSdkRetries() {
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withBody(paddedValueAnswer(DB_JSON, 600 * 1024)));
+        AwsSecretsManagerSource s = started(AwsSecretsManagerSource.builder()
+                .region(Region.US_EAST_1)
+                .endpointOverride(aws.endpoint())
+                .credentialsProvider(SecretsManagerStubs.TEST_CREDENTIALS)
+                .build());
+        try {
+            Throwable t = catchFailure(() -> fetch(s, "aws-sm:prod/db"));
+
+            assertRefusedAsTooLarge(t);
+            assertThat(aws.count("GetSecretValue")).isEqualTo(1);
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    void builtClient_answerOverTheCapStillArriving_isDroppedNotReadToItsEnd() {
+        // 2 MiB in 64 chunks over 8 s: the cap (512 KiB) is met after some 2 s; reading the rest to reuse the
+        // connection would take 6 s more. The deadlines are set far off, so only dropping the connection ends it.
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withBody(paddedValueAnswer(DB_JSON, 2 * 1024 * 1024))
+                .withChunkedDribbleDelay(64, 8_000));
+        AwsSecretsManagerSource s = started(AwsSecretsManagerSource.builder()
+                .region(Region.US_EAST_1)
+                .endpointOverride(aws.endpoint())
+                .credentialsProvider(SecretsManagerStubs.TEST_CREDENTIALS)
+                .apiCallTimeout(Duration.ofSeconds(60))
+                .apiCallAttemptTimeout(Duration.ofSeconds(60))
+                .build());
+        try {
+            long start = System.nanoTime();
+            Throwable t = catchFailure(() -> fetch(s, "aws-sm:prod/db"));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertRefusedAsTooLarge(t);
+            assertThat(took).isLessThan(Duration.ofSeconds(6));
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
+    void refresh_answerOverTheCap_keepsTheVersionAlreadyHeld() {
+        getAnswers(aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                .withBody(paddedValueAnswer(DB_JSON, 0)));
+        List<SecretEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Secrets secrets = Secrets.builder()
+                .source(AwsSecretsManagerSource.builder()
+                        .client(client)
+                        .describeSecrets(false)
+                        .build())
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(ManualScheduler.directExecutor())
+                .eventListener(events::add)
+                .auditLog(false)
+                .build()) {
+            assertThat(secrets.value("aws-sm:prod/db#password")).isEqualTo("s3cr3t");
+            getAnswers(aResponse()
+                    .withStatus(200)
+                    .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                    .withBody(paddedValueAnswer("{\"password\":\"PLANTED-new\"}", 600 * 1024)));
+
+            Throwable t = catchFailure(() -> secrets.refresh("aws-sm:prod/db"));
+
+            assertRefusedAsTooLarge(t);
+            assertThat(secrets.value("aws-sm:prod/db#password")).isEqualTo("s3cr3t");
+            assertThat(secrets.get("aws-sm:prod/db").version()).isEqualTo("v2");
+            assertThat(events).anySatisfy(e -> assertThat(e.type()).isEqualTo(SecretEventType.REFRESH_FAILED));
+            assertThat(events).allSatisfy(e -> assertThat(e.toString()).doesNotContain("PLANTED"));
+        }
+    }
+
+    @Test
+    void fetchAll_batchAnswerOverTheCap_answersNothingSoTheEngineFetchesSingly() {
+        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode entry = body.putArray("SecretValues").addObject();
+        entry.put("ARN", SecretsManagerStubs.arn(DB));
+        entry.put("Name", DB);
+        entry.put("VersionId", "v1");
+        entry.put("SecretString", DB_JSON);
+        entry.putArray("VersionStages").add("AWSCURRENT");
+        body.putArray("Errors");
+        body.put("Padding", "PLANTED-pad" + "x".repeat(11 * 1024 * 1024));
+        aws.server.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.BatchGetSecretValue"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                        .withBody(body.toString())));
+
+        assertThat(source().fetchAll(List.of(SecretRef.parse("aws-sm:prod/db"))))
+                .isEmpty();
+        assertThat(aws.count("BatchGetSecretValue")).isEqualTo(1);
+    }
+
+    @Test
+    void fetchAll_batchAnswerOfTwentyLargestValues_isAccepted() {
+        ObjectNode body = MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode values = body.putArray("SecretValues");
+        List<SecretRef> refs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ObjectNode entry = values.addObject();
+            entry.put("ARN", SecretsManagerStubs.arn("app/s" + i));
+            entry.put("Name", "app/s" + i);
+            entry.put("VersionId", "v1");
+            entry.put("SecretString", "\u0001".repeat(65_536));
+            entry.putArray("VersionStages").add("AWSCURRENT");
+            refs.add(SecretRef.parse("aws-sm:app/s" + i));
+        }
+        body.putArray("Errors");
+        aws.server.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.BatchGetSecretValue"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", SecretsManagerStubs.JSON)
+                        .withBody(body.toString())));
+
+        assertThat(source().fetchAll(refs)).hasSize(20);
     }
 
     private static Throwable catchFailure(Runnable call) {

@@ -16,7 +16,7 @@ final class FakeClients {
     private FakeClients() {}
 
     /**
-     * A client configured as the adapter's README advises (error messages withheld), without SDK retries, so that
+     * A client configured as the adapter's README advises (error messages withheld, answers size-capped), without SDK retries, so that
      * the fake's request log shows every call the adapter makes.
      */
     static SecretsManagerClient client(SecretsManagerFake fake) {
@@ -26,7 +26,8 @@ final class FakeClients {
                 .credentialsProvider(TEST_CREDENTIALS)
                 .httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .addExecutionInterceptor(AwsSecretsManagerSource.errorMessageRedactor()))
+                        .addExecutionInterceptor(AwsSecretsManagerSource.errorMessageRedactor())
+                        .addExecutionInterceptor(AwsSecretsManagerSource.responseSizeLimit()))
                 .build();
     }
 }

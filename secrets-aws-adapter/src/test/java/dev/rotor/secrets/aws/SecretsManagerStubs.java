@@ -56,7 +56,7 @@ final class SecretsManagerStubs implements AutoCloseable {
     }
 
     /**
-     * The real SDK client against this server, configured as the adapter's README advises (error messages withheld),
+     * The real SDK client against this server, configured as the adapter's README advises (error messages withheld, answers size-capped),
      * without SDK retries (so that calls can be counted).
      */
     SecretsManagerClient client() {
@@ -66,7 +66,8 @@ final class SecretsManagerStubs implements AutoCloseable {
                 .credentialsProvider(TEST_CREDENTIALS)
                 .httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .addExecutionInterceptor(AwsSecretsManagerSource.errorMessageRedactor()))
+                        .addExecutionInterceptor(AwsSecretsManagerSource.errorMessageRedactor())
+                        .addExecutionInterceptor(AwsSecretsManagerSource.responseSizeLimit()))
                 .build();
     }
 

@@ -3,11 +3,14 @@ package dev.rotor.secrets.aws.internal;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
+import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceUnavailableException;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
@@ -54,6 +57,23 @@ public final class AwsErrors {
         if (t instanceof SecretException) {
             return (SecretException) t;
         }
+        ResponseSizeLimit.TooLarge tooLarge = causeOf(t, ResponseSizeLimit.TooLarge.class);
+        if (tooLarge != null) {
+            return new SecretFormatException(
+                    operation + " answered more than " + tooLarge.cap()
+                            + " bytes, more than Secrets Manager's limits allow; the answer was refused",
+                    ref,
+                    source,
+                    t);
+        }
+        if (causeOf(t, ApiCallTimeoutException.class) != null
+                || causeOf(t, ApiCallAttemptTimeoutException.class) != null) {
+            return new SourceUnavailableException(
+                    operation + " did not finish within the call deadline (apiCallTimeout, apiCallAttemptTimeout)",
+                    ref,
+                    source,
+                    t);
+        }
         if (t instanceof AwsServiceException) {
             AwsServiceException e = (AwsServiceException) t;
             String code = errorCode(e);
@@ -93,6 +113,16 @@ public final class AwsErrors {
         }
         return new SourceUnavailableException(
                 operation + " failed with " + t.getClass().getName(), ref, source, t);
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 16; c = c.getCause(), depth++) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
 
     /** The AWS error code (the {@code __type} of the error body without its namespace), or empty. */

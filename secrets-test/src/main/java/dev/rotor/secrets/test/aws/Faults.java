@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * The faults a test asked for: throttling and internal errors (per operation or for all, for a number of requests or
- * until cleared), denials per operation or per secret, and latency. Checked before each request reaches the store.
+ * until cleared), denials per operation or per secret, latency, and answers drip-fed a byte at a time. Checked before each request reaches the store.
  * Thread-safe.
  */
 final class Faults {
@@ -22,6 +22,7 @@ final class Faults {
     private final Map<String, Set<String>> deniedSecrets = new HashMap<>();
 
     private final Map<String, Duration> slow = new HashMap<>();
+    private final Map<String, Duration> drip = new HashMap<>();
 
     synchronized void throttle(int times, String... operations) {
         put(throttled, times, operations);
@@ -61,18 +62,34 @@ final class Faults {
         }
     }
 
+    synchronized void drip(Duration interval, String... operations) {
+        if (operations.length == 0) {
+            drip.put(ALL, interval);
+        }
+        for (String op : operations) {
+            drip.put(op, interval);
+        }
+    }
+
     synchronized void clear() {
         throttled.clear();
         failing.clear();
         deniedOperations.clear();
         deniedSecrets.clear();
         slow.clear();
+        drip.clear();
     }
 
     /** How long to hold the answer to {@code operation}. */
     synchronized Duration delay(String operation) {
         Duration d = slow.get(operation);
         return d != null ? d : slow.getOrDefault(ALL, Duration.ZERO);
+    }
+
+    /** How long to wait between two bytes of the answer to {@code operation} (zero: the answer is written at once). */
+    synchronized Duration dripInterval(String operation) {
+        Duration d = drip.get(operation);
+        return d != null ? d : drip.getOrDefault(ALL, Duration.ZERO);
     }
 
     /** Throws the fault this request meets, if any: internal error, then throttling, then a denied operation. */

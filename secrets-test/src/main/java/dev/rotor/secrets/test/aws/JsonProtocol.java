@@ -111,9 +111,32 @@ final class JsonProtocol implements HttpHandler {
         log.accept(new FakeRequest(time.now(), operation == null ? "" : operation, secretId, status, errorType));
         exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
         exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        Duration drip = operation == null ? Duration.ZERO : faults.dripInterval(operation);
         exchange.sendResponseHeaders(status, answer.length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(answer);
+            if (drip.isZero() || drip.isNegative()) {
+                out.write(answer);
+            } else {
+                dripFeed(out, answer, drip);
+            }
+        }
+    }
+
+    /**
+     * Drip mode: the answer's headers at once, then its body one byte per {@code interval} of real time, each byte
+     * flushed, so that every read of the client finds a byte well within any read timeout. Ends early when the client
+     * hangs up (the write fails) or the fake stops (the sleep is interrupted).
+     */
+    private static void dripFeed(OutputStream out, byte[] answer, Duration interval) throws IOException {
+        for (byte b : answer) {
+            out.write(b);
+            out.flush();
+            try {
+                Thread.sleep(interval.toMillis(), interval.toNanosPart() % 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("the fake is stopping");
+            }
         }
     }
 

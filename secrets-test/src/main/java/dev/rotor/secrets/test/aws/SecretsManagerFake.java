@@ -63,7 +63,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Faults.</b> {@link #throttle}, {@link #failInternally}, {@link #denyAccess}, {@link #denyOperation} and {@link
  * #slow} answer as the service does when it throttles ({@code ThrottlingException}, 400), fails ({@code
- * InternalServiceError}, 500), denies ({@code AccessDeniedException}, 400) or is slow. {@link #requests()} logs every
+ * InternalServiceError}, 500), denies ({@code AccessDeniedException}, 400) or is slow; {@link #drip} feeds the answer
+ * a byte at a time, for a client's whole-call deadline. {@link #requests()} logs every
  * request (operation, secret id, status, error type; never a value), {@link #count} counts them.
  *
  * <p>The Java methods here act on the store directly, as the account's owner would: they meet no faults and are not
@@ -334,7 +335,26 @@ public final class SecretsManagerFake implements AutoCloseable {
         return this;
     }
 
-    /** Ends every fault: throttling, internal errors, denials and latency. */
+    /**
+     * Drip-feeds every answer to these operations (all when none): the status and headers at once, then the body one
+     * byte per {@code interval} of real time, as a congested network or a stalled proxy does. Each byte arrives well
+     * within a client's read timeout, so only a deadline on the whole call ends such a call early. The answer itself
+     * is the store's usual one; the fake's clock does not move.
+     *
+     * <pre>{@code
+     * fake.drip(Duration.ofMillis(300), "GetSecretValue");   // a 200-byte answer now takes a minute
+     * }</pre>
+     */
+    public SecretsManagerFake drip(Duration interval, String... operations) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        faults.drip(interval, operations);
+        return this;
+    }
+
+    /** Ends every fault: throttling, internal errors, denials, latency and drip-fed answers. */
     public SecretsManagerFake clearFaults() {
         faults.clear();
         return this;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.secrets.test.ManualClock;
 import dev.rotor.secrets.test.ManualScheduler;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -152,5 +153,58 @@ class SecretsManagerFakeProtocolTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorType()).contains("ThrottlingException");
         assertThat(r.at()).isEqualTo(scheduler.clock().now());
+    }
+
+    @Test
+    void drip_sendsHeadersAtOnceThenTheUsualAnswerOneByteAtATime() throws Exception {
+        fake.createSecret("prod/db", "p1");
+        String whole = call("secretsmanager.GetSecretValue", "{\"SecretId\":\"prod/db\"}")
+                .body();
+        fake.drip(Duration.ofMillis(5), "GetSecretValue");
+
+        HttpRequest request = HttpRequest.newBuilder(URI.create(fake.endpoint() + "/"))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-Amz-Target", "secretsmanager.GetSecretValue")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"SecretId\":\"prod/db\"}"))
+                .build();
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        long headersAfter = System.nanoTime() - start;
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        int reads = 0;
+        try (InputStream in = r.body()) {
+            byte[] buf = new byte[8192];
+            for (int n = in.read(buf); n >= 0 && reads < 100_000; n = in.read(buf)) {
+                body.write(buf, 0, n);
+                reads++;
+            }
+        }
+        long bodyAfter = System.nanoTime() - start;
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(body.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(whole);
+        // every byte but the last is followed by one interval: the body cannot arrive faster than that
+        assertThat(Duration.ofNanos(bodyAfter - headersAfter))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(5L * (whole.length() - 1)));
+        assertThat(reads).as("the body arrived in pieces").isGreaterThan(whole.length() / 4);
+    }
+
+    @Test
+    void drip_onOtherOperationsOnly_leavesThisOneWhole() throws Exception {
+        fake.createSecret("prod/db", "p1");
+        fake.drip(Duration.ofSeconds(30), "DescribeSecret");
+
+        HttpResponse<String> r = call("secretsmanager.GetSecretValue", "{\"SecretId\":\"prod/db\"}");
+
+        assertThat(json(r).get("SecretString").asText()).isEqualTo("p1");
+        fake.clearFaults();
+        assertThat(call("secretsmanager.DescribeSecret", "{\"SecretId\":\"prod/db\"}")
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void drip_refusesAnIntervalThatIsNotPositive() {
+        assertThatThrownBy(() -> fake.drip(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
 }
