@@ -22,6 +22,8 @@ public final class InventoryEntry {
     private final Duration maxAge;
     private final boolean required;
     private final boolean fresh;
+    private final Instant checkedAt;
+    private final boolean waitingForBudget;
 
     @SuppressWarnings("ParameterNumber")
     public InventoryEntry(
@@ -38,6 +40,49 @@ public final class InventoryEntry {
             Duration maxAge,
             boolean required,
             boolean fresh) {
+        this(
+                ref,
+                source,
+                version,
+                state,
+                fetchedAt,
+                expiresAt,
+                nextRefresh,
+                lastError,
+                lastErrorAt,
+                owner,
+                maxAge,
+                required,
+                fresh,
+                fetchedAt,
+                false);
+    }
+
+    /**
+     * @param checkedAt when the store last confirmed the version held (a load, a poll that found no change, a
+     *     renewal); null when nothing is held
+     * @param waitingForBudget whether a look at the store is due but waits for the source's request budget ({@link
+     *     RefreshPolicy#requestsPerSecond()})
+     */
+    @SuppressWarnings("ParameterNumber")
+    public InventoryEntry(
+            SecretRef ref,
+            String source,
+            String version,
+            SecretState state,
+            Instant fetchedAt,
+            Instant expiresAt,
+            Instant nextRefresh,
+            String lastError,
+            Instant lastErrorAt,
+            String owner,
+            Duration maxAge,
+            boolean required,
+            boolean fresh,
+            Instant checkedAt,
+            boolean waitingForBudget) {
+        this.checkedAt = checkedAt;
+        this.waitingForBudget = waitingForBudget;
         this.ref = ref;
         this.source = source;
         this.version = version;
@@ -83,6 +128,22 @@ public final class InventoryEntry {
     }
 
     /** The last failure, as an exception class and Rotor's own message; empty after a success. */
+    /**
+     * When the store last confirmed the version held: its load, a poll that found it unchanged, a renewal. How stale
+     * the view may be is the time since.
+     */
+    public Optional<Instant> checkedAt() {
+        return Optional.ofNullable(checkedAt);
+    }
+
+    /**
+     * Whether a look at the store for this secret is due but waits for its source's request budget ({@link
+     * RefreshPolicy#requestsPerSecond()}): under a tight budget, polls are what gives way.
+     */
+    public boolean waitingForBudget() {
+        return waitingForBudget;
+    }
+
     public Optional<String> lastError() {
         return Optional.ofNullable(lastError);
     }
@@ -116,6 +177,8 @@ public final class InventoryEntry {
         return "InventoryEntry{ref=" + ref + ", source=" + source + ", version=" + version + ", state=" + state
                 + ", fetchedAt=" + fetchedAt + ", expiresAt=" + expiresAt + ", nextRefresh=" + nextRefresh
                 + (lastError == null ? "" : ", lastError=" + lastError) + (owner == null ? "" : ", owner=" + owner)
-                + (maxAge == null ? "" : ", maxAge=" + maxAge) + ", fresh=" + fresh + "}";
+                + (maxAge == null ? "" : ", maxAge=" + maxAge) + ", fresh=" + fresh
+                + (checkedAt == null ? "" : ", checkedAt=" + checkedAt)
+                + (waitingForBudget ? ", waitingForBudget=true" : "") + "}";
     }
 }

@@ -51,8 +51,12 @@ public final class RefreshPolicy {
         "maxInFlightPerSource",
         "loadTimeout",
         "revokeDelay",
-        "wipeDelay"
+        "wipeDelay",
+        "requestsPerSecond"
     };
+
+    /** {@link #requestsPerSecond()} without a limit. */
+    public static final double UNLIMITED = Double.POSITIVE_INFINITY;
 
     private final double leaseFraction;
     private final double leaseJitter;
@@ -68,6 +72,7 @@ public final class RefreshPolicy {
     private final Duration loadTimeout;
     private final Duration revokeDelay;
     private final Duration wipeDelay;
+    private final double requestsPerSecond;
     private final int set; // one bit per option, in the order of NAMES: which options this policy overrides
 
     private RefreshPolicy(Builder b) {
@@ -85,6 +90,7 @@ public final class RefreshPolicy {
         this.loadTimeout = b.loadTimeout;
         this.revokeDelay = b.revokeDelay;
         this.wipeDelay = b.wipeDelay;
+        this.requestsPerSecond = b.requestsPerSecond;
         this.set = b.set;
     }
 
@@ -156,6 +162,9 @@ public final class RefreshPolicy {
         }
         if ((set & 8192) == 0) {
             b.wipeDelay = base.wipeDelay;
+        }
+        if ((set & 16384) == 0) {
+            b.requestsPerSecond = base.requestsPerSecond;
         }
         b.set = set | base.set;
         return b.build();
@@ -242,6 +251,17 @@ public final class RefreshPolicy {
         return wipeDelay;
     }
 
+    /**
+     * The request budget of one source: how many calls per second the engine may make to it, on average ({@link
+     * #UNLIMITED} by default). Calls are spent by urgency: a lease about to end first, then first loads, renewals,
+     * rotations, and polls last; a poll that finds no budget waits, and its secret's inventory entry shows it ({@link
+     * InventoryEntry#waitingForBudget()}). A first load and a lease about to end never wait for the budget (a caller or
+     * a live credential depends on them), but they spend it. Up to one second's worth may be spent in a burst.
+     */
+    public double requestsPerSecond() {
+        return requestsPerSecond;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RefreshPolicy && toString().equals(o.toString()) && set == ((RefreshPolicy) o).set;
@@ -267,7 +287,8 @@ public final class RefreshPolicy {
                 + "maxInFlightPerSource=" + maxInFlightPerSource + ", "
                 + "loadTimeout=" + loadTimeout + ", "
                 + "revokeDelay=" + revokeDelay + ", "
-                + "wipeDelay=" + wipeDelay + "}";
+                + "wipeDelay=" + wipeDelay + ", "
+                + "requestsPerSecond=" + requestsPerSecond + "}";
     }
 
     /** Builds a {@link RefreshPolicy}; {@link #build()} names the first option that is out of range. */
@@ -286,6 +307,7 @@ public final class RefreshPolicy {
         private Duration loadTimeout = Duration.ofSeconds(30);
         private Duration revokeDelay = Duration.ZERO;
         private Duration wipeDelay = Duration.ofSeconds(60);
+        private double requestsPerSecond = UNLIMITED;
         private int set;
 
         private Builder() {}
@@ -305,6 +327,7 @@ public final class RefreshPolicy {
             loadTimeout = p.loadTimeout;
             revokeDelay = p.revokeDelay;
             wipeDelay = p.wipeDelay;
+            requestsPerSecond = p.requestsPerSecond;
             set = p.set;
         }
 
@@ -392,6 +415,13 @@ public final class RefreshPolicy {
             return this;
         }
 
+        /** The source's request budget, in calls per second; {@link #UNLIMITED} for none (the default). */
+        public Builder requestsPerSecond(double v) {
+            requestsPerSecond = v;
+            set |= 16384;
+            return this;
+        }
+
         public RefreshPolicy build() {
             if (!(leaseFraction > 0 && leaseFraction < 1)) {
                 throw bad("leaseFraction must be between 0 and 1 (exclusive), was " + leaseFraction);
@@ -425,6 +455,10 @@ public final class RefreshPolicy {
             }
             if (attemptsBeforeExpiry < 1) {
                 throw bad("attemptsBeforeExpiry must be at least 1, was " + attemptsBeforeExpiry);
+            }
+            if (!(requestsPerSecond > 0)) {
+                throw bad("requestsPerSecond must be positive (RefreshPolicy.UNLIMITED for no budget), was "
+                        + requestsPerSecond);
             }
             if (maxInFlightPerSource < 1) {
                 throw bad("maxInFlightPerSource must be at least 1, was " + maxInFlightPerSource);

@@ -34,5 +34,11 @@ public enum SecretEventType {
     /** A source's circuit breaker opened: calls fail fast for a while. */
     CIRCUIT_OPENED,
     /** A source's circuit breaker closed again. */
-    CIRCUIT_CLOSED
+    CIRCUIT_CLOSED,
+    /**
+     * The store refused a call because the client is over its request quota ({@link SourceThrottledException}); the
+     * event's duration is how long the engine waits before it calls again for that secret. Not a store failure: the
+     * circuit breaker does not count it.
+     */
+    THROTTLED
 }
