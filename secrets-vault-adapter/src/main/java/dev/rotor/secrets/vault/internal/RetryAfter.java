@@ -17,7 +17,7 @@ import java.time.format.DateTimeFormatter;
  * Duration wait = RetryAfter.of(resp.header("Retry-After"), resp.header("X-Ratelimit-Reset"), clock.now());
  * }</pre>
  */
-public final class RetryAfter {
+final class RetryAfter {
     /** Longer values are not a number of seconds or a date any server writes; ignored unparsed. */
     private static final int MAX_LENGTH = 64;
     /** Digits beyond these would overflow; any value this long is far past every cap anyway. */
@@ -32,7 +32,7 @@ public final class RetryAfter {
      * @param rateLimitReset the {@code X-Ratelimit-Reset} header, or null
      * @param now the client's wall clock, to turn an HTTP date into a wait
      */
-    public static Duration of(String retryAfter, String rateLimitReset, Instant now) {
+    static Duration of(String retryAfter, String rateLimitReset, Instant now) {
         Duration d = retryAfter(retryAfter, now);
         return d != null ? d : seconds(rateLimitReset);
     }
