@@ -620,6 +620,7 @@ final class Entry implements Runnable {
             attempt = ++x.failures;
             x.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             x.lastErrorAt = engine.time.now();
+            x.throttled = e instanceof SourceThrottledException;
             if (reason == FetchReason.ROTATE_EARLY || reason == FetchReason.REISSUE) {
                 x.nextReason = reason;
             }
@@ -920,7 +921,9 @@ final class Entry implements Runnable {
             state = SecretState.LOADING;
         } else if (!servable) {
             state = SecretState.EXPIRED;
-        } else if (extra != null && (extra.lastError != null || v.version().equals(extra.compromisedVersion))) {
+        } else if (extra != null
+                && ((extra.lastError != null && !extra.throttled) || v.version().equals(extra.compromisedVersion))) {
+            // a store that throttles is up: the version held is current as far as anyone knows, only its check waits
             state = SecretState.DEGRADED;
         } else {
             state = SecretState.ACTIVE;
@@ -975,6 +978,8 @@ final class Entry implements Runnable {
         Duration baseLeaseDuration;
         String lastError;
         Instant lastErrorAt;
+        /** Whether the last error was the store throttling (the entry stays ACTIVE). */
+        boolean throttled;
         ColdFailure coldFailure;
         /** The version reported compromised while it is still in service; null once replaced. */
         String compromisedVersion;

@@ -211,6 +211,14 @@ public class RotorProperties {
          */
         private Double requestsPerSecond;
 
+        /**
+         * Whether the first look at the store after a secret is loaded falls anywhere in the whole interval (a first
+         * poll within one poll interval, a first renewal between a twentieth and lease-fraction of the lease), so that
+         * the instances of one deployment do not poll and renew in step. Unset, each source's own (on for every source
+         * Rotor ships).
+         */
+        private Boolean spreadFirstRefresh;
+
         public Double getLeaseFraction() {
             return leaseFraction;
         }
@@ -329,6 +337,14 @@ public class RotorProperties {
 
         public void setRequestsPerSecond(Double requestsPerSecond) {
             this.requestsPerSecond = requestsPerSecond;
+        }
+
+        public Boolean getSpreadFirstRefresh() {
+            return spreadFirstRefresh;
+        }
+
+        public void setSpreadFirstRefresh(Boolean spreadFirstRefresh) {
+            this.spreadFirstRefresh = spreadFirstRefresh;
         }
     }
 

@@ -11,7 +11,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * A manual scheduler, an in-memory source with a static and a leased secret, and a context runner whose client runs
- * on them (through a {@link RotorSecretsCustomizer} bean), so that every timing step is the test's. There is no
+ * on them with every random draw at 0.5 (through a {@link RotorSecretsCustomizer} bean), so that every timing step is
+ * the test's. There is no
  * {@code TimeSource} bean: the meters and the health read the client's own clock ({@code Secrets.timeSource()}).
  */
 final class Fixture {
@@ -37,7 +38,10 @@ final class Fixture {
                 .withBean(InMemorySource.class, () -> source)
                 .withBean(
                         RotorSecretsCustomizer.class,
-                        () -> b -> b.scheduler(scheduler).executor(ManualScheduler.directExecutor()))
+                        () -> b -> b.scheduler(scheduler)
+                                .executor(ManualScheduler.directExecutor())
+                                // every jitter and start-up spread at half its range: timings are the test's too
+                                .random(dev.rotor.secrets.test.FixedRandom.of(0.5)))
                 .withPropertyValues("rotor.audit.enabled=false");
     }
 

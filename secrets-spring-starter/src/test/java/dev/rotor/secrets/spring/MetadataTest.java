@@ -80,12 +80,14 @@ class MetadataTest {
                 "rotor.aws.api-call-attempt-timeout",
                 "rotor.aws.allow-insecure-http",
                 "rotor.aws.requests-per-second",
-                "rotor.refresh.requests-per-second")) {
+                "rotor.refresh.requests-per-second",
+                "rotor.refresh.spread-first-refresh")) {
             assertThat(props.get(name)).as(name).isNotNull();
             assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
         }
         for (String unset : List.of(
                 "rotor.refresh.requests-per-second",
+                "rotor.refresh.spread-first-refresh",
                 "rotor.vault.requests-per-second",
                 "rotor.aws.requests-per-second",
                 "rotor.vault.call-timeout",

@@ -174,13 +174,41 @@ class RotorAutoConfigurationTest {
 
     @Test
     void refresh_defaultPollInterval_doesNotPollWithinAMinute() {
+        // on the steady rule (the first poll spread over the interval could fall in the first minute)
+        fx.runner()
+                .withPropertyValues("rotor.refresh.spread-first-refresh=false")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    secrets.get("mem:app/key");
+                    fx.source.put("app/key", "PLANTED-static-v2");
+                    fx.scheduler.advance(Duration.ofSeconds(61));
+                    assertThat(secrets.value("mem:app/key")).isEqualTo(Fixture.STATIC_VALUE);
+                });
+    }
+
+    @Test
+    void refresh_byDefault_spreadsTheFirstPoll_whichStillFallsWithinOnePollInterval() {
         fx.runner().run(context -> {
             Secrets secrets = context.getBean(Secrets.class);
+            assertThat(secrets.refreshPolicy("mem:app/key").spreadFirstRefresh())
+                    .isTrue();
             secrets.get("mem:app/key");
             fx.source.put("app/key", "PLANTED-static-v2");
-            fx.scheduler.advance(Duration.ofSeconds(61));
-            assertThat(secrets.value("mem:app/key")).isEqualTo(Fixture.STATIC_VALUE);
+            fx.scheduler.advance(Duration.ofMinutes(5));
+            assertThat(secrets.value("mem:app/key")).isEqualTo("PLANTED-static-v2");
         });
+    }
+
+    @Test
+    void refresh_spreadFirstRefreshFalse_isALayerOverTheSourcesDefaults() {
+        fx.runner()
+                .withPropertyValues("rotor.refresh.spread-first-refresh=false")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.refreshPolicy("mem:app/key").spreadFirstRefresh())
+                            .isFalse();
+                    assertThat(secrets.refreshPolicy("mem:app/key").overrides()).containsExactly("spreadFirstRefresh");
+                });
     }
 
     @Test

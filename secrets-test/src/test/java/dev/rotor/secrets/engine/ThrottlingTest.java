@@ -182,6 +182,39 @@ class ThrottlingTest {
     }
 
     @Test
+    void throttledSecret_staysActive_itsLastErrorSaysWhy_andHealthStaysUp() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("k", "v1");
+            f.policy(poll());
+            f.secrets.get("mem:k");
+            f.source.failNext(1, () -> throttled(Duration.ofSeconds(30)));
+
+            f.advance(POLL);
+
+            InventoryEntry e = entry(f, "mem:k");
+            assertThat(e.state()).isEqualTo(dev.rotor.secrets.SecretState.ACTIVE);
+            assertThat(e.lastError()).hasValueSatisfying(m -> assertThat(m).contains("SourceThrottledException"));
+            assertThat(f.secrets.health().status()).isEqualTo(dev.rotor.secrets.Health.Status.UP);
+        }
+    }
+
+    @Test
+    void failedSecret_isDegraded() {
+        // the contrast: the same refresh failing as a store failure
+        try (Fixture f = new Fixture()) {
+            f.source.put("k", "v1");
+            f.policy(poll());
+            Instant t0 = f.scheduler.clock().now();
+            f.secrets.get("mem:k");
+            f.source.failNext(1, () -> new SourceUnavailableException("mem down", null, "mem"));
+
+            f.scheduler.advanceTo(poll(t0)); // before its retry
+
+            assertThat(entry(f, "mem:k").state()).isEqualTo(dev.rotor.secrets.SecretState.DEGRADED);
+        }
+    }
+
+    @Test
     void retryAfter_isCappedAtFiveMinutes() {
         assertThat(throttled(Duration.ofHours(3)).retryAfter()).contains(SourceThrottledException.MAX_RETRY_AFTER);
         assertThat(throttled(Duration.ofSeconds(-1)).retryAfter()).isEmpty();

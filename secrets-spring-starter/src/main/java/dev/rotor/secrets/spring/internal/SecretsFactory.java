@@ -403,6 +403,9 @@ public final class SecretsFactory {
             if (r.getRequestsPerSecond() != null) {
                 b.requestsPerSecond(requestsPerSecond("rotor.refresh.requests-per-second", r.getRequestsPerSecond()));
             }
+            if (r.getSpreadFirstRefresh() != null) {
+                b.spreadFirstRefresh(r.getSpreadFirstRefresh());
+            }
             return b.build();
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);

@@ -278,6 +278,7 @@ public final class TokenSession implements AutoCloseable {
                 detail = e.detail().orElse("token renewed");
                 break;
             case REFRESH_FAILED:
+            case THROTTLED: // a login or token renewal Vault refused for its rate limit failed all the same
             case EXPIRED:
                 type = SecretEventType.AUTH_FAILED;
                 detail = (e.type() == SecretEventType.EXPIRED
