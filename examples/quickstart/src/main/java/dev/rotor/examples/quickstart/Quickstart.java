@@ -5,7 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.jdbc.CredentialFields;
-import dev.rotor.secrets.jdbc.HandOver;
+import dev.rotor.secrets.consumer.HandOver;
 import dev.rotor.secrets.jdbc.HikariSecretBinding;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.jdbc.CredentialFields;
-import dev.rotor.secrets.jdbc.HandOverListener;
+import dev.rotor.secrets.consumer.HandOverListener;
 import dev.rotor.secrets.jdbc.HikariSecretBinding;
 import dev.rotor.secrets.spring.RotorProperties;
 import dev.rotor.secrets.spring.RotorSecretsCustomizer;
