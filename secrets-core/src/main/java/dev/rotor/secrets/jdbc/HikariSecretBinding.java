@@ -1,30 +1,21 @@
 package dev.rotor.secrets.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.rotor.secrets.Lease;
-import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretChange;
-import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretRef;
-import dev.rotor.secrets.SecretRejectedException;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.TimeSource;
-import dev.rotor.secrets.jdbc.internal.AuthFailures;
+import dev.rotor.secrets.consumer.ConsumerBinding;
+import dev.rotor.secrets.consumer.HandOver;
+import dev.rotor.secrets.consumer.HandOverListener;
+import dev.rotor.secrets.jdbc.internal.HikariPoolConsumer;
 import dev.rotor.secrets.jdbc.internal.HikariSupport;
-import dev.rotor.secrets.jdbc.internal.LoginCheck;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a running HikariCP pool on the current version of a credentials secret. On each new version it optionally
@@ -60,41 +51,34 @@ import org.slf4j.LoggerFactory;
  * audit log as {@link SecretEventType#HANDED_OVER}, with the pool's name as the source and the hand-over's duration,
  * and told to the {@link Builder#onHandOver(HandOverListener)} listener.
  *
+ * <p><b>A consumer.</b> The binding is a {@link dev.rotor.secrets.consumer.ConsumerBinding} of the pool as a {@link
+ * dev.rotor.secrets.consumer.SecretConsumer}: the same hand-over reports, counters and refusals as every other
+ * consumer.
+ *
  * <p><b>Threads.</b> Thread-safe. The swap runs on the engine thread that delivers the version; {@link
  * HandOverListener}s run there too. Closing the binding stops following the secret; the pool keeps the credentials it
  * has.
  */
 public final class HikariSecretBinding implements Subscription {
-    private static final Logger LOG = LoggerFactory.getLogger(HikariSecretBinding.class);
-    private static final long DRAIN_POLL_MILLIS = 10;
-
     private final HikariDataSource pool;
     private final SecretRef ref;
-    private final CredentialFields fields;
-    private final boolean validateBeforeSwap;
-    private final Duration drainTimeout;
-    private final HandOverListener listener;
-    private final TimeSource time;
-    private final Secrets secrets;
-    private final AtomicInteger handOvers = new AtomicInteger();
-    private final AtomicInteger refused = new AtomicInteger();
-    private final AtomicReference<HandOver> last = new AtomicReference<>();
-    private volatile String poolVersion; // the version the pool holds; touched by the serial delivery only
-    private volatile String latestVersion; // the latest version delivered to this binding; same
     private final String name;
+    private final ConsumerBinding binding;
     private volatile boolean closed;
-    private volatile Subscription watch;
 
     private HikariSecretBinding(Builder b) {
         this.pool = b.pool;
         this.ref = b.ref;
-        this.fields = b.fields;
-        this.validateBeforeSwap = b.validateBeforeSwap;
-        this.drainTimeout = b.drainTimeout;
-        this.listener = b.listener;
-        this.secrets = b.secrets;
-        this.time = b.time == null ? b.secrets.timeSource() : b.time;
         this.name = b.name;
+        HikariPoolConsumer consumer =
+                new HikariPoolConsumer(b.pool, b.fields, this::poolName, b.drainTimeout, () -> closed);
+        ConsumerBinding.Builder cb = ConsumerBinding.builder(b.secrets, consumer, b.ref.toString())
+                .validateOnDelivery(b.validateBeforeSwap)
+                .onHandOver(b.listener);
+        if (b.time != null) {
+            cb.timeSource(b.time);
+        }
+        this.binding = cb.bind();
     }
 
     /**
@@ -129,22 +113,8 @@ public final class HikariSecretBinding implements Subscription {
     public static SecretValidator validator(HikariDataSource pool, CredentialFields fields) {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(fields, "fields");
-        return new SecretValidator() {
-            @Override
-            public void validate(Secret candidate, Optional<Secret> current) throws SecretRejectedException {
-                LoginCheck.check(candidate, fields, (user, password) -> HikariSupport.open(pool, user, password));
-            }
-
-            @Override
-            public String name() {
-                return "HikariCP pool " + nameOf(pool, "(unnamed)");
-            }
-
-            @Override
-            public String toString() {
-                return "SecretValidator{" + name() + "}";
-            }
-        };
+        return ConsumerBinding.validator(
+                HikariPoolConsumer.forValidation(pool, fields, () -> HikariPoolConsumer.nameOf(pool, "(unnamed)")));
     }
 
     /**
@@ -155,10 +125,7 @@ public final class HikariSecretBinding implements Subscription {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(fields, "fields");
         Objects.requireNonNull(name, "name");
-        return SecretValidator.named(
-                "HikariCP pool " + name,
-                (candidate, current) -> LoginCheck.check(
-                        candidate, fields, (user, password) -> HikariSupport.open(pool, user, password)));
+        return ConsumerBinding.validator(HikariPoolConsumer.forValidation(pool, fields, () -> name));
     }
 
     /** The ref this binding follows. */
@@ -168,12 +135,12 @@ public final class HikariSecretBinding implements Subscription {
 
     /** How many versions were handed over to the pool (the first one included when it changed the pool). */
     public int handOvers() {
-        return handOvers.get();
+        return binding.handOvers();
     }
 
     /** How many versions {@link Builder#validateBeforeSwap} refused. */
     public int refused() {
-        return refused.get();
+        return binding.refused();
     }
 
     /**
@@ -181,7 +148,7 @@ public final class HikariSecretBinding implements Subscription {
      * pool name, else {@code "pool"}.
      */
     public String poolName() {
-        return name != null ? name : nameOf(pool, "pool");
+        return name != null ? name : HikariPoolConsumer.nameOf(pool, "pool");
     }
 
     /**
@@ -189,168 +156,36 @@ public final class HikariSecretBinding implements Subscription {
      * when a version was refused ({@link Builder#validateBeforeSwap}) or lacked a field.
      */
     public Optional<String> poolVersion() {
-        return Optional.ofNullable(poolVersion);
+        return binding.consumerVersion();
     }
 
     /** The latest version the client delivered to this binding (handed over or refused); empty before the first. */
     public Optional<String> latestVersion() {
-        return Optional.ofNullable(latestVersion);
+        return binding.latestVersion();
     }
 
     /** Whether the pool holds an older version than the latest one delivered to it: a refusal left it behind. */
     public boolean behind() {
-        String latest = latestVersion;
-        return latest != null && !latest.equals(poolVersion);
+        return binding.behind();
     }
 
     /** The latest hand-over (or refusal); empty before the first. */
     public Optional<HandOver> lastHandOver() {
-        return Optional.ofNullable(last.get());
+        return binding.lastHandOver();
     }
 
     /** Stops following the secret; the pool keeps its current credentials. Idempotent. */
     @Override
     public void close() {
         closed = true;
-        Subscription w = watch;
-        if (w != null) {
-            w.close();
-        }
-    }
-
-    private HikariSecretBinding start(Secrets secrets) {
-        watch = secrets.watch(ref.toString(), this::onChange);
-        if (closed) {
-            watch.close();
-        }
-        return this;
-    }
-
-    private void onChange(SecretChange change) {
-        if (closed) {
-            return;
-        }
-        long t0 = time.nanoTime();
-        Secret current = change.current();
-        Optional<Secret> previous = change.previous();
-        // after a refusal the engine's previous version is not the pool's: report the one the pool really had
-        String previousVersion = poolVersion;
-        latestVersion = current.version();
-        Optional<String> user = current.field(fields.usernameField());
-        Optional<String> password = current.field(fields.passwordField());
-        if (user.isEmpty() || password.isEmpty()) {
-            refuse(
-                    current,
-                    previousVersion,
-                    t0,
-                    LoginCheck.missing(user.isEmpty() ? fields.usernameField() : fields.passwordField()));
-            return;
-        }
-        if (previous.isEmpty() && HikariSupport.holds(pool, user.get(), password.get())) {
-            poolVersion = current.version();
-            return; // the pool was built with these credentials: nothing to hand over
-        }
-        if (validateBeforeSwap) {
-            try (Connection c = HikariSupport.open(pool, user.get(), password.get())) {
-                c.isValid(5);
-            } catch (Exception e) {
-                refuse(current, previousVersion, t0, AuthFailures.reason(e));
-                return;
-            }
-        }
-        HikariSupport.apply(pool, user.get(), password.get());
-        HikariSupport.softEvict(pool);
-        poolVersion = current.version();
-        HandOver h = new HandOver(ref, poolName(), current.version(), previousVersion, time.now(), elapsed(t0), null);
-        handOvers.incrementAndGet();
-        report(h);
-        LOG.info(
-                "Rotor handed version {} of {} to pool {} in {} ms",
-                h.version(),
-                ref,
-                h.target(),
-                h.duration().toMillis());
-        if (previous.flatMap(Secret::lease).flatMap(Lease::id).isPresent() && !drainTimeout.isZero()) {
-            // the engine revokes the old lease once this hold is released (or its time is up), without holding up
-            // the delivery of later versions
-            SecretChange.Hold hold = change.holdPrevious(drainTimeout);
-            releaseWhenDrained(hold, System.nanoTime() + drainTimeout.toNanos());
-        }
-    }
-
-    /**
-     * Releases {@code hold} once no connection is borrowed from the pool (checked every 10 ms on the common pool's
-     * delayed executor, never on an engine thread), or at {@code deadline}. A connection the pool was opening with
-     * the old credentials during the swap may have joined it after the first eviction: evict once more first.
-     */
-    private void releaseWhenDrained(SecretChange.Hold hold, long deadline) {
-        boolean drained = closed || HikariSupport.activeConnections(pool) == 0;
-        if (!drained && deadline - System.nanoTime() > 0) {
-            CompletableFuture.delayedExecutor(DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS)
-                    .execute(() -> releaseWhenDrained(hold, deadline));
-            return;
-        }
-        if (!drained) {
-            LOG.info("Rotor stopped waiting for pool {} to return its old connections of {}", poolName(), ref);
-        }
-        try {
-            HikariSupport.softEvict(pool);
-        } finally {
-            hold.release();
-        }
-    }
-
-    private void refuse(Secret current, String previousVersion, long t0, String reason) {
-        refused.incrementAndGet();
-        HandOver h = new HandOver(ref, poolName(), current.version(), previousVersion, time.now(), elapsed(t0), reason);
-        report(h);
-        LOG.warn(
-                "Rotor kept pool {} on its current credentials: version {} of {} failed validation ({})",
-                h.target(),
-                h.version(),
-                ref,
-                h.failure().orElse(""));
-    }
-
-    private void report(HandOver h) {
-        last.set(h);
-        SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.HANDED_OVER, h.time())
-                .ref(ref)
-                .source(h.target())
-                .version(h.version())
-                .duration(h.duration())
-                .detail("pool");
-        h.previousVersion().ifPresent(ev::previousVersion);
-        // the reason only (a missing field, an SQLState): a driver's message may quote the user name
-        h.failure()
-                .ifPresent(f -> ev.failure(new SecretRejectedException(
-                        "HikariCP pool " + h.target() + " refused version " + h.version() + " (" + f + ")",
-                        ref,
-                        h.target())));
-        secrets.publish(ev.build());
-        try {
-            listener.onHandOver(h);
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "Rotor hand-over listener {} threw {}; ignored",
-                    listener.getClass().getName(),
-                    e.getClass().getName());
-        }
-    }
-
-    private static String nameOf(HikariDataSource pool, String fallback) {
-        String name = pool.getPoolName();
-        return name == null || name.isBlank() ? fallback : name;
-    }
-
-    private Duration elapsed(long t0) {
-        return Duration.ofNanos(Math.max(0, time.nanoTime() - t0));
+        binding.close();
     }
 
     @Override
     public String toString() {
         return "HikariSecretBinding{ref=" + ref + ", pool=" + poolName() + ", api=" + HikariSupport.api()
-                + ", handOvers=" + handOvers.get() + ", refused=" + refused.get() + (closed ? ", closed" : "") + "}";
+                + ", handOvers=" + binding.handOvers() + ", refused=" + binding.refused() + (closed ? ", closed" : "")
+                + "}";
     }
 
     /** Options of a {@link HikariSecretBinding}. {@link #bind()} checks them. Not thread-safe. */
@@ -433,7 +268,7 @@ public final class HikariSecretBinding implements Subscription {
             if (drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drainTimeout must not be negative, was " + drainTimeout);
             }
-            return new HikariSecretBinding(this).start(secrets);
+            return new HikariSecretBinding(this);
         }
     }
 }

@@ -7,8 +7,9 @@ import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.consumer.ConsumerBinding;
 import dev.rotor.secrets.jdbc.internal.AuthFailures;
-import dev.rotor.secrets.jdbc.internal.LoginCheck;
+import dev.rotor.secrets.jdbc.internal.DataSourceConsumer;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -43,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#dataSource(DataSource)}. Forced refreshes are spaced at least {@link
  * Builder#minRefreshInterval(Duration)} apart (default 1 s) so that a database refusing every login does not turn into
  * a storm of calls to the store; in between, a refused login is retried with whatever version is in service by then.
+ *
+ * <p><b>A consumer.</b> The data source is a {@link dev.rotor.secrets.consumer.SecretConsumer} whose hand-over is
+ * immediate: every connection logs in with the version in service when it opens, so a new version is in use at once
+ * and the previous one is let go at once (connections already open stay logged in). Its {@link #validator validator}
+ * is the consumer's validation, registered on the client through {@link ConsumerBinding#validator}.
  *
  * <p>Thread-safe; {@link #getConnection()} blocks at most the refresh policy's load timeout on the store, plus the
  * driver's own connect time.
@@ -95,9 +101,7 @@ public final class RotatingDataSource implements DataSource {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(fields, "fields");
         Objects.requireNonNull(name, "name");
-        return SecretValidator.named(
-                "data source " + name,
-                (candidate, current) -> LoginCheck.check(candidate, fields, target::getConnection));
+        return ConsumerBinding.validator(new DataSourceConsumer(name, fields, target::getConnection));
     }
 
     /** Options for a data source on the credentials in {@code ref}. */

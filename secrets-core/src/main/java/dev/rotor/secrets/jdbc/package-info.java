@@ -2,7 +2,10 @@
  * Hot swap of database credentials into the code that uses them: {@link dev.rotor.secrets.jdbc.HikariSecretBinding}
  * swaps a running HikariCP pool (5, 6 and 7, found at run time) to each new version of a secret, and {@link
  * dev.rotor.secrets.jdbc.RotatingDataSource} wraps any {@link javax.sql.DataSource} so that connections open with the
- * current credentials and recover from a password changed behind their back.
+ * current credentials and recover from a password changed behind their back. Both are {@link
+ * dev.rotor.secrets.consumer.SecretConsumer consumers}: the binding reports its {@link
+ * dev.rotor.secrets.consumer.HandOver hand-overs} as every {@link dev.rotor.secrets.consumer.ConsumerBinding} does, and
+ * the data source's validator is its consumer's validation.
  *
  * <pre>{@code
  * Secrets secrets = Secrets.builder()

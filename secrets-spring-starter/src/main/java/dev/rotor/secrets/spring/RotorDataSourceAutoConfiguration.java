@@ -3,7 +3,7 @@ package dev.rotor.secrets.spring;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.Secrets;
-import dev.rotor.secrets.jdbc.HandOverListener;
+import dev.rotor.secrets.consumer.HandOverListener;
 import dev.rotor.secrets.jdbc.HikariSecretBinding;
 import dev.rotor.secrets.spring.internal.DataSourceBinder;
 import dev.rotor.secrets.spring.internal.ImportedSecrets;

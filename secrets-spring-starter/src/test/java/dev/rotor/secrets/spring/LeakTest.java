@@ -255,7 +255,7 @@ class LeakTest {
                     .withConfiguration(AutoConfigurations.of(
                             RotorDataSourceAutoConfiguration.class,
                             org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
-                    .withBean(dev.rotor.secrets.jdbc.HandOverListener.class, () -> handOvers::add)
+                    .withBean(dev.rotor.secrets.consumer.HandOverListener.class, () -> handOvers::add)
                     .withBean("leakCheck", SecretEventListener.class, () -> leaks)
                     .withPropertyValues(
                             "rotor.audit.enabled=true",
@@ -285,14 +285,14 @@ class LeakTest {
                             org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
                     .withUserConfiguration(RotorDataSourceTest.OwnClient.class)
                     .withBean(ManualScheduler.class, () -> fx.scheduler)
-                    .withBean(dev.rotor.secrets.jdbc.HandOverListener.class, () -> handOvers::add)
+                    .withBean(dev.rotor.secrets.consumer.HandOverListener.class, () -> handOvers::add)
                     .withPropertyValues("rotor.datasource.ref=mem:db/app", "spring.datasource.url=" + url)
                     .run(context -> {
                         int before = handOvers.size();
                         fx.source.putFields("db/app", Map.of("username", "APP", "password", DB_PASS_1));
                         fx.scheduler.advance(Duration.ofMinutes(2)); // refused by the binding: cannot log in
                         assertThat(handOvers.subList(before, handOvers.size()))
-                                .anyMatch(h -> !((dev.rotor.secrets.jdbc.HandOver) h).succeeded());
+                                .anyMatch(h -> !((dev.rotor.secrets.consumer.HandOver) h).succeeded());
                     });
             handOvers.forEach(this::capture);
         }

@@ -10,6 +10,7 @@ import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.consumer.HandOver;
 import dev.rotor.secrets.jdbc.internal.HikariApi;
 import dev.rotor.secrets.jdbc.internal.HikariSupport;
 import dev.rotor.secrets.test.InMemorySource;

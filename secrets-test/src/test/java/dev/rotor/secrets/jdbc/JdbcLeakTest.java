@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.consumer.HandOver;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.LeakCheck;
 import dev.rotor.secrets.test.ManualScheduler;

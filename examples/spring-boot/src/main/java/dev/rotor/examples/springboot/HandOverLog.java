@@ -1,7 +1,7 @@
 package dev.rotor.examples.springboot;
 
-import dev.rotor.secrets.jdbc.HandOver;
-import dev.rotor.secrets.jdbc.HandOverListener;
+import dev.rotor.secrets.consumer.HandOver;
+import dev.rotor.secrets.consumer.HandOverListener;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,20 +1,22 @@
-package dev.rotor.secrets.jdbc;
+package dev.rotor.secrets.consumer;
 
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretRejectedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One hand-over of a secret version to a connection pool: which version replaced which, how long the hand-over took
- * (validation, credential swap and eviction), and whether it succeeded. Never a value: a failure says why in
- * words ({@code "field 'password' missing"}, {@code "login refused: SQLState 28000"}), never with the driver's message,
- * which can quote the user name. Immutable and thread-safe.
+ * One hand-over of a secret version to a {@link SecretConsumer} (a connection pool, a data source, a client): which
+ * version replaced which, how long the hand-over took (validation, the swap itself and, for a pool, the eviction of
+ * its idle connections), and whether it succeeded. Never a value: a failure says why in words ({@code "field
+ * 'password' missing"}, {@code "login refused: SQLState 28000"}), never with a driver's or a client's message, which
+ * can quote a user name. Immutable and thread-safe.
  *
  * <pre>{@code
  * HikariSecretBinding.builder(secrets, pool, ref)
- *         .onHandOver(h -> log.info("pool now on {} after {}", h.version(), h.duration()))
+ *         .onHandOver(h -> log.info("{} now on {} after {}", h.target(), h.version(), h.duration()))
  *         .bind();
  * }</pre>
  */
@@ -48,7 +50,7 @@ public final class HandOver {
         return ref;
     }
 
-    /** The pool's name. */
+    /** The consumer's name ({@link SecretConsumer#name()}): for a HikariCP binding, the pool's name. */
     public String target() {
         return target;
     }
@@ -58,7 +60,7 @@ public final class HandOver {
         return version;
     }
 
-    /** The version the pool used before; empty for the first one. */
+    /** The version the consumer used before; empty for the first one. */
     public Optional<String> previousVersion() {
         return Optional.ofNullable(previousVersion);
     }
@@ -68,19 +70,23 @@ public final class HandOver {
         return time;
     }
 
-    /** How long the hand-over took, from delivery of the new version to the pool evicting its old connections. */
+    /**
+     * How long the hand-over took, from the delivery of the new version until the consumer had it in use (for a pool:
+     * until it had evicted its idle connections), measured on the binding's clock.
+     */
     public Duration duration() {
         return duration;
     }
 
-    /** Whether the pool now uses this version; false when validation refused it and the pool kept the old one. */
+    /** Whether the consumer now uses this version; false when it refused it and kept the one it had. */
     public boolean succeeded() {
         return failure == null;
     }
 
     /**
-     * Why the hand-over was refused: the missing field ({@code "field 'password' missing"}) or the SQLState the
-     * database answered ({@code "login refused: SQLState 28000"}); never the driver's message.
+     * Why the hand-over was refused, as the consumer said it ({@link SecretRejectedException#reason()}): the missing
+     * field ({@code "field 'password' missing"}), the SQLState the database answered ({@code "login refused: SQLState
+     * 28000"}); for a consumer that failed otherwise, only the exception's class. Never a driver's message.
      */
     public Optional<String> failure() {
         return Optional.ofNullable(failure);

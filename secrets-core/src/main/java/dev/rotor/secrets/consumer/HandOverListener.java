@@ -1,0 +1,16 @@
+package dev.rotor.secrets.consumer;
+
+/**
+ * Told of every hand-over of a version to a {@link SecretConsumer}, and of every refusal, on the engine thread that
+ * delivered the version, right after the swap (before any wait for the previous version to be let go, such as a pool
+ * draining its old connections). One that throws is logged and isolated: the other listeners still run, and the
+ * hand-over stands.
+ *
+ * <pre>{@code
+ * HandOverListener log = h -> System.out.println(h.version() + " in " + h.duration().toMillis() + " ms");
+ * }</pre>
+ */
+@FunctionalInterface
+public interface HandOverListener {
+    void onHandOver(HandOver handOver);
+}
