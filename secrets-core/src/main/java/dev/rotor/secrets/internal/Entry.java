@@ -980,6 +980,7 @@ final class Entry implements Runnable {
         Instant lastErrorAt;
         /** Whether the last error was the store throttling (the entry stays ACTIVE). */
         boolean throttled;
+
         ColdFailure coldFailure;
         /** The version reported compromised while it is still in service; null once replaced. */
         String compromisedVersion;
