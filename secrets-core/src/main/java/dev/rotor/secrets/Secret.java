@@ -197,8 +197,7 @@ public final class Secret {
         if (fields != null && fields.length == 3) {
             return fieldString(0);
         }
-        throw new SecretFormatException(
-                "secret has fields " + fieldNames() + " and no single value; name a field", ref, null);
+        throw noSingleValue();
     }
 
     /**
@@ -213,9 +212,19 @@ public final class Secret {
         checkNotWiped();
         int i = indexOf(f.get());
         if (i < 0) {
-            throw new SecretFormatException("secret has no field '" + f.get() + "'; it has " + fieldNames(), ref, null);
+            throw noSuchField(f.get(), ref);
         }
         return fieldString(i);
+    }
+
+    // the failures are made out of line, so that the reads above stay small enough to be inlined where they are called
+    private SecretFormatException noSingleValue() {
+        return new SecretFormatException(
+                "secret has fields " + fieldNames() + " and no single value; name a field", ref, null);
+    }
+
+    private SecretFormatException noSuchField(String name, SecretRef asked) {
+        return new SecretFormatException("secret has no field '" + name + "'; it has " + fieldNames(), asked, null);
     }
 
     /**
@@ -230,8 +239,7 @@ public final class Secret {
         if (fields != null && fields.length == 3) {
             return ((byte[]) fields[1]).clone();
         }
-        throw new SecretFormatException(
-                "secret has fields " + fieldNames() + " and no single value; name a field", ref, null);
+        throw noSingleValue();
     }
 
     /** One field's value: a {@code String} made once per version and field, as {@link #value()}'s. */
@@ -355,9 +363,10 @@ public final class Secret {
     /** The String of the field whose name is in slot {@code i}: made on the first read, as {@link #cacheRaw()}. */
     private String fieldString(int i) {
         String s = (String) fields[i + 2];
-        if (s != null) {
-            return s;
-        }
+        return s != null ? s : cacheField(i);
+    }
+
+    private String cacheField(int i) {
         String decoded = new String((byte[]) fields[i + 1], StandardCharsets.UTF_8);
         String kept =
                 SLOT.compareAndSet(fields, i + 2, null, decoded) ? decoded : (String) SLOT.getVolatile(fields, i + 2);
@@ -380,9 +389,13 @@ public final class Secret {
 
     private void checkNotWiped() {
         if (wiped) {
-            throw new IllegalStateException("secret version " + version + " of " + ref
-                    + " was retired and wiped; read the current version through Secrets or a handle");
+            throw wipedFailure();
         }
+    }
+
+    private IllegalStateException wipedFailure() {
+        return new IllegalStateException("secret version " + version + " of " + ref
+                + " was retired and wiped; read the current version through Secrets or a handle");
     }
 
     @Override
