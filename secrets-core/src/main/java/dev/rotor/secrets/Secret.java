@@ -60,7 +60,6 @@ public final class Secret {
     private final String version;
     private final byte[] raw;
     /** The raw value as a String, made on the first read; written through RAW_STRING, dropped by wipe(). */
-    @SuppressWarnings("unused") // accessed through RAW_STRING too
     private String rawString;
     /**
      * The fields, in the source's order, three slots each: the name, the value bytes and the value as a String (null
