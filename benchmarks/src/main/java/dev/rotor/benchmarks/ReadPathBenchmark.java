@@ -44,6 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rotorHandleCurrent}: Rotor {@link SecretHandle#current()} (one volatile read, no lookup),
  *   <li>{@code rotorValue}: Rotor {@link Secrets#value(String)}, the call that answers a {@code String} like the peer,
  *   <li>{@code rotorHandleValue}: Rotor {@link SecretHandle#value()},
+ *   <li>{@code rotorValueField}, {@code rotorHandleValueField}: the same two for a ref naming one field of a secret
+ *       with two ({@code mem:bench/key-0000#password}),
  *   <li>{@code awsGetSecretString}: the AWS Secrets Manager caching client's {@code SecretCache.getSecretString} over
  *       an in-memory {@link FakeSecretsManagerClient}.
  * </ul>
@@ -82,12 +84,14 @@ public abstract class ReadPathBenchmark {
         int keys;
 
         String[] refs; // "mem:bench/key-0000": Rotor refs, also the keys of the map and of Caffeine
+        String[] fieldRefs; // "mem:fields/key-0000#password": a field of a secret with two
         String[] awsIds; // "bench/key-0000": the peer's secret ids
         ConcurrentHashMap<String, String> map;
         Cache<String, String> caffeine;
         InMemorySource source;
         Secrets secrets;
         SecretHandle[] handles;
+        SecretHandle[] fieldHandles;
         FakeSecretsManagerClient awsClient;
         SecretCache awsCache;
 
@@ -116,8 +120,12 @@ public abstract class ReadPathBenchmark {
             }
 
             source = new InMemorySource("mem", TimeSource.system());
+            fieldRefs = new String[keys];
             for (int i = 0; i < keys; i++) {
                 source.put(awsIds[i], values[i]);
+                String path = String.format("fields/key-%04d", i);
+                source.putFields(path, Map.of("username", "app-" + i, "password", values[i]));
+                fieldRefs[i] = "mem:" + path + "#password";
             }
             secrets = Secrets.builder()
                     .source(source)
@@ -128,9 +136,12 @@ public abstract class ReadPathBenchmark {
                     .build();
             secrets.preload(Arrays.asList(refs));
             handles = new SecretHandle[keys];
+            fieldHandles = new SecretHandle[keys];
             for (int i = 0; i < keys; i++) {
                 handles[i] = secrets.handle(refs[i]);
                 check(values[i].equals(secrets.value(refs[i])), "rotor value");
+                fieldHandles[i] = secrets.handle(fieldRefs[i]);
+                check(values[i].equals(secrets.value(fieldRefs[i])), "rotor field value");
             }
 
             awsClient = new FakeSecretsManagerClient();
@@ -150,7 +161,7 @@ public abstract class ReadPathBenchmark {
                     + source.count(InMemorySource.Operation.PROBE);
             long awsCalls = awsClient.describeCalls() + awsClient.getCalls();
             // Every backend call belongs to the set-up: reads during the measurement must never reach a backend.
-            check(fetches <= 2L * keys, "rotor backend calls during the measurement: " + fetches);
+            check(fetches <= 4L * keys, "rotor backend calls during the measurement: " + fetches);
             check(awsCalls == 2L * keys, "aws backend calls during the measurement: " + awsCalls);
             secrets.close();
             awsCache.close();
@@ -293,6 +304,16 @@ public abstract class ReadPathBenchmark {
     @Benchmark
     public String rotorHandleValue(Caches s, Cursor c) {
         return s.handles[c.next()].value();
+    }
+
+    @Benchmark
+    public String rotorValueField(Caches s, Cursor c) {
+        return s.secrets.value(s.fieldRefs[c.next()]);
+    }
+
+    @Benchmark
+    public String rotorHandleValueField(Caches s, Cursor c) {
+        return s.fieldHandles[c.next()].value();
     }
 
     @Benchmark

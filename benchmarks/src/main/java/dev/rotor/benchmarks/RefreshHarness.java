@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -575,6 +576,8 @@ public final class RefreshHarness {
                         c.getSecretString(ids.get(i));
                     }
                 });
+        long adapterStatic = measureAdapterShaped(refs, ids, values, false);
+        long adapterLeased = measureAdapterShaped(refs, ids, values, true);
         int added = n - 1;
         System.out.println("  (keys and ref strings exist before each measurement; values are copied into each cache;"
                 + " each container already holds one secret at the baseline)");
@@ -583,8 +586,19 @@ public final class RefreshHarness {
         System.out.printf(
                 "  Rotor Secrets (preloaded, static secrets, one scheduled poll each): %6d bytes per secret%n",
                 rotor / added);
+        System.out.printf(
+                "  Rotor Secrets, versions built as an adapter builds them, static: %6d bytes per secret%n",
+                adapterStatic / added);
+        System.out.printf(
+                "  Rotor Secrets, versions built as an adapter builds them, 1 h lease: %6d bytes per secret%n",
+                adapterLeased / added);
         System.out.printf("  AWS SecretCache (caching client 2.2.0): %6d bytes per secret%n", awsCache / added);
-        System.out.printf(Locale.ROOT, "  Rotor / Caffeine: %.1fx%n", rotor / (double) caffeine);
+        System.out.printf(
+                Locale.ROOT,
+                "  Rotor / Caffeine: %.1fx (adapter-built: static %.1fx, leased %.1fx)%n",
+                rotor / (double) caffeine,
+                adapterStatic / (double) caffeine,
+                adapterLeased / (double) caffeine);
         verdicts.add(String.format(
                 Locale.ROOT,
                 "INFO  heap per cached secret: Rotor %d B, Caffeine %d B, AWS SecretCache %d B, ConcurrentHashMap %d B",
@@ -592,11 +606,131 @@ public final class RefreshHarness {
                 caffeine / added,
                 awsCache / added,
                 chm / added));
+        verdict(
+                adapterStatic <= 2 * caffeine && adapterLeased <= 2 * caffeine,
+                "heap per cached secret, versions built as an adapter builds them, at most 2x Caffeine's",
+                String.format(
+                        Locale.ROOT,
+                        "static %d B (%.1fx), leased %d B (%.1fx), Caffeine %d B",
+                        adapterStatic / added,
+                        adapterStatic / (double) caffeine,
+                        adapterLeased / added,
+                        adapterLeased / (double) caffeine,
+                        caffeine / added));
         Reference.reachabilityFence(backend);
         Reference.reachabilityFence(aws);
     }
 
-    /** Used heap retained by what {@code build} returns; closes it afterwards if it is closeable. */
+    /**
+     * Rotor's heap per secret when each version is built the way a store adapter builds one from a parsed answer (see
+     * {@link AdapterShapedSource}), static or with a one-hour lease; the same secrets and values as the other lines.
+     */
+    private static long measureAdapterShaped(List<String> refs, List<String> ids, List<String> values, boolean leased) {
+        int n = refs.size();
+        String scheme = leased ? "adl" : "ads";
+        AdapterShapedSource source = new AdapterShapedSource(scheme, leased);
+        List<String> own = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            source.put(ids.get(i), values.get(i));
+            own.add(scheme + ":" + ids.get(i));
+        }
+        return measure(
+                () -> {
+                    Secrets s = Secrets.builder()
+                            .source(source)
+                            .discoverSources(false)
+                            .refreshPolicy(POLICY.newBuilder()
+                                    .pollInterval(Duration.ofHours(1))
+                                    .build())
+                            .maximumEntries(20_000)
+                            .build();
+                    s.get(own.get(0));
+                    return s;
+                },
+                s -> {
+                    s.preload(own.subList(1, n));
+                    check(s.value(own.get(n - 1)).equals(values.get(n - 1)));
+                    check(s.get(own.get(n - 1)).lease().isPresent() == leased);
+                });
+    }
+
+    /**
+     * A source that builds every version as a store adapter builds one from the store's parsed answer: the 32-character
+     * value, a version id string of its own (16 hex digits, as the Vault adapter derives for a dynamic secret), the
+     * fetch time read from the clock, and with {@code leased} a renewable one-hour lease with a lease id of its own and
+     * a duration parsed from the answer (a new {@link Duration} each time). Thread-safe.
+     */
+    static final class AdapterShapedSource implements dev.rotor.secrets.spi.SecretSource {
+        private final String scheme;
+        private final boolean leased;
+        private final Map<String, String> values = new ConcurrentHashMap<>();
+        private final AtomicLong versions = new AtomicLong();
+
+        AdapterShapedSource(String scheme, boolean leased) {
+            this.scheme = scheme;
+            this.leased = leased;
+        }
+
+        void put(String path, String value) {
+            values.put(path, value);
+        }
+
+        @Override
+        public String scheme() {
+            return scheme;
+        }
+
+        @Override
+        public Set<dev.rotor.secrets.spi.SourceCapability> capabilities() {
+            return leased
+                    ? Set.of(
+                            dev.rotor.secrets.spi.SourceCapability.FETCH_ALL,
+                            dev.rotor.secrets.spi.SourceCapability.RENEW,
+                            dev.rotor.secrets.spi.SourceCapability.REVOKE)
+                    : Set.of(dev.rotor.secrets.spi.SourceCapability.FETCH_ALL);
+        }
+
+        @Override
+        public Secret fetch(dev.rotor.secrets.spi.FetchRequest request) {
+            return build(request.ref());
+        }
+
+        @Override
+        public Map<dev.rotor.secrets.SecretRef, Secret> fetchAll(Collection<dev.rotor.secrets.SecretRef> refs) {
+            Map<dev.rotor.secrets.SecretRef, Secret> answer = new java.util.HashMap<>();
+            for (dev.rotor.secrets.SecretRef ref : refs) {
+                answer.put(ref, build(ref));
+            }
+            return answer;
+        }
+
+        @Override
+        public dev.rotor.secrets.Lease renew(
+                dev.rotor.secrets.SecretRef ref, dev.rotor.secrets.Lease lease, Duration d) {
+            return lease.renewed(Duration.ofSeconds(d.getSeconds()), Instant.now());
+        }
+
+        @Override
+        public void revoke(dev.rotor.secrets.SecretRef ref, dev.rotor.secrets.Lease lease) {}
+
+        private Secret build(dev.rotor.secrets.SecretRef ref) {
+            String value = values.get(ref.path());
+            if (value == null) {
+                throw new dev.rotor.secrets.SecretNotFoundException("no such secret", ref, scheme);
+            }
+            Instant now = Instant.now();
+            // a version id string of the version's own, as parsed from an answer
+            String version = String.format("%016x", versions.incrementAndGet() * 0x9E3779B97F4A7C15L);
+            Secret.Builder b = Secret.builder(ref).version(version).value(value).fetchedAt(now);
+            if (leased) {
+                // a lease id of its own and a duration parsed from the answer, as a dynamic secret's lease has
+                b.lease(dev.rotor.secrets.Lease.of(
+                        "creds/" + ref.path() + "/" + version, Duration.ofSeconds(3600), true, now));
+            }
+            return b.build();
+        }
+    }
+
     /** A string with its own copy of the characters ({@code new String(String)} would share the array). */
     private static String copy(String s) {
         return new String(s.toCharArray());

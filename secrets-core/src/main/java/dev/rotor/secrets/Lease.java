@@ -10,7 +10,9 @@ import java.util.Optional;
  * when it was issued, and whether it can be renewed. For rotating static credentials (a Vault database static role)
  * the {@linkplain #rotationPeriod() rotation period} says how often the source replaces them.
  *
- * <p>Immutable and thread-safe. {@link #toString()} prints a short digest of the lease id, never the id: a store may
+ * <p>The issue time is kept as numbers, not as an {@link Instant}: {@link #issuedAt()} and {@link #expiresAt()} make
+ * their instants when asked, so that a client holding thousands of leases does not hold two instant objects for each.
+ * Immutable and thread-safe. {@link #toString()} prints a short digest of the lease id, never the id: a store may
  * accept the id as a handle to renew or revoke the lease.
  *
  * <pre>{@code
@@ -21,16 +23,17 @@ public final class Lease {
     private final String id;
     private final Duration duration;
     private final boolean renewable;
-    private final Instant issuedAt;
-    private final Instant expiresAt;
+    private final long issuedEpochSecond;
+    private final int issuedNano;
     private final Duration rotationPeriod;
 
     private Lease(Builder b) {
         this.id = b.id;
         this.duration = b.duration;
         this.renewable = b.renewable;
-        this.issuedAt = b.issuedAt;
-        this.expiresAt = b.issuedAt.plus(b.duration);
+        this.issuedEpochSecond = b.issuedAt.getEpochSecond();
+        this.issuedNano = b.issuedAt.getNano();
+        b.issuedAt.plus(b.duration); // an end past Instant.MAX fails here, when the lease is built, not when it is read
         this.rotationPeriod = b.rotationPeriod;
     }
 
@@ -51,7 +54,7 @@ public final class Lease {
 
     /** A builder holding this lease's values. */
     public Builder newBuilder() {
-        Builder b = new Builder(duration, issuedAt);
+        Builder b = new Builder(duration, issuedAt());
         b.id = id;
         b.renewable = renewable;
         b.rotationPeriod = rotationPeriod;
@@ -75,12 +78,12 @@ public final class Lease {
 
     /** When the source issued (or last renewed) the lease. */
     public Instant issuedAt() {
-        return issuedAt;
+        return Instant.ofEpochSecond(issuedEpochSecond, issuedNano);
     }
 
-    /** The hard deadline: past it the credentials are no longer valid. */
+    /** The hard deadline, {@link #issuedAt()} plus {@link #duration()}: past it the credentials are no longer valid. */
     public Instant expiresAt() {
-        return expiresAt;
+        return issuedAt().plus(duration);
     }
 
     /** For credentials the source rotates on a schedule: the period between rotations. */
@@ -92,7 +95,7 @@ public final class Lease {
     public String toString() {
         return "Lease{id=" + (id == null ? "-" : "sha256:" + shortDigest(id)) + ", duration=" + duration
                 + ", renewable=" + renewable
-                + ", issuedAt=" + issuedAt + ", expiresAt=" + expiresAt
+                + ", issuedAt=" + issuedAt() + ", expiresAt=" + expiresAt()
                 + (rotationPeriod == null ? "" : ", rotationPeriod=" + rotationPeriod) + "}";
     }
 
@@ -124,13 +127,14 @@ public final class Lease {
         return Objects.equals(id, l.id)
                 && duration.equals(l.duration)
                 && renewable == l.renewable
-                && issuedAt.equals(l.issuedAt)
+                && issuedEpochSecond == l.issuedEpochSecond
+                && issuedNano == l.issuedNano
                 && Objects.equals(rotationPeriod, l.rotationPeriod);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, duration, renewable, issuedAt, rotationPeriod);
+        return Objects.hash(id, duration, renewable, issuedAt(), rotationPeriod);
     }
 
     /** Builds a {@link Lease}; {@link #build()} rejects a zero or negative duration. Not thread-safe. */

@@ -2,13 +2,18 @@ package dev.rotor.secrets;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.AbstractSet;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -24,38 +29,92 @@ import java.util.Set;
  * DbCredentials creds = db.as(DbCredentials.class);
  * }</pre>
  *
- * <p>Values are held as bytes and wiped when the version is retired (some time after a newer version has been handed
- * over, and when the client closes); reading a wiped version throws {@link IllegalStateException}. {@link
- * #toString()} never shows a value. Deliberately not a record: a record would print every component. Thread-safe.
+ * <p><b>Bytes and Strings.</b> Values are held as bytes and wiped when the version is retired (some time after a
+ * newer version has been handed over, and when the client closes); reading a wiped version throws {@link
+ * IllegalStateException}. {@link #value()}, {@link #value(SecretRef)} and {@link #field(String)} answer a {@code
+ * String} that is made once per version and value, when it is first asked for, and then returned on every read
+ * without allocating. A {@code String} cannot be wiped: once made, it lives until the garbage collector reclaims it,
+ * however long that takes, and wiping the version only drops the version's own reference to it. Code that must be able
+ * to erase a value reads {@link #bytes()} (a copy it can overwrite) and keeps a {@link SecretHandle} rather than the
+ * value. {@link #toString()} never shows a value. Deliberately not a record: a record would print every component.
+ *
+ * <p>Thread-safe: concurrent first reads of one value may decode it more than once, but every one of them returns the
+ * one {@code String} the version keeps.
  */
 public final class Secret {
     private static final ObjectMapper MAPPER =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+    private static final VarHandle RAW_STRING;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+
+    static {
+        try {
+            RAW_STRING = MethodHandles.lookup().findVarHandle(Secret.class, "rawString", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final SecretRef ref;
     private final String version;
     private final byte[] raw;
-    private final Map<String, byte[]> fields;
-    private final Lease lease;
+    /** The raw value as a String, made on the first read; written through RAW_STRING, dropped by wipe(). */
+    private String rawString;
+    /**
+     * The fields, in the source's order, three slots each: the name, the value bytes and the value as a String (null
+     * until first read; written through SLOT, dropped by wipe()). Null when there are none: no map per version.
+     */
+    private final Object[] fields;
+
+    /**
+     * The lease (or null) when the source said nothing else about the version, else the {@link Metadata}, which then
+     * holds the lease too: one slot for what most versions have at most one of.
+     */
+    private final Object leaseOrMetadata;
     // nanoseconds since the epoch: an Instant object per cached secret is memory paid for thousands of times
     private final long fetchedEpochNanos;
-    private final Metadata metadata;
     private volatile boolean wiped;
 
     private Secret(Builder b) {
         this.ref = b.ref;
         this.version = b.version;
         this.raw = b.raw;
-        this.fields = b.fields.isEmpty() ? Map.of() : Collections.unmodifiableMap(b.fields);
-        this.lease = b.lease;
+        this.fields = b.fieldSlots != null ? b.fieldSlots : slots(b.fields);
         this.fetchedEpochNanos = epochNanos(b.fetchedAt, b.ref);
-        this.metadata = b.stages.isEmpty() && b.nextRotation == null && b.checkAgainAt == null && b.attributes.isEmpty()
-                ? Metadata.NONE
-                : new Metadata(
-                        b.stages,
-                        b.nextRotation,
-                        b.checkAgainAt,
-                        Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes)));
+        this.leaseOrMetadata =
+                b.stages.isEmpty() && b.nextRotation == null && b.checkAgainAt == null && b.attributes.isEmpty()
+                        ? b.lease
+                        : new Metadata(
+                                b.lease,
+                                b.stages,
+                                b.nextRotation,
+                                b.checkAgainAt,
+                                Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes)));
+    }
+
+    private Lease leaseOrNull() {
+        Object o = leaseOrMetadata;
+        return o instanceof Metadata ? ((Metadata) o).lease : (Lease) o;
+    }
+
+    private Metadata metadata() {
+        Object o = leaseOrMetadata;
+        return o instanceof Metadata ? (Metadata) o : Metadata.NONE;
+    }
+
+    private static Object[] slots(Map<String, byte[]> fields) {
+        if (fields.isEmpty()) {
+            return null;
+        }
+        Object[] slots = new Object[3 * fields.size()];
+        int i = 0;
+        for (Map.Entry<String, byte[]> f : fields.entrySet()) {
+            slots[i] = f.getKey();
+            slots[i + 1] = f.getValue();
+            i += 3;
+        }
+        return slots;
     }
 
     private static long epochNanos(Instant t, SecretRef ref) {
@@ -77,8 +136,11 @@ public final class Secret {
         Builder b = new Builder(ref);
         b.version = version;
         b.raw = raw == null ? null : raw.clone();
-        fields.forEach((k, v) -> b.fields.put(k, v.clone()));
-        b.lease = lease;
+        for (int i = 0; fields != null && i < fields.length; i += 3) {
+            b.fields.put((String) fields[i], ((byte[]) fields[i + 1]).clone());
+        }
+        Metadata metadata = metadata();
+        b.lease = leaseOrNull();
         b.fetchedAt = fetchedAt();
         b.stages = metadata.stages;
         b.nextRotation = metadata.nextRotation;
@@ -89,21 +151,24 @@ public final class Secret {
 
     /**
      * This version with another lease (after a renewal): the same version id and the same value bytes, which the two
-     * objects share, so wiping one wipes both.
+     * objects share, so wiping one wipes both's bytes (and the fields' Strings, which they share too).
      */
     public Secret withLease(Lease newLease) {
         checkNotWiped();
         Builder b = new Builder(ref);
         b.version = version;
         b.raw = raw;
-        b.fields.putAll(fields);
+        b.fieldSlots = fields;
+        Metadata metadata = metadata();
         b.lease = newLease;
         b.fetchedAt = fetchedAt();
         b.stages = metadata.stages;
         b.nextRotation = metadata.nextRotation;
         b.checkAgainAt = metadata.checkAgainAt;
         b.attributes.putAll(metadata.attributes);
-        return new Secret(b);
+        Secret renewed = new Secret(b);
+        renewed.rawString = rawString;
+        return renewed;
     }
 
     /** The secret this version belongs to (without a field). */
@@ -117,56 +182,75 @@ public final class Secret {
     }
 
     /**
-     * The raw value; for a secret with exactly one field, that field's value.
+     * The raw value; for a secret with exactly one field, that field's value. The same {@code String} on every call for
+     * this version: made on the first call, never wiped (see the class comment; {@link #bytes()} is the wipeable form).
      *
      * @throws SecretFormatException when the secret has several fields and no raw value
      */
     public String value() {
         checkNotWiped();
         if (raw != null) {
-            return new String(raw, StandardCharsets.UTF_8);
+            String s = rawString; // a String is safe to read through a race: its fields are final
+            return s != null ? s : cacheRaw();
         }
-        if (fields.size() == 1) {
-            return new String(fields.values().iterator().next(), StandardCharsets.UTF_8);
+        if (fields != null && fields.length == 3) {
+            return fieldString(0);
         }
-        throw new SecretFormatException(
-                "secret has fields " + fields.keySet() + " and no single value; name a field", ref, null);
+        throw noSingleValue();
     }
 
-    /** The value of {@code ref}'s field if it names one, else {@link #value()}. */
+    /**
+     * The value of {@code ref}'s field if it names one, else {@link #value()}; a {@code String} made once per version
+     * and field, as {@link #value()}'s.
+     */
     public String value(SecretRef ref) {
         Optional<String> f = ref.field();
         if (f.isEmpty()) {
             return value();
         }
-        return field(f.get())
-                .orElseThrow(() -> new SecretFormatException(
-                        "secret has no field '" + f.get() + "'; it has " + fields.keySet(), ref, null));
+        checkNotWiped();
+        int i = indexOf(f.get());
+        if (i < 0) {
+            throw noSuchField(f.get(), ref);
+        }
+        return fieldString(i);
     }
 
-    /** A copy of the raw value's bytes (the single field's, as for {@link #value()}). */
+    // the failures are made out of line, so that the reads above stay small enough to be inlined where they are called
+    private SecretFormatException noSingleValue() {
+        return new SecretFormatException(
+                "secret has fields " + fieldNames() + " and no single value; name a field", ref, null);
+    }
+
+    private SecretFormatException noSuchField(String name, SecretRef asked) {
+        return new SecretFormatException("secret has no field '" + name + "'; it has " + fieldNames(), asked, null);
+    }
+
+    /**
+     * A copy of the raw value's bytes (the single field's, as for {@link #value()}): the wipeable form of the value,
+     * a new array on every call, for the caller to overwrite when done.
+     */
     public byte[] bytes() {
         checkNotWiped();
         if (raw != null) {
             return raw.clone();
         }
-        if (fields.size() == 1) {
-            return fields.values().iterator().next().clone();
+        if (fields != null && fields.length == 3) {
+            return ((byte[]) fields[1]).clone();
         }
-        throw new SecretFormatException(
-                "secret has fields " + fields.keySet() + " and no single value; name a field", ref, null);
+        throw noSingleValue();
     }
 
-    /** One field's value. */
+    /** One field's value: a {@code String} made once per version and field, as {@link #value()}'s. */
     public Optional<String> field(String name) {
         checkNotWiped();
-        byte[] v = fields.get(name);
-        return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
+        int i = indexOf(name);
+        return i < 0 ? Optional.empty() : Optional.of(fieldString(i));
     }
 
     /** The names of the fields, in the source's order. Names are not secret. */
     public Set<String> fieldNames() {
-        return fields.keySet();
+        return fields == null ? Set.of() : new FieldNames(fields);
     }
 
     /** Whether this version has a raw value rather than (or as well as) fields. */
@@ -174,11 +258,13 @@ public final class Secret {
         return raw != null;
     }
 
-    /** A copy of all fields as strings. */
+    /** A copy of all fields as strings (the map is new; the Strings are the version's own, as {@link #field}'s). */
     public Map<String, String> fields() {
         checkNotWiped();
         Map<String, String> copy = new LinkedHashMap<>();
-        fields.forEach((k, v) -> copy.put(k, new String(v, StandardCharsets.UTF_8)));
+        for (int i = 0; fields != null && i < fields.length; i += 3) {
+            copy.put((String) fields[i], fieldString(i));
+        }
         return copy;
     }
 
@@ -190,7 +276,7 @@ public final class Secret {
     public <T> T as(Class<T> type) {
         checkNotWiped();
         try {
-            if (fields.isEmpty() && raw != null) {
+            if (fields == null && raw != null) {
                 return MAPPER.readValue(raw, type);
             }
             return MAPPER.convertValue(fields(), type);
@@ -205,7 +291,7 @@ public final class Secret {
 
     /** The lease, for secrets the source grants for a limited time. */
     public Optional<Lease> lease() {
-        return Optional.ofNullable(lease);
+        return Optional.ofNullable(leaseOrNull());
     }
 
     /** When Rotor received this version from the source. */
@@ -215,12 +301,12 @@ public final class Secret {
 
     /** The source's stage labels for this version (for example {@code AWSCURRENT}); empty when it has none. */
     public List<String> stages() {
-        return metadata.stages;
+        return metadata().stages;
     }
 
     /** When the source will next rotate the secret, if it says. */
     public Optional<Instant> nextRotation() {
-        return Optional.ofNullable(metadata.nextRotation);
+        return Optional.ofNullable(metadata().nextRotation);
     }
 
     /**
@@ -228,12 +314,12 @@ public final class Secret {
      * under way. A hint for the engine's schedule, not a property of the secret.
      */
     public Optional<Instant> checkAgainAt() {
-        return Optional.ofNullable(metadata.checkAgainAt);
+        return Optional.ofNullable(metadata().checkAgainAt);
     }
 
     /** Other non-secret attributes the source reported (creation time, ARN, ...). */
     public Map<String, String> attributes() {
-        return metadata.attributes;
+        return metadata().attributes;
     }
 
     /** Whether the values have been wiped because the version was retired. */
@@ -242,46 +328,148 @@ public final class Secret {
     }
 
     /**
-     * Overwrites the value bytes with zeros. Rotor calls it when it retires a version; a source may call it on a
-     * version it built but discarded. Idempotent.
+     * Overwrites the value bytes with zeros and drops the version's references to the Strings made from them (which
+     * cannot be overwritten; they live until the garbage collector reclaims them). Rotor calls it when it retires a
+     * version; a source may call it on a version it built but discarded. Idempotent.
      */
     public void wipe() {
         wiped = true;
+        RAW_STRING.setVolatile(this, null);
         if (raw != null) {
             Arrays.fill(raw, (byte) 0);
         }
-        for (byte[] v : fields.values()) {
-            Arrays.fill(v, (byte) 0);
+        for (int i = 0; fields != null && i < fields.length; i += 3) {
+            SLOT.setVolatile(fields, i + 2, null);
+            Arrays.fill((byte[]) fields[i + 1], (byte) 0);
         }
+    }
+
+    /**
+     * The first read of the raw value as a String: decodes it and keeps it, unless another read kept one first. A wipe
+     * may run at the same time: the String is kept before {@code wiped} is read again, and wipe() sets {@code wiped}
+     * before it drops the String, so either this read sees the wipe and drops what it kept, or the wipe drops it.
+     */
+    private String cacheRaw() {
+        String decoded = new String(raw, StandardCharsets.UTF_8);
+        String kept = RAW_STRING.compareAndSet(this, null, decoded) ? decoded : (String) RAW_STRING.getVolatile(this);
+        if (wiped) {
+            RAW_STRING.setVolatile(this, null);
+            checkNotWiped();
+        }
+        return kept != null ? kept : decoded;
+    }
+
+    /** The String of the field whose name is in slot {@code i}: made on the first read, as {@link #cacheRaw()}. */
+    private String fieldString(int i) {
+        String s = (String) fields[i + 2];
+        return s != null ? s : cacheField(i);
+    }
+
+    private String cacheField(int i) {
+        String decoded = new String((byte[]) fields[i + 1], StandardCharsets.UTF_8);
+        String kept =
+                SLOT.compareAndSet(fields, i + 2, null, decoded) ? decoded : (String) SLOT.getVolatile(fields, i + 2);
+        if (wiped) {
+            SLOT.setVolatile(fields, i + 2, null);
+            checkNotWiped();
+        }
+        return kept != null ? kept : decoded;
+    }
+
+    /** The slot of the field named {@code name}, or -1. A scan: versions have few fields. */
+    private int indexOf(String name) {
+        for (int i = 0; fields != null && i < fields.length; i += 3) {
+            if (fields[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void checkNotWiped() {
         if (wiped) {
-            throw new IllegalStateException("secret version " + version + " of " + ref
-                    + " was retired and wiped; read the current version through Secrets or a handle");
+            throw wipedFailure();
         }
+    }
+
+    private IllegalStateException wipedFailure() {
+        return new IllegalStateException("secret version " + version + " of " + ref
+                + " was retired and wiped; read the current version through Secrets or a handle");
     }
 
     @Override
     public String toString() {
         return "Secret{ref=" + ref + ", version=" + version
                 + (raw != null ? ", value=****" : "")
-                + (fields.isEmpty() ? "" : ", fields=" + fields.keySet() + " (values hidden)")
-                + (lease != null ? ", lease=" + lease : "")
+                + (fields == null ? "" : ", fields=" + fieldNames() + " (values hidden)")
+                + (leaseOrNull() != null ? ", lease=" + leaseOrNull() : "")
                 + ", fetchedAt=" + fetchedAt()
-                + (metadata.stages.isEmpty() ? "" : ", stages=" + metadata.stages)
+                + (stages().isEmpty() ? "" : ", stages=" + stages())
                 + (wiped ? ", wiped" : "") + "}";
     }
 
-    /** What the source said about a version besides its values; most versions share {@link #NONE}. */
+    /** The names of a version's fields, in order: a view of the name slots. */
+    private static final class FieldNames extends AbstractSet<String> {
+        private final Object[] slots;
+
+        FieldNames(Object[] slots) {
+            this.slots = slots;
+        }
+
+        @Override
+        public Iterator<String> iterator() {
+            return new Iterator<>() {
+                private int i;
+
+                @Override
+                public boolean hasNext() {
+                    return i < slots.length;
+                }
+
+                @Override
+                public String next() {
+                    if (i >= slots.length) {
+                        throw new NoSuchElementException();
+                    }
+                    String name = (String) slots[i];
+                    i += 3;
+                    return name;
+                }
+            };
+        }
+
+        @Override
+        public int size() {
+            return slots.length / 3;
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            for (int i = 0; i < slots.length; i += 3) {
+                if (slots[i].equals(o)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** What the source said about a version besides its values (and its lease); most versions have none. */
     private static final class Metadata {
-        static final Metadata NONE = new Metadata(List.of(), null, null, Map.of());
+        static final Metadata NONE = new Metadata(null, List.of(), null, null, Map.of());
+        final Lease lease;
         final List<String> stages;
         final Instant nextRotation;
         final Instant checkAgainAt;
         final Map<String, String> attributes;
 
-        Metadata(List<String> stages, Instant nextRotation, Instant checkAgainAt, Map<String, String> attributes) {
+        Metadata(
+                Lease lease,
+                List<String> stages,
+                Instant nextRotation,
+                Instant checkAgainAt,
+                Map<String, String> attributes) {
+            this.lease = lease;
             this.stages = List.copyOf(stages);
             this.nextRotation = nextRotation;
             this.checkAgainAt = checkAgainAt;
@@ -295,6 +483,9 @@ public final class Secret {
         private String version;
         private byte[] raw;
         private final Map<String, byte[]> fields = new LinkedHashMap<>();
+        /** Set by withLease(): the slots of the version renewed, shared with it. */
+        private Object[] fieldSlots;
+
         private Lease lease;
         private Instant fetchedAt;
         private List<String> stages = List.of();

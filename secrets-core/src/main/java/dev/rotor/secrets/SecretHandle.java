@@ -20,7 +20,11 @@ public interface SecretHandle {
      */
     Secret current();
 
-    /** The value of the handle's field (or the raw value): {@code current().value(ref())}. */
+    /**
+     * The value of the handle's field (or the raw value): {@code current().value(ref())}, the same {@code String} on
+     * every call while one version is in service, without allocating. A {@code String} cannot be wiped: for the
+     * wipeable form read {@code current().bytes()}.
+     */
     default String value() {
         return current().value(ref());
     }

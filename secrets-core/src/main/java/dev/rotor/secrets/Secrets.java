@@ -70,9 +70,15 @@ public final class Secrets implements AutoCloseable {
         return engine.get(ref).as(type);
     }
 
-    /** The value of the ref's field, or the raw value when it names none. */
+    /**
+     * The value of the ref's field, or the raw value when it names none: the same {@code String} on every call while
+     * one version is in service, made when first asked for (see {@link Secret#value()}; a {@code String} cannot be
+     * wiped, so code that must erase a value reads {@link Secret#bytes()}). Allocates nothing once the value is loaded
+     * and read.
+     */
     public String value(String ref) {
-        return engine.value(ref);
+        // Only a '#' names a field: a ref without one answers the version's value, and is never parsed here.
+        return ref != null && ref.indexOf('#') < 0 ? engine.get(ref).value() : engine.value(ref);
     }
 
     /** Loads the secret if needed and returns a live view of it. */

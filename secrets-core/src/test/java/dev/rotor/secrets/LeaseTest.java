@@ -33,4 +33,27 @@ class LeaseTest {
     void toString_withoutAnId_saysSo() {
         assertThat(Lease.builder(Duration.ofHours(1), T0).build().toString()).contains("id=-");
     }
+
+    @Test
+    void issuedAtAndExpiresAt_areTheInstantsTheLeaseWasBuiltWith() {
+        Instant issued = T0.plusNanos(123_456_789);
+        Lease lease = Lease.of("id", Duration.ofHours(1), true, issued);
+        assertThat(lease.issuedAt()).isEqualTo(issued);
+        assertThat(lease.expiresAt()).isEqualTo(issued.plus(Duration.ofHours(1)));
+        assertThat(lease.renewed(Duration.ofMinutes(5), T0.plusSeconds(10)).expiresAt())
+                .isEqualTo(T0.plusSeconds(310));
+        assertThat(lease).isEqualTo(Lease.of("id", Duration.ofHours(1), true, issued));
+        assertThat(lease.hashCode())
+                .isEqualTo(Lease.of("id", Duration.ofHours(1), true, issued).hashCode());
+        assertThat(lease).isNotEqualTo(Lease.of("id", Duration.ofHours(1), true, issued.plusNanos(1)));
+        assertThat(Lease.of("id", Duration.ofDays(1), false, Instant.MIN).issuedAt())
+                .isEqualTo(Instant.MIN);
+    }
+
+    @Test
+    void build_anEndPastTheLastInstant_fails() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Lease.of("id", Duration.ofDays(1), false, Instant.MAX.minusSeconds(60)))
+                .isInstanceOf(java.time.DateTimeException.class);
+    }
 }

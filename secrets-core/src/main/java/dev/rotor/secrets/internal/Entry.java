@@ -75,7 +75,6 @@ final class Entry implements Runnable {
         }
     }
     // guarded by this
-    private int seq; // versions swapped in; a long would add 8 bytes to every entry for 2^31 rotations
     private Cancellable refreshTask;
     private long nextRefreshEpochNanos = NONE;
     private long checkedEpochNanos = NONE; // when the store last confirmed the version held
@@ -493,7 +492,7 @@ final class Entry implements Runnable {
         long s;
         List<Watcher> watching;
         synchronized (this) {
-            s = ++seq;
+            s = extra == null ? 0 : ++extra.seq; // only watchers need the count, and they live in extra
             current = fresh;
             baseLeaseDuration(fresh);
             succeeded();
@@ -852,7 +851,7 @@ final class Entry implements Runnable {
             x.watchers = List.copyOf(more);
             Secret v = version();
             if (v != null) {
-                long at = seq;
+                long at = x.seq;
                 deliveryQueue().submit(() -> w.deliver(null, v, at, null));
             }
         }
@@ -970,6 +969,12 @@ final class Entry implements Runnable {
     /** State few entries need (failures, leases, watchers); guarded by the entry's lock. */
     private static final class Extra {
         List<Watcher> watchers = List.of();
+        /**
+         * Versions swapped in since this state was created; a watcher is added only after it, so the order it delivers
+         * in holds. Kept here rather than in the entry, where four bytes would make every entry eight bytes larger.
+         */
+        int seq;
+
         SerialQueue delivery;
         Cancellable expiryTask;
         Instant scheduledHardDeadline;
