@@ -46,7 +46,7 @@ class FleetSimulationTest {
 
     @Test
     void outage_failedCallsAreCountedAsUnavailable() {
-        Result r = run(Scenario.OUTAGE, Client.ROTOR, Duration.ofMinutes(30));
+        Result r = run(Scenario.OUTAGE, Client.ROTOR, Duration.ofMinutes(55));
         accountingHolds(r);
         assertThat(r.storeUnavailable()).isPositive();
     }
