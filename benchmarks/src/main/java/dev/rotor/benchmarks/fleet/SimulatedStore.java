@@ -98,6 +98,7 @@ final class SimulatedStore {
 
     private final VirtualScheduler clock;
     private final Map<String, Stored> secrets = new HashMap<>();
+    private final List<Long> rotations = new ArrayList<>();
     private final SplittableRandom random;
     private final Histogram latency = new Histogram(3_600_000_000L, 3);
     private final double[] quota = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
@@ -152,6 +153,7 @@ final class SimulatedStore {
     private void rotationDue(String path, long periodNanos) {
         Stored s = secrets.get(path);
         change(path);
+        rotations.add(clock.nowNanos());
         if (periodNanos > 0) {
             s.nextRotationNanos = clock.nowNanos() + periodNanos;
             clock.scheduleAt(s.nextRotationNanos, () -> rotationDue(path, periodNanos));
@@ -301,6 +303,11 @@ final class SimulatedStore {
 
     long totalUnavailable() {
         return unavailable[0] + unavailable[1];
+    }
+
+    /** When announced rotations happened (ns after the epoch), in order. */
+    List<Long> rotations() {
+        return rotations;
     }
 
     int[] perSecond() {
