@@ -328,7 +328,7 @@ public final class FleetSimulation {
         }
 
         private static String num(double d) {
-            return Double.isInfinite(d) || d == 0 ? "-" : String.format(Locale.ROOT, "%,.1f", d);
+            return Double.isInfinite(d) || d == 0 ? "-" : String.format(Locale.ROOT, "%,.4g", d);
         }
 
         static String duration(long nanos) {
@@ -455,7 +455,7 @@ public final class FleetSimulation {
             case SQUEEZE:
                 window(30 * MINUTE, duration);
                 double demand = demandPerSecond(config.client, config.instances);
-                double quota = Math.max(1, Math.floor(demand / 2));
+                double quota = demand / 2;
                 result.quotaAll = quota;
                 if (config.client == Client.ROTOR_BUDGET) {
                     result.budget = quota / config.instances;

@@ -16,6 +16,10 @@ import org.HdrHistogram.Histogram;
  * request quota per operation counted in 1 s windows (calls over it are throttled), an outage switch, and a latency
  * drawn for every call.
  *
+ * <p><b>Quotas.</b> Each operation has a quota counted in 1 s windows of virtual time (the documented AWS quotas by
+ * default); a quota on both together, for the squeeze, is a token bucket. A call over either is throttled with {@link
+ * dev.rotor.secrets.SourceThrottledException}, whose Retry-After says when the call would have been admitted.
+ *
  * <p>Three kinds of secret, as a Secrets Manager style store holds them:
  *
  * <ul>
@@ -105,8 +109,10 @@ final class SimulatedStore {
     private final long[] windowStart = {-1, -1};
     private final int[] inWindow = new int[2];
     private double quotaAll = Double.POSITIVE_INFINITY;
-    private long allWindowStart = -1;
-    private int allInWindow;
+    /** The token bucket of {@link #quotaAll}: tokens held, and when it was last filled (ns after the epoch). */
+    private double tokens;
+
+    private long filledAt;
     private boolean retryAfterHint = true;
     private boolean down;
 
@@ -188,9 +194,15 @@ final class SimulatedStore {
         return quota[op.ordinal()];
     }
 
-    /** A quota on both operations together, in calls per 1 s window (on top of each operation's own). */
+    /**
+     * A quota on both operations together (on top of each operation's own): a token bucket that fills at {@code
+     * perSecond} and holds at most one second's worth (at least one call), so that a fractional rate is honoured
+     * exactly. It starts full.
+     */
     void quotaAll(double perSecond) {
         quotaAll = perSecond;
+        tokens = Math.max(1, perSecond);
+        filledAt = clock.nowNanos();
     }
 
     double quotaAll() {
@@ -243,18 +255,23 @@ final class SimulatedStore {
             windowStart[o] = window;
             inWindow[o] = 0;
         }
-        if (allWindowStart != window) {
-            allWindowStart = window;
-            allInWindow = 0;
+        boolean overAll = false;
+        if (quotaAll != Double.POSITIVE_INFINITY) {
+            tokens = Math.min(Math.max(1, quotaAll), tokens + (now - filledAt) / (double) SECOND * quotaAll);
+            filledAt = now;
+            overAll = tokens < 1;
         }
-        if (inWindow[o] + 1 > quota[o] || allInWindow + 1 > quotaAll) {
+        if (inWindow[o] + 1 > quota[o] || overAll) {
             throttled[o]++;
             throttledPerSecond[second]++;
-            Duration retryAfter = retryAfterHint ? Duration.ofNanos((window + 1) * SECOND - now) : null;
+            long waitNanos = overAll ? (long) Math.ceil((1 - tokens) / quotaAll * SECOND) : (window + 1) * SECOND - now;
+            Duration retryAfter = retryAfterHint ? Duration.ofNanos(waitNanos) : null;
             throw new Throttled(op, ref, source, retryAfter);
         }
         inWindow[o]++;
-        allInWindow++;
+        if (quotaAll != Double.POSITIVE_INFINITY) {
+            tokens -= 1;
+        }
         served[o]++;
     }
 

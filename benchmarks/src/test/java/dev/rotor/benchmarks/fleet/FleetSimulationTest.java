@@ -57,6 +57,7 @@ class FleetSimulationTest {
             Result r = run(Scenario.SQUEEZE, c, Duration.ofMinutes(45));
             accountingHolds(r);
             assertThat(r.reads()).isPositive();
+            assertThat(r.storeThrottled()).as("the squeeze throttles %s", c).isPositive();
         }
     }
 
