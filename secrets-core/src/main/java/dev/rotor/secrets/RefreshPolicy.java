@@ -52,7 +52,8 @@ public final class RefreshPolicy {
         "loadTimeout",
         "revokeDelay",
         "wipeDelay",
-        "requestsPerSecond"
+        "requestsPerSecond",
+        "spreadFirstRefresh"
     };
 
     /** {@link #requestsPerSecond()} without a limit. */
@@ -73,6 +74,7 @@ public final class RefreshPolicy {
     private final Duration revokeDelay;
     private final Duration wipeDelay;
     private final double requestsPerSecond;
+    private final boolean spreadFirstRefresh;
     private final int set; // one bit per option, in the order of NAMES: which options this policy overrides
 
     private RefreshPolicy(Builder b) {
@@ -91,6 +93,7 @@ public final class RefreshPolicy {
         this.revokeDelay = b.revokeDelay;
         this.wipeDelay = b.wipeDelay;
         this.requestsPerSecond = b.requestsPerSecond;
+        this.spreadFirstRefresh = b.spreadFirstRefresh;
         this.set = b.set;
     }
 
@@ -165,6 +168,9 @@ public final class RefreshPolicy {
         }
         if ((set & 16384) == 0) {
             b.requestsPerSecond = base.requestsPerSecond;
+        }
+        if ((set & 32768) == 0) {
+            b.spreadFirstRefresh = base.spreadFirstRefresh;
         }
         b.set = set | base.set;
         return b.build();
@@ -262,6 +268,17 @@ public final class RefreshPolicy {
         return requestsPerSecond;
     }
 
+    /**
+     * Whether the first look at the store after a secret is loaded falls at a random point of the whole interval (on
+     * by default): a first poll anywhere within one {@link #pollInterval()}, a first renewal anywhere between a
+     * twentieth of the lease and {@link #leaseFraction()} of it. Instances of one service started together (a
+     * deployment) then spread their calls over the interval, instead of polling and renewing in step ever after.
+     * Later looks follow the usual rules. Off, the first look follows them too.
+     */
+    public boolean spreadFirstRefresh() {
+        return spreadFirstRefresh;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RefreshPolicy && toString().equals(o.toString()) && set == ((RefreshPolicy) o).set;
@@ -288,7 +305,8 @@ public final class RefreshPolicy {
                 + "loadTimeout=" + loadTimeout + ", "
                 + "revokeDelay=" + revokeDelay + ", "
                 + "wipeDelay=" + wipeDelay + ", "
-                + "requestsPerSecond=" + requestsPerSecond + "}";
+                + "requestsPerSecond=" + requestsPerSecond + ", "
+                + "spreadFirstRefresh=" + spreadFirstRefresh + "}";
     }
 
     /** Builds a {@link RefreshPolicy}; {@link #build()} names the first option that is out of range. */
@@ -308,6 +326,7 @@ public final class RefreshPolicy {
         private Duration revokeDelay = Duration.ZERO;
         private Duration wipeDelay = Duration.ofSeconds(60);
         private double requestsPerSecond = UNLIMITED;
+        private boolean spreadFirstRefresh = true;
         private int set;
 
         private Builder() {}
@@ -328,6 +347,7 @@ public final class RefreshPolicy {
             revokeDelay = p.revokeDelay;
             wipeDelay = p.wipeDelay;
             requestsPerSecond = p.requestsPerSecond;
+            spreadFirstRefresh = p.spreadFirstRefresh;
             set = p.set;
         }
 
@@ -419,6 +439,13 @@ public final class RefreshPolicy {
         public Builder requestsPerSecond(double v) {
             requestsPerSecond = v;
             set |= 16384;
+            return this;
+        }
+
+        /** Whether the first refresh after a load falls anywhere in the whole interval (default true). */
+        public Builder spreadFirstRefresh(boolean v) {
+            spreadFirstRefresh = v;
+            set |= 32768;
             return this;
         }
 

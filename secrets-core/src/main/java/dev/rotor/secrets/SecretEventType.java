@@ -37,8 +37,8 @@ public enum SecretEventType {
     CIRCUIT_CLOSED,
     /**
      * The store refused a call because the client is over its request quota ({@link SourceThrottledException}); the
-     * event's duration is how long the engine waits before it calls again for that secret. Not a store failure: the
-     * circuit breaker does not count it.
+     * detail says how long the engine waits before it calls again for that secret (at least what the store asked
+     * for). Not a store failure: the circuit breaker does not count it.
      */
     THROTTLED
 }

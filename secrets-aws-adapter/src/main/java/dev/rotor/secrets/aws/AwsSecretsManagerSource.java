@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -90,8 +91,10 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  *
  * <p><b>Errors.</b> {@code ResourceNotFoundException} is {@link dev.rotor.secrets.SecretNotFoundException}; {@code
  * AccessDeniedException} and {@code DecryptionFailure} are {@link SecretAccessDeniedException} (not retried);
- * throttling, {@code InternalServiceError} and network failures are {@link dev.rotor.secrets.SourceUnavailableException}
- * (retried by the engine with backoff); {@code InvalidRequestException} (a secret scheduled for deletion, for
+ * throttling ({@code ThrottlingException}, HTTP 429) is {@link dev.rotor.secrets.SourceThrottledException} (retried by
+ * the engine after at least the answer's {@code Retry-After}, when it has one, and not counted by the circuit breaker);
+ * {@code InternalServiceError} and network failures are {@link dev.rotor.secrets.SourceUnavailableException} (retried
+ * by the engine with backoff); {@code InvalidRequestException} (a secret scheduled for deletion, for
  * example) and {@code InvalidParameterException} are {@link SecretConfigurationException}.
  *
  * <p><b>Client.</b> Give your own configured {@link SecretsManagerClient} (it stays yours: {@link #close()} leaves it
@@ -490,9 +493,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
             if ("InvalidRequestException".equals(AwsErrors.errorCode(e))) {
                 throw rotationRefused(ref.withoutField(), e);
             }
-            throw AwsErrors.map(e, "RotateSecret", ref, name);
+            throw AwsErrors.map(e, "RotateSecret", ref, name, time.now());
         } catch (RuntimeException e) {
-            throw AwsErrors.map(e, "RotateSecret", ref, name);
+            throw AwsErrors.map(e, "RotateSecret", ref, name, time.now());
         }
         described.remove(ref);
         Secret now = fetch(FetchRequest.of(ref, dev.rotor.secrets.spi.FetchReason.COMPROMISED));
@@ -699,7 +702,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
         try {
             return call.on(c);
         } catch (RuntimeException e) {
-            throw AwsErrors.map(e, operation, ref, name);
+            throw AwsErrors.map(e, operation, ref, name, time.now());
         }
     }
 
@@ -742,7 +745,10 @@ public final class AwsSecretsManagerSource implements SecretSource {
             Duration attemptTimeout) {
         SecretsManagerClientBuilder b = SecretsManagerClient.builder()
                 .httpClientBuilder(ApacheHttpClient.builder())
-                .overrideConfiguration(c -> c.apiCallTimeout(callTimeout)
+                // the SDK's standard mode, named rather than left to AWS_RETRY_MODE or a profile: up to 3 attempts,
+                // throttled ones backed off from 1 s, all within apiCallTimeout; then the engine's own wait takes over
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy())
+                        .apiCallTimeout(callTimeout)
                         .apiCallAttemptTimeout(attemptTimeout)
                         .addExecutionInterceptor(errorMessageRedactor())
                         .addExecutionInterceptor(responseSizeLimit()));

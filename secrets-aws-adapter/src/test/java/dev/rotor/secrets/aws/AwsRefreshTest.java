@@ -15,7 +15,7 @@ import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.Secrets;
-import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.RecordingListener;
 import dev.rotor.secrets.test.aws.RotationFunction;
@@ -279,7 +279,7 @@ class AwsRefreshTest {
 
         scheduler.advance(POLL);
         SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
-        assertThat(failed.errorClass()).contains(SourceUnavailableException.class.getName());
+        assertThat(failed.errorClass()).contains(SourceThrottledException.class.getName());
         assertThat(secrets.value(REF + "#password")).as("v1 still served").isEqualTo("p1");
 
         scheduler.advance(Duration.ofSeconds(1));

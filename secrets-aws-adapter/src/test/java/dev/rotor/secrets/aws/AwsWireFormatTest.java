@@ -20,6 +20,7 @@ import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
@@ -151,6 +152,33 @@ class AwsWireFormatTest {
     void fetch_namespacedErrorType_isMappedByItsCode() {
         assertThat(getFailsWith("com.amazonaws.secretsmanager#ResourceNotFoundException"))
                 .isInstanceOf(SecretNotFoundException.class);
+    }
+
+    @Test
+    void fetch_requestLimitExceeded_isThrottled() {
+        assertThat(getFailsWith("RequestLimitExceeded")).isInstanceOf(SourceThrottledException.class);
+    }
+
+    @Test
+    void fetch_http429TooManyRequests_isThrottled_withItsRetryAfter() {
+        currentDescribed(DB, "v1");
+        aws.fails("GetSecretValue", DB, 429, "TooManyRequestsException", "6");
+
+        assertThatThrownBy(() -> fetch(source(), "aws-sm:prod/db"))
+                .isInstanceOfSatisfying(SourceThrottledException.class, e -> {
+                    assertThat(e.retryAfter()).contains(Duration.ofSeconds(6));
+                    assertThat(e.getMessage())
+                            .contains("TooManyRequestsException", "aws-sm:prod/db")
+                            .doesNotContain("detail from the service");
+                });
+    }
+
+    @Test
+    void fetch_http429WithoutAnErrorCode_isThrottled() {
+        currentDescribed(DB, "v1");
+        aws.fails("GetSecretValue", DB, 429, "", null);
+
+        assertThatThrownBy(() -> fetch(source(), "aws-sm:prod/db")).isInstanceOf(SourceThrottledException.class);
     }
 
     @Test

@@ -143,6 +143,15 @@ final class SecretsManagerStubs implements AutoCloseable {
         stub(operation, id, error(type, message));
     }
 
+    /** {@code operation} on {@code id} answers {@code status} with this error type and, unless null, Retry-After. */
+    void fails(String operation, String id, int status, String type, String retryAfter) {
+        ResponseDefinitionBuilder r = error(type, "detail from the service").withStatus(status);
+        if (retryAfter != null) {
+            r = r.withHeader("Retry-After", retryAfter);
+        }
+        stub(operation, id, r);
+    }
+
     static ResponseDefinitionBuilder error(String type, String message) {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("__type", type);

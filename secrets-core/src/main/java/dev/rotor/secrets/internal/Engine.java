@@ -484,6 +484,9 @@ public final class Engine implements AutoCloseable {
         for (Entry e : all) {
             e.cancelTasks();
         }
+        for (SourceGate g : gates.values()) {
+            g.lift(); // what remains to do at close does not wait for a request budget
+        }
         // Revocations and the sources' own close (a Vault token revokes itself) run in parallel, under one deadline:
         // a store that hangs must not hold the application's shutdown.
         long deadline = System.nanoTime() + closeTimeout.toNanos();
@@ -620,12 +623,7 @@ public final class Engine implements AutoCloseable {
             RefreshPolicy p = policyFor(source);
             source.start(contextFor(source, p));
             return new SourceGate(
-                    source,
-                    executor,
-                    new RefreshRules(p, random),
-                    breakerConfig == null ? SourceGate.defaultBreakerConfig(p) : breakerConfig,
-                    time,
-                    events::publish);
+                    source, executor, new RefreshRules(p, random), breakerConfig, time, scheduler, events::publish);
         });
     }
 

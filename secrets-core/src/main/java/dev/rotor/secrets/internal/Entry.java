@@ -17,6 +17,7 @@ import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretRejectedException;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.SecretValidator;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
@@ -59,6 +60,9 @@ final class Entry implements Runnable {
     /** Set by reads, cleared when the engine replays them to the cache (see Engine#replayReads); racy on purpose. */
     boolean recentlyRead;
 
+    /** Whether this entry's next call waits for its source's request budget; written by the gate. */
+    volatile boolean waitingForBudget;
+
     private volatile CompletableFuture<Secret> flight;
 
     private static final VarHandle FLIGHT;
@@ -74,6 +78,7 @@ final class Entry implements Runnable {
     private int seq; // versions swapped in; a long would add 8 bytes to every entry for 2^31 rotations
     private Cancellable refreshTask;
     private long nextRefreshEpochNanos = NONE;
+    private long checkedEpochNanos = NONE; // when the store last confirmed the version held
     private Extra extra; // what most entries never need: created on first use
 
     Entry(Engine engine, SecretRef ref, SourceGate gate, RefreshRules rules) {
@@ -171,25 +176,63 @@ final class Entry implements Runnable {
             }
             CompletableFuture<Secret> mine = new CompletableFuture<>();
             if (FLIGHT.compareAndSet(this, null, mine)) {
-                gate.submit(priority(reason), () -> runFlight(reason, mine));
+                SourceGate.Priority priority = priority(reason);
+                gate.submit(priority, () -> runFlight(reason, mine), this, urgentAt(priority));
                 return mine;
             }
         }
     }
 
     /**
-     * A refresh of a version with a lease (it stops working when the lease ends), a re-issue, a rotation or a
-     * compromise goes first; a first load next; a poll of a static secret last.
+     * A version whose lease has ended or is about to end, a re-issue or a compromise goes first; a first load or a
+     * refresh the application asked for next (a caller waits); then a renewal of a lease, a rotation (early, or after a
+     * known rotation date), and a poll of a static secret last.
      */
     private SourceGate.Priority priority(FetchReason reason) {
         Object c = current;
-        if (c == null || reason == FetchReason.INITIAL) {
+        if (c == null || reason == FetchReason.INITIAL || reason == FetchReason.MANUAL) {
             return SourceGate.Priority.FIRST_LOAD;
         }
-        if (c instanceof Expired || reason != FetchReason.REFRESH) {
+        if (c instanceof Expired || reason == FetchReason.REISSUE || reason == FetchReason.COMPROMISED) {
             return SourceGate.Priority.LEASE;
         }
-        return ((Secret) c).lease().isPresent() ? SourceGate.Priority.LEASE : SourceGate.Priority.POLL;
+        if (reason == FetchReason.ROTATE_EARLY) {
+            return SourceGate.Priority.ROTATION;
+        }
+        Secret held = (Secret) c;
+        Lease lease = held.lease().orElse(null);
+        if (lease != null) {
+            return urgentAt(lease) - engine.time.nanoTime() <= 0
+                    ? SourceGate.Priority.LEASE
+                    : SourceGate.Priority.RENEWAL;
+        }
+        Instant rotation = held.nextRotation().orElse(null);
+        if (rotation != null && !engine.time.now().isBefore(rotation)) {
+            return SourceGate.Priority.ROTATION;
+        }
+        return SourceGate.Priority.POLL;
+    }
+
+    /** From when (monotonic clock) a call of this priority stops waiting for the budget: its lease is about to end. */
+    private long urgentAt(SourceGate.Priority priority) {
+        if (!priority.mayWait()) {
+            return Long.MIN_VALUE;
+        }
+        Secret held = version();
+        Lease lease = held == null ? null : held.lease().orElse(null);
+        return lease == null ? Long.MAX_VALUE : urgentAt(lease);
+    }
+
+    /**
+     * A lease is about to end once less than half of what remains after its planned refresh is left (with the
+     * defaults: the last sixth of it): from then on its refresh no longer waits for the budget.
+     */
+    private long urgentAt(Lease lease) {
+        long ttl = lease.duration().toNanos();
+        long margin = (long) (ttl * (1 - rules.policy.leaseFraction()) / 2);
+        long untilEnd = SystemScheduler.saturatedNanos(Duration.between(engine.time.now(), lease.expiresAt()));
+        long now = engine.time.nanoTime();
+        return now + Math.max(untilEnd - margin, 0);
     }
 
     /** The refresh under way, or null. */
@@ -481,7 +524,11 @@ final class Entry implements Runnable {
                 queue.submit(retirement::release);
             }
         }
-        scheduleAfterSuccess(fresh);
+        if (old == null) {
+            scheduleFirst(fresh);
+        } else {
+            scheduleAfterSuccess(fresh);
+        }
     }
 
     /**
@@ -583,6 +630,11 @@ final class Entry implements Runnable {
                     old == null ? null : old.lease().map(Lease::expiresAt).orElse(null);
             retryIn =
                     rules.retryDelay(attempt, e.isRetryable(), old != null, hard, engine.time.now(), gate.untilTrial());
+            if (e instanceof SourceThrottledException) {
+                Duration asked = ((SourceThrottledException) e).retryAfter().orElse(null);
+                retryIn = rules.throttledDelay(retryIn, asked);
+                gate.pause(asked);
+            }
             if (old != null) {
                 scheduleRefresh(retryIn);
             } else {
@@ -592,8 +644,9 @@ final class Entry implements Runnable {
                 }
             }
         }
-        SecretEventType type =
-                e instanceof SecretRejectedException ? SecretEventType.REJECTED : SecretEventType.REFRESH_FAILED;
+        SecretEventType type = e instanceof SecretRejectedException
+                ? SecretEventType.REJECTED
+                : e instanceof SourceThrottledException ? SecretEventType.THROTTLED : SecretEventType.REFRESH_FAILED;
         SecretEvent.Builder ev = SecretEvent.builder(type, engine.time.now())
                 .ref(ref)
                 .source(gate.name())
@@ -613,9 +666,22 @@ final class Entry implements Runnable {
         scheduleAfterSuccess(s, s.checkAgainAt().orElse(null));
     }
 
+    /**
+     * After the first load: the first look at the store falls anywhere in the whole interval (see {@link
+     * RefreshRules#firstSoftDeadline}), so that a fleet started together does not poll and renew together ever after.
+     */
+    private void scheduleFirst(Secret s) {
+        Instant now = engine.time.now();
+        scheduleAfter(s, rules.firstSoftDeadline(s, now, s.checkAgainAt().orElse(null)), now);
+    }
+
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
         Instant now = engine.time.now();
-        Duration delay = Duration.between(now, rules.softDeadline(s, now, checkAgainAt));
+        scheduleAfter(s, rules.softDeadline(s, now, checkAgainAt), now);
+    }
+
+    private void scheduleAfter(Secret s, Instant soft, Instant now) {
+        Duration delay = Duration.between(now, soft);
         if (isCompromised(s) && delay.compareTo(COMPROMISED_RECHECK) > 0) {
             // a version reported compromised is looked at again soon, until the store has replaced it
             delay = COMPROMISED_RECHECK;
@@ -749,7 +815,7 @@ final class Entry implements Runnable {
             return null;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        gate.submit(SourceGate.Priority.REVOKE, () -> {
+        gate.submitAtClose(() -> {
             try {
                 revokeQuietly(v, l);
             } finally {
@@ -884,7 +950,9 @@ final class Entry implements Runnable {
                 decl == null ? null : decl.owner().orElse(null),
                 maxAge,
                 decl != null && decl.required(),
-                fresh);
+                fresh,
+                v == null || checkedEpochNanos == NONE ? null : fromEpochNanos(checkedEpochNanos),
+                waitingForBudget);
     }
 
     private static final long NONE = Long.MIN_VALUE;
@@ -922,6 +990,7 @@ final class Entry implements Runnable {
 
     /** A success: the failure count and the retry reason start over. Guarded by this. */
     private void succeeded() {
+        checkedEpochNanos = epochNanos(engine.time.now());
         if (extra != null) {
             extra.failures = 0;
             extra.lastError = null;

@@ -69,6 +69,64 @@ final class RefreshRules {
         return soft.isBefore(now.plus(policy.minBackoff())) ? earliest : soft;
     }
 
+    /**
+     * When to look at {@code held} first, after it was loaded at {@code now}: anywhere in the whole interval, so that
+     * instances started together (a deployment) spread their polls and renewals over it instead of keeping in step:
+     *
+     * <ul>
+     *   <li>a lease: at a random point up to {@code leaseFraction} of it, counted from its issue, and not before a
+     *       twentieth of it;
+     *   <li>no lease: at a random point up to one poll interval from now, brought forward to the source's {@code
+     *       checkAgainAt} and to just after a known rotation date as {@link #softDeadline} does;
+     *   <li>credentials the source rotates itself: as {@link #softDeadline} (the rotation date sets the time).
+     * </ul>
+     *
+     * Never sooner than {@code minBackoff} from now. With {@code spreadFirstRefresh} off, as {@link #softDeadline}.
+     */
+    Instant firstSoftDeadline(Secret held, Instant now, Instant checkAgainAt) {
+        Lease lease = held.lease().orElse(null);
+        if (!policy.spreadFirstRefresh()
+                || (lease != null && lease.rotationPeriod().isPresent())) {
+            return softDeadline(held, now, checkAgainAt);
+        }
+        Instant soft;
+        if (lease != null) {
+            long ttl = lease.duration().toNanos();
+            long latest = (long) (ttl * policy.leaseFraction());
+            long earliest = ttl / 20;
+            long at = earliest + (long) (random.nextDouble() * Math.max(0, latest - earliest));
+            soft = lease.issuedAt().plusNanos(at);
+        } else {
+            Duration poll = policy.pollInterval();
+            soft = now.plus(poll).minus(jitter(poll));
+            if (checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft)) {
+                soft = checkAgainAt;
+            }
+            Instant rotation = held.nextRotation().orElse(null);
+            if (rotation != null && rotation.isAfter(now)) {
+                Instant afterRotation = rotation.plus(afterRotation());
+                if (afterRotation.isBefore(soft)) {
+                    soft = afterRotation;
+                }
+            }
+        }
+        Instant earliest = now.plus(policy.minBackoff());
+        return soft.isBefore(earliest) ? earliest : soft;
+    }
+
+    /**
+     * How long to wait after the store throttled a call: at least what it asked for ({@code asked}, may be null) plus
+     * up to as much again at random (clients throttled together must not come back together), and never less than
+     * {@code backoff}, the wait {@link #retryDelay} chose.
+     */
+    Duration throttledDelay(Duration backoff, Duration asked) {
+        if (asked == null || asked.isZero() || asked.isNegative()) {
+            return backoff;
+        }
+        Duration wait = asked.plus(jitter(asked));
+        return wait.compareTo(backoff) < 0 ? backoff : wait;
+    }
+
     /** When {@code held} stops being servable: its lease end; null for a version without a lease (or one the source rotates itself). */
     Instant hardDeadline(Secret held) {
         Lease lease = held.lease().orElse(null);

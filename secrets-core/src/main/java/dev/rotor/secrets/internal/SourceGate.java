@@ -1,9 +1,11 @@
 package dev.rotor.secrets.internal;
 
+import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.SecretSource;
@@ -26,7 +28,15 @@ import java.util.function.Consumer;
 
 /**
  * Everything between the engine and one source: a bound on calls in flight (tasks wait in a queue, no thread
- * blocks), a circuit breaker on Rotor's clock, and the mapping of any failure to Rotor's exceptions.
+ * blocks), the source's request budget and the pause a store's throttling asks for, a circuit breaker on Rotor's
+ * clock, and the mapping of any failure to Rotor's exceptions.
+ *
+ * <p>The budget is a token bucket on the client's clock: {@code requestsPerSecond} tokens a second, up to one second's
+ * worth saved. Every call spends one. A call that may wait ({@link Priority#mayWait()}) waits, in priority order,
+ * while no token is left or while the store's throttling pause lasts; a lease about to end, a first load and a
+ * revocation at close never wait (a live credential, a caller, a shutdown depend on them), and may run the bucket into
+ * debt, which the calls that can wait then pay off. A waiting renewal becomes urgent, and stops waiting, once its
+ * lease is about to end.
  */
 final class SourceGate {
     private final SecretSource source;
@@ -40,15 +50,35 @@ final class SourceGate {
     private final AtomicLong submitted = new AtomicLong();
     private final CircuitBreaker breaker;
     private final TimeSource time;
+    private final Scheduler scheduler;
     // when an open breaker lets a trial call through, on the client's clock (null unless open)
     private volatile Instant trialAt;
+    // the default breaker's next open-state wait, drawn anew each time it opens (null for a breaker of the user's)
+    private final AtomicLong nextOpenWaitMillis;
 
+    // the budget, guarded by this: tokens saved (negative: debt), when they were last counted, on the monotonic clock
+    private final double perSecond;
+    private double tokens;
+    private long countedAtNanos;
+    // the store's throttling pause: calls that may wait start after it (monotonic clock); guarded by this
+    private long pausedUntilNanos;
+    private boolean paused;
+    // a dispatch is scheduled for when the budget or the pause allows the next waiting call; guarded by this
+    private Scheduler.Cancellable wake;
+    // set at close: nothing waits for the budget any more
+    private volatile boolean lifted;
+
+    /**
+     * @param config the circuit breaker's configuration; null for the {@link #defaultBreakerConfig default}, whose
+     *     open-state wait is drawn at random each time it opens
+     */
     SourceGate(
             SecretSource source,
             Executor executor,
             RefreshRules rules,
             CircuitBreakerConfig config,
             TimeSource time,
+            Scheduler scheduler,
             Consumer<SecretEvent> events) {
         this.source = source;
         this.name = source.name();
@@ -56,9 +86,24 @@ final class SourceGate {
         this.rules = rules;
         this.permits = new Semaphore(rules.policy.maxInFlightPerSource());
         this.time = time;
+        this.scheduler = scheduler;
+        this.perSecond = rules.policy.requestsPerSecond();
+        this.tokens = Double.isInfinite(perSecond) ? 0 : Math.max(1, perSecond);
+        this.countedAtNanos = time.nanoTime();
+        CircuitBreakerConfig base;
+        if (config == null) {
+            Duration open = defaultOpenWait(rules.policy);
+            nextOpenWaitMillis = new AtomicLong(drawOpenWait(open));
+            base = CircuitBreakerConfig.from(defaultBreakerConfig(rules.policy))
+                    .waitIntervalFunctionInOpenState(attempt -> nextOpenWaitMillis.get())
+                    .build();
+        } else {
+            nextOpenWaitMillis = null;
+            base = config;
+        }
         this.breaker = CircuitBreaker.of(
                 "rotor-" + name,
-                CircuitBreakerConfig.from(config)
+                CircuitBreakerConfig.from(base)
                         .recordException(SourceGate::countsAsSourceFailure)
                         .clock(new TimeSourceClock(time))
                         .build());
@@ -70,6 +115,10 @@ final class SourceGate {
                         .getWaitIntervalFunctionInOpenState()
                         .apply(1);
                 trialAt = time.now().plusMillis(waitMillis);
+                if (nextOpenWaitMillis != null) {
+                    // the breaker has taken this wait: the next opening draws its own
+                    nextOpenWaitMillis.set(drawOpenWait(defaultOpenWait(rules.policy)));
+                }
             } else {
                 trialAt = null;
             }
@@ -95,13 +144,7 @@ final class SourceGate {
      * the trial calls of retries that fall due.
      */
     static CircuitBreakerConfig defaultBreakerConfig(dev.rotor.secrets.RefreshPolicy policy) {
-        Duration open = Duration.ofSeconds(5);
-        if (policy.maxBackoff().compareTo(open) < 0) {
-            open = policy.maxBackoff();
-        }
-        if (policy.expiredMaxBackoff().compareTo(open) < 0) {
-            open = policy.expiredMaxBackoff();
-        }
+        Duration open = defaultOpenWait(policy);
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(10)
@@ -113,8 +156,37 @@ final class SourceGate {
                 .build();
     }
 
-    /** Only failures of the source itself open the circuit; a missing secret or a denied access does not. */
+    /** The longest the default breaker stays open: 5 s, or the policy's maximum backoff (expired or not) if shorter. */
+    static Duration defaultOpenWait(dev.rotor.secrets.RefreshPolicy policy) {
+        Duration open = Duration.ofSeconds(5);
+        if (policy.maxBackoff().compareTo(open) < 0) {
+            open = policy.maxBackoff();
+        }
+        if (policy.expiredMaxBackoff().compareTo(open) < 0) {
+            open = policy.expiredMaxBackoff();
+        }
+        return open;
+    }
+
+    /**
+     * One open-state wait of the default breaker: between three quarters of {@code open} and all of it, at random.
+     * Clients that saw one outage together open their breakers together; a fixed wait would send their trial calls to
+     * the store in one burst when it comes back. (Never longer than {@code open}, which is at most one backoff step:
+     * an open breaker must not delay recovery; not much shorter, or the outage would see more trial calls.)
+     */
+    private long drawOpenWait(Duration open) {
+        long millis = Math.max(1, open.toMillis());
+        return millis - rules.jitter(Duration.ofMillis(millis / 4)).toMillis();
+    }
+
+    /**
+     * Only failures of the source itself open the circuit; a missing secret, a denied access or a store asking the
+     * client to slow down (throttling: the store is up, the client is over its quota) does not.
+     */
     static boolean countsAsSourceFailure(Throwable t) {
+        if (t instanceof SourceThrottledException) {
+            return false;
+        }
         return !(t instanceof SecretException) || ((SecretException) t).isRetryable();
     }
 
@@ -144,37 +216,87 @@ final class SourceGate {
     }
 
     /**
-     * How urgent a call is, when calls wait for a permit: a credential in use whose lease is running out goes before a
-     * first load (a caller waits for that, but nothing breaks yet), which goes before a poll of a static secret, which
-     * goes before a revocation (nothing waits for it). Within one priority, calls start in submission order.
+     * How urgent a call is, when calls wait for a permit or for the budget: a credential in use whose lease is about
+     * to end (or has ended, or was reported compromised) goes first, then renewals (a lease in use, not yet urgent:
+     * a crowd of first loads must not push it towards its end), first loads (a caller waits for them), rotations (a
+     * new version known or asked for), polls of static secrets, and revocations (nothing waits for them). Within one
+     * priority, calls start in submission order.
      */
     enum Priority {
         LEASE,
+        RENEWAL,
         FIRST_LOAD,
+        ROTATION,
         POLL,
-        REVOKE
+        REVOKE;
+
+        /** Whether a call of this priority waits for the budget and the store's throttling pause. */
+        boolean mayWait() {
+            return this != LEASE && this != FIRST_LOAD;
+        }
     }
 
     /** Runs {@code task} on the executor once a call permit is free, the most urgent waiting task first. */
     void submit(Priority priority, Runnable task) {
-        waiting.add(new Waiting(priority, submitted.incrementAndGet(), task));
+        submit(priority, task, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * Runs {@code task} once a call permit is free and, if the priority may wait, the budget allows it. {@code owner}
+     * (may be null) is told while the task waits for the budget; from {@code urgentAtNanos} on (monotonic clock;
+     * {@link Long#MAX_VALUE} for never) the task no longer waits for it.
+     */
+    void submit(Priority priority, Runnable task, Entry owner, long urgentAtNanos) {
+        waiting.add(new Waiting(priority, submitted.incrementAndGet(), task, owner, urgentAtNanos));
         dispatch();
     }
 
-    /** How many tasks wait for a permit. */
+    /** A revocation at close: never waits for the budget. */
+    void submitAtClose(Runnable task) {
+        submit(Priority.REVOKE, task, null, Long.MIN_VALUE);
+    }
+
+    /** How many tasks wait for a permit or the budget. */
     int waiting() {
         return waiting.size();
+    }
+
+    /** From now on nothing waits for the budget or a pause (the client is closing). */
+    void lift() {
+        lifted = true;
+        dispatch();
+    }
+
+    /**
+     * The store asked the client to slow down for {@code pause}: calls that may wait start after it. A longer pause
+     * already in force stays.
+     */
+    void pause(Duration pause) {
+        if (pause == null || pause.isZero() || pause.isNegative()) {
+            return;
+        }
+        synchronized (this) {
+            long until = time.nanoTime() + SystemScheduler.saturatedNanos(pause);
+            if (!paused || until - pausedUntilNanos > 0) {
+                pausedUntilNanos = until;
+                paused = true;
+            }
+        }
     }
 
     private static final class Waiting implements Comparable<Waiting> {
         final Priority priority;
         final long seq;
         final Runnable task;
+        final Entry owner;
+        final long urgentAtNanos;
 
-        Waiting(Priority priority, long seq, Runnable task) {
+        Waiting(Priority priority, long seq, Runnable task, Entry owner, long urgentAtNanos) {
             this.priority = priority;
             this.seq = seq;
             this.task = task;
+            this.owner = owner;
+            this.urgentAtNanos = urgentAtNanos;
         }
 
         @Override
@@ -185,11 +307,20 @@ final class SourceGate {
     }
 
     private void dispatch() {
-        while (!waiting.isEmpty() && permits.tryAcquire()) {
-            Waiting w = waiting.poll();
-            if (w == null) {
-                permits.release();
-                continue;
+        for (; ; ) {
+            Waiting w;
+            synchronized (this) {
+                if (waiting.isEmpty() || !permits.tryAcquire()) {
+                    return;
+                }
+                w = next();
+                if (w == null) {
+                    permits.release();
+                    return;
+                }
+            }
+            if (w.owner != null) {
+                w.owner.waitingForBudget = false;
             }
             Runnable next = w.task;
             Runnable run = () -> {
@@ -206,6 +337,73 @@ final class SourceGate {
                 run.run();
             }
         }
+    }
+
+    /**
+     * The next task to start, taken from the queue, its call paid for; null when every waiting task must wait for the
+     * budget or the pause (a dispatch is then scheduled for when one may start). Guarded by this.
+     */
+    private Waiting next() {
+        boolean unlimited = Double.isInfinite(perSecond);
+        if (lifted || (unlimited && !paused)) {
+            return waiting.poll();
+        }
+        long now = time.nanoTime();
+        if (paused && now - pausedUntilNanos >= 0) {
+            paused = false;
+        }
+        if (!unlimited) {
+            tokens = Math.min(Math.max(1, perSecond), tokens + (now - countedAtNanos) / 1e9 * perSecond);
+            countedAtNanos = now;
+        }
+        Waiting head = waiting.peek();
+        boolean free = !paused && (unlimited || tokens >= 1);
+        if (!head.priority.mayWait() || head.urgentAtNanos - now <= 0 || free) {
+            return take(head);
+        }
+        // Short of budget: a call that never waits (queued behind the head) or a renewal whose lease is now about to
+        // end goes anyway, the most urgent first; the rest wait.
+        long wakeAt = paused ? pausedUntilNanos : now + (long) Math.ceil((1 - tokens) / perSecond * 1e9);
+        Waiting go = null;
+        for (Waiting x : waiting) {
+            if ((!x.priority.mayWait() || x.urgentAtNanos - now <= 0) && (go == null || x.compareTo(go) < 0)) {
+                go = x;
+            }
+        }
+        if (go != null) {
+            return take(go);
+        }
+        for (Waiting x : waiting) {
+            if (x.urgentAtNanos - wakeAt < 0) {
+                wakeAt = x.urgentAtNanos;
+            }
+            if (x.owner != null && x.priority.mayWait()) {
+                x.owner.waitingForBudget = true;
+            }
+        }
+        scheduleWake(Math.max(1, wakeAt - now));
+        return null;
+    }
+
+    /** Guarded by this. */
+    private Waiting take(Waiting w) {
+        if (w == waiting.peek()) {
+            waiting.poll();
+        } else {
+            waiting.remove(w);
+        }
+        if (!Double.isInfinite(perSecond)) {
+            tokens -= 1;
+        }
+        return w;
+    }
+
+    /** Guarded by this. */
+    private void scheduleWake(long inNanos) {
+        if (wake != null) {
+            wake.cancel();
+        }
+        wake = scheduler.schedule(this::dispatch, Duration.ofNanos(inNanos));
     }
 
     /** Calls the source through the circuit breaker; every failure comes out as a {@link SecretException}. */

@@ -3,6 +3,7 @@ package dev.rotor.secrets.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchRequest;
@@ -40,9 +41,101 @@ class SourceGateTest {
                 NONE,
                 running::add,
                 new RefreshRules(p, ThreadLocalRandom.current()),
-                SourceGate.defaultBreakerConfig(p),
+                null,
                 TimeSource.system(),
+                NO_TIMERS,
                 e -> {});
+    }
+
+    /** A clock that stands still: the breaker's open-state wait is read off it exactly. */
+    private static final TimeSource STILL = new TimeSource() {
+        private final java.time.Instant at = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public java.time.Instant now() {
+            return at;
+        }
+
+        @Override
+        public long nanoTime() {
+            return 0;
+        }
+    };
+
+    @Test
+    void defaultBreaker_opensForARandomWait_soClientsThatFailedTogetherDoNotTryAgainTogether() {
+        RefreshPolicy p = RefreshPolicy.defaults(); // the breaker stays open at most expiredMaxBackoff, 1 s
+        List<Long> waits = new ArrayList<>();
+        for (long seed = 1; seed <= 20; seed++) {
+            SourceGate gate = new SourceGate(
+                    NONE,
+                    Runnable::run,
+                    new RefreshRules(p, new java.util.SplittableRandom(seed)),
+                    null,
+                    STILL,
+                    NO_TIMERS,
+                    e -> {});
+            for (int i = 0; i < 5; i++) {
+                try {
+                    gate.call(null, () -> {
+                        throw new dev.rotor.secrets.SourceUnavailableException("down", null, "none");
+                    });
+                } catch (dev.rotor.secrets.SecretException expected) {
+                    // counted by the breaker
+                }
+            }
+            waits.add(gate.untilTrial().toMillis());
+        }
+        assertThat(waits).allSatisfy(ms -> assertThat(ms).isBetween(750L, 1000L));
+        assertThat(java.util.Collections.max(waits) - java.util.Collections.min(waits))
+                .as("spread of the trial calls of 20 clients, ms")
+                .isGreaterThanOrEqualTo(100L);
+    }
+
+    @Test
+    void throttledCalls_areNotCountedByTheBreaker() {
+        SourceGate gate = gate(1);
+        for (int i = 0; i < 20; i++) {
+            try {
+                gate.call(null, () -> {
+                    throw new dev.rotor.secrets.SourceThrottledException("429", null, "none");
+                });
+            } catch (dev.rotor.secrets.SourceThrottledException expected) {
+                // the store is up; the client is over its quota
+            }
+        }
+        assertThat(gate.untilTrial()).isZero();
+        assertThat(gate.<String>call(null, () -> "answered")).isEqualTo("answered");
+    }
+
+    /** Without a request budget the gate never sets a timer. */
+    private static final Scheduler NO_TIMERS = new Scheduler() {
+        @Override
+        public Cancellable schedule(Runnable task, Duration delay) {
+            throw new AssertionError("a gate without a budget scheduled a timer");
+        }
+
+        @Override
+        public TimeSource timeSource() {
+            return TimeSource.system();
+        }
+    };
+
+    @Test
+    void waitingCalls_startInTheOrderLeaseRenewalFirstLoadRotationPollRevoke() {
+        SourceGate gate = gate(1);
+        List<String> order = new ArrayList<>();
+        gate.submit(SourceGate.Priority.FIRST_LOAD, () -> order.add("busy"));
+        gate.submit(SourceGate.Priority.REVOKE, () -> order.add("revoke"));
+        gate.submit(SourceGate.Priority.POLL, () -> order.add("poll"));
+        gate.submit(SourceGate.Priority.ROTATION, () -> order.add("rotation"));
+        gate.submit(SourceGate.Priority.RENEWAL, () -> order.add("renewal"));
+        gate.submit(SourceGate.Priority.FIRST_LOAD, () -> order.add("first-load"));
+        gate.submit(SourceGate.Priority.LEASE, () -> order.add("lease"));
+        while (!running.isEmpty()) {
+            running.poll().run();
+        }
+        assertThat(order).containsExactly("busy", "lease", "renewal", "first-load", "rotation", "poll", "revoke");
     }
 
     @Test

@@ -80,6 +80,9 @@ public class RotorEndpoint {
         e.fetchedAt().ifPresent(t -> m.put("fetchedAt", t.toString()));
         e.expiresAt().ifPresent(t -> m.put("expiresAt", t.toString()));
         e.nextRefresh().ifPresent(t -> m.put("nextRefresh", t.toString()));
+        e.checkedAt().ifPresent(t -> m.put("checkedAt", t.toString()));
+        // a look at the store that is due but waits for the source's request budget: not a failure
+        m.put("waitingForBudget", e.waitingForBudget());
         e.lastError().ifPresent(t -> m.put("lastError", t));
         e.lastErrorAt().ifPresent(t -> m.put("lastErrorAt", t.toString()));
         e.owner().ifPresent(t -> m.put("owner", t));

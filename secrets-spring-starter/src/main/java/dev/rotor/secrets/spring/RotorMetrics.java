@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@value #FAILURES}: failed refreshes, rejected versions, expiries and versions a pool refused to take
  *       ({@code handed_over}; the source tag is then the pool), per source, tagged {@code event}.
  *   <li>{@value #STALE}: versions served past their lease end, per source.
+ *   <li>{@value #THROTTLED}: calls the store refused for being over its request quota (HTTP 429, {@code
+ *       ThrottlingException}), per source. Throttling is not a failure: the engine waits as the store asked and
+ *       retries, so these are not counted in {@value #FAILURES}.
  *   <li>{@value #AUTH}: a source's own logins and token renewals, tagged {@code operation} ({@code login} or
  *       {@code renew}) and {@code outcome}. {@code AUTH_LOGIN} (a token obtained or replaced) counts as a login,
  *       {@code AUTH_RENEWED} as a renewal; an {@code AUTH_FAILED} event is tagged {@code operation} {@code login} or
@@ -68,6 +71,7 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     public static final String FAILURES = "rotor.failures";
     public static final String STALE = "rotor.stale.served";
     public static final String AUTH = "rotor.auth";
+    public static final String THROTTLED = "rotor.throttled";
 
     private final Secrets secrets;
     private final TimeSource clock;
@@ -149,6 +153,9 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
                     break;
                 case STALE_SERVED:
                     registry.counter(STALE, tags).increment();
+                    break;
+                case THROTTLED:
+                    registry.counter(THROTTLED, tags).increment();
                     break;
                 case AUTH_LOGIN:
                     registry.counter(

@@ -204,6 +204,13 @@ public class RotorProperties {
         /** How long after a new version was handed over the previous version's bytes are wiped. */
         private Duration wipeDelay;
 
+        /**
+         * The request budget of every source, in calls per second on average (a poll that finds no budget waits; a first
+         * load or a lease about to end never does); rotor.vault.requests-per-second and rotor.aws.requests-per-second
+         * apply over it for their source. Unset, each source's own (unlimited for every source Rotor ships).
+         */
+        private Double requestsPerSecond;
+
         public Double getLeaseFraction() {
             return leaseFraction;
         }
@@ -314,6 +321,14 @@ public class RotorProperties {
 
         public void setWipeDelay(Duration wipeDelay) {
             this.wipeDelay = wipeDelay;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
         }
     }
 
@@ -507,6 +522,26 @@ public class RotorProperties {
         /** How long to wait for Vault's answer; unset means the adapter's default (30 s). */
         private Duration readTimeout;
 
+        /**
+         * The deadline of a whole call to Vault, from connecting to the last byte of the answer, so a server that
+         * trickles its answer cannot hold a refresh; unset means the adapter's default (10 s). Keep it below
+         * rotor.refresh.load-timeout.
+         */
+        private Duration callTimeout;
+
+        /**
+         * The only Vault paths refs may name, as written in the refs (KV v2 without data/: secret/orders), compared
+         * segment by segment; any other ref is refused before a call is made. Empty means every path except Vault's own
+         * endpoints (auth/, sys/, cubbyhole/, identity/).
+         */
+        private List<String> allowPaths = new ArrayList<>();
+
+        /**
+         * The Vault source's request budget, in calls per second on average, over rotor.refresh.requests-per-second;
+         * unset means that one (or, unset too, unlimited).
+         */
+        private Double requestsPerSecond;
+
         /** The KV version (1 or 2) of each KV mount, by mount path; a mount not listed is asked once. */
         private Map<String, Integer> kvVersions = new LinkedHashMap<>();
 
@@ -546,6 +581,30 @@ public class RotorProperties {
 
         public void setReadTimeout(Duration readTimeout) {
             this.readTimeout = readTimeout;
+        }
+
+        public Duration getCallTimeout() {
+            return callTimeout;
+        }
+
+        public void setCallTimeout(Duration callTimeout) {
+            this.callTimeout = callTimeout;
+        }
+
+        public List<String> getAllowPaths() {
+            return allowPaths;
+        }
+
+        public void setAllowPaths(List<String> allowPaths) {
+            this.allowPaths = allowPaths;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
         }
 
         public Map<String, Integer> getKvVersions() {
@@ -731,6 +790,30 @@ public class RotorProperties {
         /** Whether polls call DescribeSecret (cheap change detection, rotation dates and windows). */
         private boolean describeSecrets = true;
 
+        /**
+         * The deadline of a whole call to Secrets Manager: every attempt, the SDK's retries and the waits between them;
+         * unset means the adapter's default (10 s). Keep it below rotor.refresh.load-timeout.
+         */
+        private Duration apiCallTimeout;
+
+        /**
+         * The deadline of one attempt (one HTTP exchange, the whole answer read), never more than
+         * rotor.aws.api-call-timeout; unset means the adapter's default (5 s, or the call deadline when shorter).
+         */
+        private Duration apiCallAttemptTimeout;
+
+        /**
+         * Whether rotor.aws.endpoint may be plain http to a host that is not loopback (requests stay signed, but values
+         * travel in clear text).
+         */
+        private boolean allowInsecureHttp = false;
+
+        /**
+         * The AWS source's request budget, in calls per second on average, over rotor.refresh.requests-per-second;
+         * unset means that one (or, unset too, unlimited).
+         */
+        private Double requestsPerSecond;
+
         public String getRegion() {
             return region;
         }
@@ -769,6 +852,38 @@ public class RotorProperties {
 
         public void setDescribeSecrets(boolean describeSecrets) {
             this.describeSecrets = describeSecrets;
+        }
+
+        public Duration getApiCallTimeout() {
+            return apiCallTimeout;
+        }
+
+        public void setApiCallTimeout(Duration apiCallTimeout) {
+            this.apiCallTimeout = apiCallTimeout;
+        }
+
+        public Duration getApiCallAttemptTimeout() {
+            return apiCallAttemptTimeout;
+        }
+
+        public void setApiCallAttemptTimeout(Duration apiCallAttemptTimeout) {
+            this.apiCallAttemptTimeout = apiCallAttemptTimeout;
+        }
+
+        public boolean isAllowInsecureHttp() {
+            return allowInsecureHttp;
+        }
+
+        public void setAllowInsecureHttp(boolean allowInsecureHttp) {
+            this.allowInsecureHttp = allowInsecureHttp;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
         }
     }
 

@@ -70,6 +70,37 @@ class MetadataTest {
     }
 
     @Test
+    void metadata_throttlingAndTransportProperties_areDescribed_budgetsWithoutDefaults() throws Exception {
+        Map<String, JsonNode> props = properties();
+        for (String name : List.of(
+                "rotor.vault.call-timeout",
+                "rotor.vault.allow-paths",
+                "rotor.vault.requests-per-second",
+                "rotor.aws.api-call-timeout",
+                "rotor.aws.api-call-attempt-timeout",
+                "rotor.aws.allow-insecure-http",
+                "rotor.aws.requests-per-second",
+                "rotor.refresh.requests-per-second")) {
+            assertThat(props.get(name)).as(name).isNotNull();
+            assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
+        }
+        for (String unset : List.of(
+                "rotor.refresh.requests-per-second",
+                "rotor.vault.requests-per-second",
+                "rotor.aws.requests-per-second",
+                "rotor.vault.call-timeout",
+                "rotor.aws.api-call-timeout",
+                "rotor.aws.api-call-attempt-timeout")) {
+            assertThat(props.get(unset).has("defaultValue")).as(unset).isFalse();
+        }
+        assertThat(props.get("rotor.aws.allow-insecure-http")
+                        .get("defaultValue")
+                        .asBoolean())
+                .isFalse();
+        assertThat(props.get("rotor.vault.allow-paths").get("type").asText()).startsWith("java.util.List");
+    }
+
+    @Test
     void metadata_defaults_matchTheCoreDefaults() throws Exception {
         Map<String, JsonNode> props = properties();
         // rotor.refresh.* is a layer over each source's own defaults: unset, it overrides nothing, so it has no

@@ -9,9 +9,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.aws.AwsSecretsManagerSource;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.ManualScheduler;
@@ -153,5 +155,159 @@ class RotorAwsSourceTest {
         runner().withPropertyValues("rotor.aws.endpoint=ftp://127.0.0.1:21")
                 .run(context ->
                         assertThat(context).getFailure().rootCause().hasMessageContaining("rotor.aws.endpoint"));
+    }
+
+    // ---- rotor.aws.api-call-timeout, api-call-attempt-timeout, allow-insecure-http, requests-per-second ----
+
+    private void slowGet(String id, int millis) {
+        aws.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue"))
+                .withRequestBody(matchingJsonPath("$.SecretId", equalTo(id)))
+                .willReturn(ok("{\"Name\":\"" + id + "\",\"VersionId\":\"" + VERSION + "\",\"SecretString\":\"v\"}")
+                        .withFixedDelay(millis)));
+        aws.stubFor(post(urlEqualTo("/"))
+                .withHeader("X-Amz-Target", equalTo("secretsmanager.DescribeSecret"))
+                .withRequestBody(matchingJsonPath("$.SecretId", equalTo(id)))
+                .willReturn(
+                        ok("{\"Name\":\"" + id + "\",\"VersionIdsToStages\":{\"" + VERSION + "\":[\"AWSCURRENT\"]}}")));
+    }
+
+    private long gets(String id) {
+        return aws.getAllServeEvents().stream()
+                .filter(e ->
+                        "secretsmanager.GetSecretValue".equals(e.getRequest().getHeader("X-Amz-Target")))
+                .filter(e -> e.getRequest().getBodyAsString().contains(id))
+                .count();
+    }
+
+    @Test
+    void aws_apiCallTimeout_endsTheWholeCallAtThatDeadline() {
+        slowGet("prod/slow", 5_000);
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.endpoint=" + aws.baseUrl(),
+                        "rotor.aws.api-call-timeout=800ms")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThatThrownBy(() -> context.getBean(Secrets.class).get("aws-sm:prod/slow"))
+                            .isInstanceOf(SourceUnavailableException.class)
+                            .hasMessageContaining("call deadline");
+                    assertThat(gets("prod/slow"))
+                            .as("one attempt, cut by the call's deadline")
+                            .isEqualTo(1);
+                });
+    }
+
+    @Test
+    void aws_apiCallAttemptTimeout_cutsEachAttempt_theSdkTriesAgainWithinTheCall() {
+        slowGet("prod/slow", 5_000);
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.endpoint=" + aws.baseUrl(),
+                        "rotor.aws.api-call-attempt-timeout=300ms")
+                .run(context -> {
+                    assertThatThrownBy(() -> context.getBean(Secrets.class).get("aws-sm:prod/slow"))
+                            .isInstanceOf(SourceUnavailableException.class)
+                            .hasMessageContaining("call deadline");
+                    assertThat(gets("prod/slow"))
+                            .as("the SDK's standard mode: 3 attempts")
+                            .isEqualTo(3);
+                });
+    }
+
+    @Test
+    void aws_attemptTimeoutLongerThanTheCallTimeout_failsNamingBothProperties() {
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.api-call-timeout=2s",
+                        "rotor.aws.api-call-attempt-timeout=3s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.api-call-attempt-timeout")
+                        .hasMessageContaining("rotor.aws.api-call-timeout"));
+    }
+
+    @Test
+    void aws_attemptTimeoutLongerThanTheDefaultCallTimeout_failsNamingBothProperties() {
+        runner().withPropertyValues("rotor.aws.region=us-east-1", "rotor.aws.api-call-attempt-timeout=11s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.api-call-attempt-timeout")
+                        .hasMessageContaining("rotor.aws.api-call-timeout (PT10S, the default)"));
+    }
+
+    @Test
+    void aws_nonPositiveApiCallTimeouts_failNamingTheProperty() {
+        for (String property : new String[] {"rotor.aws.api-call-timeout", "rotor.aws.api-call-attempt-timeout"}) {
+            runner().withPropertyValues("rotor.aws.region=us-east-1", property + "=0s")
+                    .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining(property));
+        }
+    }
+
+    @Test
+    void aws_plainHttpEndpointToAnotherHost_failsNamingAllowInsecureHttp() {
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1", "rotor.aws.endpoint=http://secretsmanager.example.invalid:4566")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.endpoint")
+                        .hasMessageContaining("rotor.aws.allow-insecure-http=true"));
+    }
+
+    @Test
+    void aws_allowInsecureHttp_acceptsAPlainHttpEndpointToAnotherHost() {
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.endpoint=http://secretsmanager.example.invalid:4566",
+                        "rotor.aws.allow-insecure-http=true")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Secrets.class));
+    }
+
+    @Test
+    void aws_newSettingsWithoutRegionOrEndpoint_failNamingTheProperty() {
+        for (String setting : new String[] {
+            "rotor.aws.api-call-timeout=5s",
+            "rotor.aws.api-call-attempt-timeout=2s",
+            "rotor.aws.allow-insecure-http=true",
+            "rotor.aws.requests-per-second=5"
+        }) {
+            runner().withPropertyValues(setting).run(context -> assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .as(setting)
+                    .hasMessageContaining(setting.substring(0, setting.indexOf('=')))
+                    .hasMessageContaining("rotor.aws.region"));
+        }
+    }
+
+    @Test
+    void aws_requestsPerSecond_isTheAwsSourcesBudget_overTheClientWideOne() {
+        runner().withPropertyValues(
+                        "rotor.aws.region=us-east-1",
+                        "rotor.aws.endpoint=" + aws.baseUrl(),
+                        "rotor.aws.requests-per-second=3",
+                        "rotor.refresh.requests-per-second=50")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.refreshPolicy("aws-sm:prod/db").requestsPerSecond())
+                            .isEqualTo(3.0);
+                    assertThat(secrets.refreshPolicy("mem:app/key").requestsPerSecond())
+                            .isEqualTo(50.0);
+                    assertThat(aws.getAllServeEvents())
+                            .as("no call to learn a policy")
+                            .isEmpty();
+                });
+    }
+
+    @Test
+    void aws_requestsPerSecondNotPositive_failsNamingTheProperty() {
+        runner().withPropertyValues("rotor.aws.region=us-east-1", "rotor.aws.requests-per-second=-2")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.aws.requests-per-second"));
     }
 }

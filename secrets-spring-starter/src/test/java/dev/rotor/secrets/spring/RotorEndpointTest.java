@@ -117,6 +117,35 @@ class RotorEndpointTest {
                 });
     }
 
+    @Test
+    void inventory_afterAThrottledEvent_entryIsNotAFailure_andSaysWhetherItWaitsForTheBudget() {
+        exposed()
+                .withPropertyValues("management.endpoint.rotor.show-details=always")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    secrets.get("mem:app/key");
+                    secrets.publish(dev.rotor.secrets.SecretEvent.builder(
+                                    dev.rotor.secrets.SecretEventType.THROTTLED,
+                                    fx.scheduler.clock().now())
+                            .ref(dev.rotor.secrets.SecretRef.parse("mem:app/key"))
+                            .source("mem")
+                            .duration(Duration.ofSeconds(30))
+                            .failure(new dev.rotor.secrets.SourceThrottledException("throttled", null, "mem"))
+                            .build());
+
+                    Map<String, Object> out =
+                            context.getBean(RotorEndpoint.class).inventory(SecurityContext.NONE);
+
+                    assertThat(out).containsEntry("health", "UP");
+                    @SuppressWarnings("unchecked")
+                    List<Map<String, Object>> entries = (List<Map<String, Object>>) out.get("secrets");
+                    assertThat(entries).singleElement().satisfies(e -> assertThat(e)
+                            .containsEntry("state", "ACTIVE")
+                            .containsEntry("waitingForBudget", false)
+                            .doesNotContainKey("lastError"));
+                });
+    }
+
     /** A caller signed in as {@code name} holding {@code roles}. */
     private static SecurityContext caller(String name, String... roles) {
         java.util.Set<String> held = java.util.Set.of(roles);

@@ -56,6 +56,27 @@ class RotorHealthIndicatorTest {
     }
 
     @Test
+    void health_throttledEvent_isNotAFailure_staysUp() {
+        runner().run(context -> {
+            Secrets secrets = context.getBean(Secrets.class);
+            secrets.get("mem:db/creds");
+            secrets.publish(dev.rotor.secrets.SecretEvent.builder(
+                            dev.rotor.secrets.SecretEventType.THROTTLED,
+                            fx.scheduler.clock().now())
+                    .ref(dev.rotor.secrets.SecretRef.parse("mem:db/creds"))
+                    .source("mem")
+                    .duration(Duration.ofSeconds(30))
+                    .failure(new dev.rotor.secrets.SourceThrottledException("throttled", null, "mem"))
+                    .build());
+
+            Health health = context.getBean(RotorHealthIndicator.class).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("rotor", "UP").containsEntry("problems", List.of());
+        });
+    }
+
+    @Test
     void health_allSecretsFine_isUp() {
         runner().run(context -> {
             context.getBean(Secrets.class).get("mem:db/creds");

@@ -6,6 +6,7 @@ import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -198,6 +199,32 @@ class RotorMetricsTest {
                     .isEqualTo(2);
             assertThat(count(registry, RotorMetrics.AUTH, "operation", "login", "outcome", "failure"))
                     .isEqualTo(2);
+        });
+    }
+
+    @Test
+    void counters_throttledEvents_countedPerSource_notAsFailures() {
+        runner().run(context -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(RotorMetrics.class).bindTo(registry);
+            Secrets secrets = context.getBean(Secrets.class);
+            secrets.get("mem:db/creds");
+            for (int i = 0; i < 2; i++) {
+                secrets.publish(SecretEvent.builder(
+                                SecretEventType.THROTTLED, fx.scheduler.clock().now())
+                        .ref(SecretRef.parse("mem:db/creds#password"))
+                        .source("mem")
+                        .duration(Duration.ofSeconds(7))
+                        .failure(new SourceThrottledException("GetSecretValue throttled", null, "mem"))
+                        .build());
+            }
+
+            assertThat(count(registry, RotorMetrics.THROTTLED, "source", "mem")).isEqualTo(2);
+            assertThat(registry.find(RotorMetrics.THROTTLED).counters())
+                    .allSatisfy(c -> assertThat(c.getId().getTags())
+                            .extracting(io.micrometer.core.instrument.Tag::getKey)
+                            .containsExactly("source"));
+            assertThat(registry.find(RotorMetrics.FAILURES).counters()).isEmpty();
         });
     }
 

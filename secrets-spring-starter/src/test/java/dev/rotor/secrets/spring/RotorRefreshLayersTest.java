@@ -42,4 +42,42 @@ class RotorRefreshLayersTest {
                             .isEqualTo(Duration.ofMinutes(5));
                 });
     }
+
+    @Test
+    void requestsPerSecondSet_isEverySourcesBudget_otherOptionsUntouched() throws Exception {
+        Path file = Files.writeString(tmp.resolve("api-key"), "k1", StandardCharsets.UTF_8);
+        fx.runner()
+                .withPropertyValues("rotor.file.allowed-directories=" + tmp, "rotor.refresh.requests-per-second=20")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.refreshPolicy("mem:app/key").requestsPerSecond())
+                            .isEqualTo(20.0);
+                    assertThat(secrets.refreshPolicy("file:" + file).requestsPerSecond())
+                            .isEqualTo(20.0);
+                    assertThat(secrets.refreshPolicy("file:" + file).pollInterval())
+                            .as("still the file source's own")
+                            .isEqualTo(Duration.ofSeconds(10));
+                });
+    }
+
+    @Test
+    void requestsPerSecondUnset_leavesEverySourceUnlimited() {
+        fx.runner().run(context -> assertThat(context.getBean(Secrets.class)
+                        .refreshPolicy("mem:app/key")
+                        .requestsPerSecond())
+                .isEqualTo(RefreshPolicy.UNLIMITED));
+    }
+
+    @Test
+    void requestsPerSecondNotPositive_failsNamingTheProperty() {
+        for (String value : new String[] {"0", "-1", "NaN"}) {
+            fx.runner()
+                    .withPropertyValues("rotor.refresh.requests-per-second=" + value)
+                    .run(context -> assertThat(context)
+                            .getFailure()
+                            .rootCause()
+                            .as(value)
+                            .hasMessageContaining("rotor.refresh.requests-per-second"));
+        }
+    }
 }

@@ -12,8 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.vault.VaultSource;
@@ -295,6 +298,91 @@ class RotorVaultSourceTest {
             // the context publishes the import's client, which has the Vault source
             assertThat(context.getBean(Secrets.class).get("vault:secret/app/db").version())
                     .isEqualTo("3");
+        }
+    }
+
+    // ---- rotor.vault.call-timeout, allow-paths, requests-per-second ----
+
+    @Test
+    void vault_callTimeout_endsACallVaultDragsOutAtThatDeadline() throws Exception {
+        // one byte every 300 ms would answer in minutes, each well inside the 5 s read timeout
+        vault.stubFor(get(urlPathEqualTo("/v1/secret/data/app/slow"))
+                .willReturn(json("{\"data\":{\"data\":{\"k\":\"v\"},\"metadata\":{\"version\":1}}}")
+                        .withFixedDelay(3_000)));
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.call-timeout=500ms")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThatThrownBy(() -> context.getBean(Secrets.class).get("vault:secret/app/slow"))
+                            .isInstanceOf(SourceUnavailableException.class)
+                            .hasMessageContaining("call deadline of 500 ms (callTimeout)");
+                });
+    }
+
+    @Test
+    void vault_nonPositiveCallTimeout_failsNamingTheProperty() throws Exception {
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.call-timeout=0s")
+                .run(context ->
+                        assertThat(context).getFailure().rootCause().hasMessageContaining("rotor.vault.call-timeout"));
+    }
+
+    @Test
+    void vault_allowPaths_refusesAnyOtherRefBeforeCallingVault() throws Exception {
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.allow-paths=secret/app,secret/shared")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.value("vault:secret/app/db#password")).isEqualTo(DB_PASS);
+                    int calls = vault.getAllServeEvents().size();
+                    assertThatThrownBy(() -> secrets.get("vault:secret/payments/db"))
+                            .isInstanceOf(SecretAccessDeniedException.class)
+                            .hasMessageContaining("vault:secret/payments/db");
+                    assertThat(vault.getAllServeEvents()).hasSize(calls);
+                });
+    }
+
+    @Test
+    void vault_allowPathsWithADotDotSegment_failsNamingTheProperty() throws Exception {
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.allow-paths[0]=secret/../sys")
+                .run(context ->
+                        assertThat(context).getFailure().rootCause().hasMessageContaining("rotor.vault.allow-paths"));
+    }
+
+    @Test
+    void vault_requestsPerSecond_isTheVaultSourcesBudgetOnly() throws Exception {
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.requests-per-second=5")
+                .run(context -> {
+                    Secrets secrets = context.getBean(Secrets.class);
+                    assertThat(secrets.refreshPolicy("vault:secret/app/db").requestsPerSecond())
+                            .isEqualTo(5.0);
+                    assertThat(secrets.refreshPolicy("mem:app/key").requestsPerSecond())
+                            .isEqualTo(RefreshPolicy.UNLIMITED);
+                });
+    }
+
+    @Test
+    void vault_requestsPerSecondNotPositive_failsNamingTheProperty() throws Exception {
+        runner().withPropertyValues(vaultProperties(tokenFile()))
+                .withPropertyValues("rotor.vault.requests-per-second=0")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("rotor.vault.requests-per-second"));
+    }
+
+    @Test
+    void vault_newSettingsWithoutAddress_failNamingTheAddress() {
+        for (String setting : new String[] {
+            "rotor.vault.call-timeout=5s", "rotor.vault.allow-paths=secret/app", "rotor.vault.requests-per-second=5"
+        }) {
+            runner().withPropertyValues(setting).run(context -> assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .as(setting)
+                    .hasMessageContaining("rotor.vault.address"));
         }
     }
 }

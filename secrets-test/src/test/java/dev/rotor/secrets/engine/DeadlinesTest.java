@@ -78,7 +78,7 @@ class DeadlinesTest {
                             .build();
                 }
             };
-            f.start(f.builder().source(aged));
+            f.start(f.builder().source(aged).refreshPolicy("aged", Fixture.STEADY));
             f.secrets.get("aged:x");
             Instant fetched = s.clock().now();
             // issued at -30m, soft at issued + 40m - 3m = fetch + 7m
@@ -109,7 +109,9 @@ class DeadlinesTest {
                 }
             };
             java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
-            f.start(f.builder().source(new dev.rotor.secrets.engine.CountingSource(stale, fetches)));
+            f.start(f.builder()
+                    .source(new dev.rotor.secrets.engine.CountingSource(stale, fetches))
+                    .refreshPolicy("old", Fixture.STEADY));
             f.secrets.get("old:x");
             f.advance(Duration.ofMinutes(1));
             // a twentieth of the lease (3 minutes) between attempts, not a loop

@@ -10,8 +10,16 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
-/** A client on a manual clock with a direct executor: every refresh runs inside {@code advance}. */
+/**
+ * A client on a manual clock with a direct executor: every refresh runs inside {@code advance}. Its policies keep the
+ * first refresh after a load on the steady-state rules ({@code spreadFirstRefresh} off), which most engine tests pin
+ * down to the nanosecond; {@code StartupSpreadTest} covers the spread itself.
+ */
 final class Fixture implements AutoCloseable {
+    /** The source's policy layer: sets nothing but {@code spreadFirstRefresh}, so client-wide policies still apply. */
+    static final RefreshPolicy STEADY =
+            RefreshPolicy.builder().spreadFirstRefresh(false).build();
+
     final ManualScheduler scheduler = new ManualScheduler();
     final InMemorySource source = new InMemorySource("mem", scheduler.clock());
     final RecordingListener events = new RecordingListener();
@@ -35,6 +43,11 @@ final class Fixture implements AutoCloseable {
     }
 
     Secrets.Builder builder() {
+        return rawBuilder().refreshPolicy("mem", STEADY);
+    }
+
+    /** The fixture's client without its {@link #STEADY} layer: every policy layer is the test's own. */
+    Secrets.Builder rawBuilder() {
         return Secrets.builder()
                 .source(source)
                 .discoverSources(false)

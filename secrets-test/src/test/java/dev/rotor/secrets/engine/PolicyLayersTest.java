@@ -39,7 +39,7 @@ class PolicyLayersTest {
                     .pollInterval(Duration.ofSeconds(10))
                     .maxBackoff(Duration.ofSeconds(10))
                     .build());
-            f.start(f.builder().refreshPolicy(poll(Duration.ofSeconds(30))));
+            f.start(f.rawBuilder().refreshPolicy(poll(Duration.ofSeconds(30))));
             RefreshPolicy p = f.secrets.refreshPolicy("mem:a");
             assertThat(p.pollInterval()).isEqualTo(Duration.ofSeconds(30));
             assertThat(p.maxBackoff()).isEqualTo(Duration.ofSeconds(10)); // the source's, not the 5 min default
@@ -50,7 +50,7 @@ class PolicyLayersTest {
     @Test
     void perSourcePolicy_winsOverTheClientWideOne_forThatSourceOnly() {
         try (Fixture f = new Fixture()) {
-            f.start(f.builder()
+            f.start(f.rawBuilder()
                     .refreshPolicy(poll(Duration.ofSeconds(30)))
                     .refreshPolicy("mem", poll(Duration.ofMinutes(2)))
                     .refreshPolicy("other", poll(Duration.ofHours(1))));
@@ -63,7 +63,7 @@ class PolicyLayersTest {
         try (Fixture f = new Fixture()) {
             f.source.put("fast", "f1");
             f.source.put("slow", "s1");
-            f.start(f.builder()
+            f.start(f.rawBuilder()
                     .refreshPolicy(poll(Duration.ofMinutes(10)))
                     .declare(SecretDeclaration.of("mem:fast").refreshPolicy(poll(Duration.ofSeconds(5)))));
             assertThat(f.secrets.refreshPolicy("mem:fast#x").pollInterval()).isEqualTo(Duration.ofSeconds(5));
@@ -85,7 +85,7 @@ class PolicyLayersTest {
                     .initialBackoff(Duration.ofSeconds(2))
                     .maxBackoff(Duration.ofSeconds(10))
                     .build());
-            assertThatThrownBy(() -> f.start(f.builder()
+            assertThatThrownBy(() -> f.start(f.rawBuilder()
                             .refreshPolicy(
                                     "mem",
                                     RefreshPolicy.builder()

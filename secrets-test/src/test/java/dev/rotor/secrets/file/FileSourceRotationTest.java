@@ -68,7 +68,12 @@ class FileSourceRotationTest {
                 .executor(ManualScheduler.directExecutor())
                 .random(fixed(0.5))
                 .refreshPolicy(
-                        RefreshPolicy.builder().pollInterval(POLL).pollJitter(0).build())
+                        // every poll exactly POLL apart, the first one too
+                        RefreshPolicy.builder()
+                                .pollInterval(POLL)
+                                .pollJitter(0)
+                                .spreadFirstRefresh(false)
+                                .build())
                 .eventListener(events)
                 .build();
         return secrets;

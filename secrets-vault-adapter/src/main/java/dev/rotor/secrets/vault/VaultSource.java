@@ -119,6 +119,7 @@ public final class VaultSource implements SecretSource {
             return;
         }
         this.context = Objects.requireNonNull(ctx, "context");
+        http.useClock(ctx.timeSource());
         reads.start(ctx, () -> session);
         this.session = new TokenSession(http, auth, ctx, sessionExecutor, name, reads::tokenReplaced);
     }

@@ -19,6 +19,7 @@ final class VaultHarness implements AutoCloseable {
     static final RefreshPolicy POLICY = RefreshPolicy.builder()
             .leaseJitter(0)
             .pollJitter(0)
+            .spreadFirstRefresh(false) // the first refresh after a load on the steady rule too: timing to the second
             .afterRotationDelay(Duration.ofSeconds(5))
             .initialBackoff(Duration.ofSeconds(1))
             .maxBackoff(Duration.ofSeconds(30))

@@ -6,7 +6,10 @@ import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -18,7 +21,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  * service's message (it may quote the request) and never a body; the SDK exception becomes a message-less cause.
  *
  * <pre>{@code
- * try { ... } catch (RuntimeException e) { throw AwsErrors.map(e, "GetSecretValue", ref, name); }
+ * try { ... } catch (RuntimeException e) { throw AwsErrors.map(e, "GetSecretValue", ref, name, time.now()); }
  * }</pre>
  */
 public final class AwsErrors {
@@ -35,11 +38,11 @@ public final class AwsErrors {
             "MissingAuthenticationToken",
             "ExpiredTokenException",
             "ExpiredToken");
+    /** The codes AWS services use for a caller over its request rate. */
+    private static final Set<String> THROTTLING =
+            Set.of("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded");
+
     private static final Set<String> TRANSIENT = Set.of(
-            "ThrottlingException",
-            "Throttling",
-            "TooManyRequestsException",
-            "RequestLimitExceeded",
             "InternalServiceError",
             "InternalServiceErrorException",
             "InternalFailure",
@@ -52,8 +55,12 @@ public final class AwsErrors {
 
     private AwsErrors() {}
 
-    /** The Rotor exception for a failure of {@code operation} on {@code ref} (which may be null for a batch). */
-    public static SecretException map(Throwable t, String operation, SecretRef ref, String source) {
+    /**
+     * The Rotor exception for a failure of {@code operation} on {@code ref} (which may be null for a batch). Throttling
+     * (the codes above, HTTP 429, or what the SDK itself counts as throttling) is a {@link SourceThrottledException}
+     * carrying the answer's {@code Retry-After} when it has one, read against {@code now} when it is a date.
+     */
+    public static SecretException map(Throwable t, String operation, SecretRef ref, String source, Instant now) {
         if (t instanceof SecretException) {
             return (SecretException) t;
         }
@@ -90,7 +97,17 @@ public final class AwsErrors {
                         source,
                         e);
             }
-            if (TRANSIENT.contains(code) || e.isThrottlingException() || status >= 500 || status == 429) {
+            if (THROTTLING.contains(code) || e.isThrottlingException() || status == 429) {
+                Duration retryAfter = retryAfter(e, now);
+                return new SourceThrottledException(
+                        what + ": over the request rate"
+                                + (retryAfter == null ? "" : "; retry after " + retryAfter.toSeconds() + " s"),
+                        ref,
+                        source,
+                        retryAfter,
+                        e);
+            }
+            if (TRANSIENT.contains(code) || status >= 500) {
                 return new SourceUnavailableException(what, ref, source, e);
             }
             if (CONFIGURATION.contains(code)) {
@@ -113,6 +130,19 @@ public final class AwsErrors {
         }
         return new SourceUnavailableException(
                 operation + " failed with " + t.getClass().getName(), ref, source, t);
+    }
+
+    /** The answer's {@code Retry-After} (seconds or an HTTP date); null when it has none or a malformed one. */
+    private static Duration retryAfter(AwsServiceException e, Instant now) {
+        if (e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null) {
+            return null;
+        }
+        return RetryAfter.of(
+                e.awsErrorDetails()
+                        .sdkHttpResponse()
+                        .firstMatchingHeader("Retry-After")
+                        .orElse(null),
+                now);
     }
 
     private static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {

@@ -51,11 +51,42 @@ final class AwsSources {
             }
             b.rotationCheckInterval(interval);
         }
+        Duration call = a.getApiCallTimeout();
+        if (call != null) {
+            b.apiCallTimeout(positive(P + "api-call-timeout", call));
+        }
+        Duration attempt = a.getApiCallAttemptTimeout();
+        if (attempt != null) {
+            b.apiCallAttemptTimeout(positive(P + "api-call-attempt-timeout", attempt));
+            Duration whole = call != null ? call : AwsSecretsManagerSource.DEFAULT_API_CALL_TIMEOUT;
+            if (attempt.compareTo(whole) > 0) {
+                throw new SecretConfigurationException(
+                        P + "api-call-attempt-timeout (" + attempt + ") must not be longer than " + P
+                                + "api-call-timeout (" + whole + (call == null ? ", the default" : "") + ")",
+                        null,
+                        SCHEME);
+            }
+        }
+        b.allowInsecureHttp(a.isAllowInsecureHttp());
         b.rotateOnCompromise(a.isRotateOnCompromise()).describeSecrets(a.isDescribeSecrets());
         try {
             return b.build();
         } catch (SecretConfigurationException e) {
+            if (e.getMessage().contains("endpointOverride") && e.getMessage().contains("allowInsecureHttp")) {
+                throw new SecretConfigurationException(
+                        P + "endpoint uses plain http to a host that is not loopback; use https or set " + P
+                                + "allow-insecure-http=true",
+                        null,
+                        SCHEME);
+            }
             throw new SecretConfigurationException("invalid " + P + "*: " + e.getMessage(), null, SCHEME, e);
         }
+    }
+
+    private static Duration positive(String property, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new SecretConfigurationException(property + " must be positive, was " + d, null, SCHEME);
+        }
+        return d;
     }
 }

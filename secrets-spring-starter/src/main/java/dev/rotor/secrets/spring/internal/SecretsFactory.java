@@ -104,6 +104,23 @@ public final class SecretsFactory {
                 .stalePolicy(stalePolicy(properties.getStale()));
         for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
             builder.source(source);
+            Double budget = null;
+            String property = null;
+            if (source.scheme().equals(VaultSources.SCHEME)) {
+                budget = properties.getVault().getRequestsPerSecond();
+                property = "rotor.vault.requests-per-second";
+            } else if (source.scheme().equals(AwsSources.SCHEME)) {
+                budget = properties.getAws().getRequestsPerSecond();
+                property = "rotor.aws.requests-per-second";
+            }
+            if (budget != null) {
+                // a layer of one option over rotor.refresh.*, for this source's secrets only
+                builder.refreshPolicy(
+                        source.name(),
+                        RefreshPolicy.builder()
+                                .requestsPerSecond(requestsPerSecond(property, budget))
+                                .build());
+            }
         }
         if (!claimed.contains(EnvSecretSource.SCHEME)
                 && !properties.getEnv().getAllow().isEmpty()) {
@@ -269,6 +286,9 @@ public final class SecretsFactory {
         return v.getNamespace() != null
                 || v.getConnectTimeout() != null
                 || v.getReadTimeout() != null
+                || v.getCallTimeout() != null
+                || !v.getAllowPaths().isEmpty()
+                || v.getRequestsPerSecond() != null
                 || !v.getKvVersions().isEmpty()
                 || !vaultAuthSettings(a).isEmpty()
                 || a.getMethod() != RotorProperties.VaultAuthMethod.TOKEN
@@ -292,6 +312,18 @@ public final class SecretsFactory {
         }
         if (!a.isDescribeSecrets()) {
             return Optional.of("rotor.aws.describe-secrets");
+        }
+        if (a.getApiCallTimeout() != null) {
+            return Optional.of("rotor.aws.api-call-timeout");
+        }
+        if (a.getApiCallAttemptTimeout() != null) {
+            return Optional.of("rotor.aws.api-call-attempt-timeout");
+        }
+        if (a.isAllowInsecureHttp()) {
+            return Optional.of("rotor.aws.allow-insecure-http");
+        }
+        if (a.getRequestsPerSecond() != null) {
+            return Optional.of("rotor.aws.requests-per-second");
         }
         return Optional.empty();
     }
@@ -368,10 +400,22 @@ public final class SecretsFactory {
             if (r.getWipeDelay() != null) {
                 b.wipeDelay(r.getWipeDelay());
             }
+            if (r.getRequestsPerSecond() != null) {
+                b.requestsPerSecond(requestsPerSecond("rotor.refresh.requests-per-second", r.getRequestsPerSecond()));
+            }
             return b.build();
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);
         }
+    }
+
+    /** A request budget: a positive number of calls per second ({@code Infinity}: none). */
+    static double requestsPerSecond(String property, double value) {
+        if (!(value > 0)) {
+            throw new SecretConfigurationException(
+                    property + " must be a positive number of calls per second, was " + value, null, null);
+        }
+        return value;
     }
 
     static StalePolicy stalePolicy(RotorProperties.Stale s) {

@@ -9,6 +9,7 @@ import dev.rotor.secrets.vault.VaultAuth;
 import dev.rotor.secrets.vault.VaultSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,18 @@ final class VaultSources {
         if (v.getReadTimeout() != null) {
             b.readTimeout(positive(P + "read-timeout", v.getReadTimeout()));
         }
+        if (v.getCallTimeout() != null) {
+            b.callTimeout(positive(P + "call-timeout", v.getCallTimeout()));
+        }
+        List<String> paths = v.getAllowPaths();
+        for (int i = 0; i < paths.size(); i++) {
+            if (paths.get(i) == null || paths.get(i).isBlank()) {
+                throw new SecretConfigurationException(P + "allow-paths[" + i + "] is empty", null, SCHEME);
+            }
+        }
+        if (!paths.isEmpty()) {
+            b.allowPaths(paths.stream().map(String::strip).toArray(String[]::new));
+        }
         RotorProperties.Vault.Tls tls = v.getTls();
         if (tls.getCaCertificate() != null) {
             b.caCertificatePem(tls.getCaCertificate());
@@ -56,6 +69,11 @@ final class VaultSources {
         try {
             return b.build();
         } catch (SecretConfigurationException e) {
+            if (e.getMessage().contains("allowPaths")) {
+                // the prefix is a path, not a secret: the adapter's message says which one and why; no cause, so
+                // that the root cause a failed start-up reports names the property
+                throw new SecretConfigurationException("invalid " + P + "allow-paths: " + e.getMessage(), null, SCHEME);
+            }
             // the adapter names its builder option (VaultSource.address ...); say which properties that is
             throw new SecretConfigurationException("invalid " + P + "*: " + e.getMessage(), null, SCHEME, e);
         }

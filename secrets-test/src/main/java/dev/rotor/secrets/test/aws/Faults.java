@@ -21,11 +21,18 @@ final class Faults {
     /** By secret name: the operations denied on it, {@link #ALL} for every one. */
     private final Map<String, Set<String>> deniedSecrets = new HashMap<>();
 
+    /** The Retry-After header of a throttled answer; null: none, as the service answers. */
+    private String throttleRetryAfter;
+
     private final Map<String, Duration> slow = new HashMap<>();
     private final Map<String, Duration> drip = new HashMap<>();
 
     synchronized void throttle(int times, String... operations) {
         put(throttled, times, operations);
+    }
+
+    synchronized void throttleRetryAfter(String value) {
+        throttleRetryAfter = value;
     }
 
     synchronized void fail(int times, String... operations) {
@@ -73,6 +80,7 @@ final class Faults {
 
     synchronized void clear() {
         throttled.clear();
+        throttleRetryAfter = null;
         failing.clear();
         deniedOperations.clear();
         deniedSecrets.clear();
@@ -98,7 +106,8 @@ final class Faults {
             throw new SecretsManagerFakeException("InternalServiceError", 500, "An error occurred on the server side.");
         }
         if (take(throttled, operation)) {
-            throw SecretsManagerFakeException.client("ThrottlingException", "Rate exceeded");
+            throw SecretsManagerFakeException.client("ThrottlingException", "Rate exceeded")
+                    .withRetryAfter(throttleRetryAfter);
         }
         if (deniedOperations.contains(operation) || deniedOperations.contains(ALL)) {
             throw denied(operation);

@@ -96,6 +96,9 @@ final class JsonProtocol implements HttpHandler {
         } catch (SecretsManagerFakeException e) {
             status = e.statusCode();
             errorType = e.errorType();
+            if (e.retryAfter() != null) {
+                exchange.getResponseHeaders().set("Retry-After", e.retryAfter());
+            }
             ObjectNode err = MAPPER.createObjectNode();
             err.put("__type", e.errorType());
             err.put("message", e.serviceMessage());

@@ -294,6 +294,20 @@ public final class SecretsManagerFake implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Throttled answers ({@link #throttle}, {@link #throttleNext}) carry this {@code Retry-After} header until {@link
+     * #clearFaults} (null: none). Secrets Manager itself sends none; a gateway or proxy in front of it may, in seconds
+     * or as an HTTP date. Any printable ASCII value is sent as is, so that a client's handling of a malformed one can be
+     * tested.
+     */
+    public SecretsManagerFake throttleRetryAfter(String value) {
+        if (value != null && !value.matches("[ -~]*")) {
+            throw new IllegalArgumentException("retryAfter must be printable ASCII");
+        }
+        faults.throttleRetryAfter(value);
+        return this;
+    }
+
     /** Answers {@code InternalServiceError} (500) to these operations (all when none) until {@link #clearFaults}. */
     public SecretsManagerFake failInternally(String... operations) {
         faults.fail(-1, operations);

@@ -19,6 +19,7 @@ public final class SecretsManagerFakeException extends RuntimeException {
     private final String errorType;
     private final int statusCode;
     private final String serviceMessage;
+    private String retryAfter;
 
     /** An error of this type, status and message; the message must not hold a secret value. */
     public SecretsManagerFakeException(String errorType, int statusCode, String message) {
@@ -30,6 +31,17 @@ public final class SecretsManagerFakeException extends RuntimeException {
 
     static SecretsManagerFakeException client(String errorType, String message) {
         return new SecretsManagerFakeException(errorType, 400, message);
+    }
+
+    /** This error, answered with a {@code Retry-After} header of {@code value} (null: without one). */
+    SecretsManagerFakeException withRetryAfter(String value) {
+        this.retryAfter = value;
+        return this;
+    }
+
+    /** The {@code Retry-After} header the fake answers with, or null. */
+    String retryAfter() {
+        return retryAfter;
     }
 
     static SecretsManagerFakeException notFound(String message) {

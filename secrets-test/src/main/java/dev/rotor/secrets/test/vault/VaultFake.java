@@ -51,8 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the database secrets engine: dynamic roles ({@code database/creds/<role>}) and static roles ({@code
  *       database/static-creds/<role>}, rotated on the clock), with a {@link DatabaseCredentialsListener};
  *   <li>policies as path patterns and capabilities, {@code sys/capabilities-self}, {@code sys/internal/ui/mounts};
- *   <li>modes a test switches on: sealed (503), standby (429), rate limited (429 with {@code Retry-After}), slow (a
- *       fixed delay per request) and failing (500); a request log and counters.
+ *   <li>modes a test switches on: sealed (503), standby (429), rate limited (429 with {@code Retry-After}; a rate
+ *       limit quota whose bucket refills on the clock, with or without Vault's {@code X-Ratelimit-*} headers; or 429
+ *       with headers of the test's choosing), slow (a fixed delay per request) and failing (500); a request log and
+ *       counters.
  * </ul>
  *
  * <p>Time moves only with the clock: expiries and static-role rotations take effect when the fake is next asked
@@ -104,6 +106,12 @@ public final class VaultFake implements AutoCloseable {
     private boolean standby;
     private boolean failing;
     private Duration rateLimitRetryAfter;
+    // the rate limit quota's mode: refused until this moment of the clock (null: off)
+    private Instant quotaResetAt;
+    private int quotaLimit;
+    private boolean quotaHeaders;
+    // a 429 with exactly these headers (null: off)
+    private Map<String, String> rateLimitHeaders;
     private volatile Duration delay = Duration.ZERO;
     private volatile boolean closed;
 
@@ -459,8 +467,47 @@ public final class VaultFake implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Vault's rate limit quota with an empty bucket: every request but {@code sys/health} answers 429 {@code rate limit
+     * quota exceeded} until {@code reset} has passed on the fake's clock, and is served after it. With {@code
+     * responseHeaders} (what {@code sys/quotas/config}'s {@code enable_rate_limit_response_headers} turns on) a refusal
+     * carries Vault's headers: {@code Retry-After} and {@code X-Ratelimit-Reset} (the whole seconds left, cut as Vault
+     * cuts them), {@code X-Ratelimit-Limit} ({@code limit}) and {@code X-Ratelimit-Remaining} ({@code 0}); without, it
+     * carries none of them, as Vault's default configuration answers. Ends early with {@link #stopRateLimit()}.
+     */
+    public synchronized VaultFake rateLimitQuota(int limit, Duration reset, boolean responseHeaders) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        this.quotaResetAt = now().plus(positive(reset, "reset"));
+        this.quotaLimit = limit;
+        this.quotaHeaders = responseHeaders;
+        return this;
+    }
+
+    /**
+     * Every request but {@code sys/health} answers 429 with exactly these headers until {@link #stopRateLimit()}: what a
+     * proxy enforcing its own quota in front of Vault may send (an {@code X-Ratelimit-Reset} without {@code
+     * Retry-After}, a {@code Retry-After} as an HTTP date), or values a client must survive (a {@code Retry-After} of
+     * {@code soon}). Names and values must be printable ASCII.
+     */
+    public synchronized VaultFake rateLimitAnswering(Map<String, String> headers) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        headers.forEach((k, v) -> {
+            if (k == null || v == null || !k.matches("[!-~]+") || !v.matches("[ -~]*")) {
+                throw new IllegalArgumentException("header names and values must be printable ASCII");
+            }
+            copy.put(k, v);
+        });
+        this.rateLimitHeaders = copy;
+        return this;
+    }
+
+    /** Ends every rate-limited mode: {@link #rateLimit}, {@link #rateLimitQuota} and {@link #rateLimitAnswering}. */
     public synchronized VaultFake stopRateLimit() {
         this.rateLimitRetryAfter = null;
+        this.quotaResetAt = null;
+        this.rateLimitHeaders = null;
         return this;
     }
 
@@ -706,6 +753,28 @@ public final class VaultFake implements AutoCloseable {
             Answer a = error(429, "request path \"" + p + "\": rate limit quota exceeded");
             a.headers.put("Retry-After", Long.toString(Math.max(1, rateLimitRetryAfter.toSeconds())));
             return a;
+        }
+        if (rateLimitHeaders != null) {
+            Answer a = error(429, "request path \"" + p + "\": rate limit quota exceeded");
+            a.headers.putAll(rateLimitHeaders);
+            return a;
+        }
+        if (quotaResetAt != null) {
+            Instant now = now();
+            if (now.isBefore(quotaResetAt)) {
+                Answer a = error(429, "request path \"" + p + "\": rate limit quota exceeded");
+                if (quotaHeaders) {
+                    // Vault writes int(time.Until(reset).Seconds()): the whole seconds left, cut
+                    String left =
+                            Long.toString(Duration.between(now, quotaResetAt).toSeconds());
+                    a.headers.put("Retry-After", left);
+                    a.headers.put("X-Ratelimit-Limit", Integer.toString(quotaLimit));
+                    a.headers.put("X-Ratelimit-Remaining", "0");
+                    a.headers.put("X-Ratelimit-Reset", left);
+                }
+                return a;
+            }
+            quotaResetAt = null;
         }
         tidy();
         // unauthenticated: logins, and the unwrap that takes the wrapping token itself

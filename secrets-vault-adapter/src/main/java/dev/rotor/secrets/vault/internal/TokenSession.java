@@ -14,6 +14,7 @@ import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.StalePolicy;
 import dev.rotor.secrets.TimeSource;
@@ -234,6 +235,12 @@ public final class TokenSession implements AutoCloseable {
         if (e instanceof SecretAccessDeniedException) {
             return new SecretAccessDeniedException(m, ref, name, e);
         }
+        SourceThrottledException throttled = throttled(e);
+        if (throttled != null) {
+            // Vault's rate limit quota covers logins too: the caller waits as the login was asked to
+            return new SourceThrottledException(
+                    m, ref, name, throttled.retryAfter().orElse(null), e);
+        }
         if (e.isRetryable()) {
             return new SourceUnavailableException(m, ref, name, e);
         }
@@ -241,6 +248,17 @@ public final class TokenSession implements AutoCloseable {
             return new SecretFormatException(m, ref, name, e);
         }
         return new SecretConfigurationException(m, ref, name, e);
+    }
+
+    /** The throttled answer behind {@code e}, if one is (the inner client may have wrapped it); else null. */
+    private static SourceThrottledException throttled(SecretException e) {
+        int depth = 0;
+        for (Throwable c = e; c != null && depth < 8; c = c.getCause(), depth++) {
+            if (c instanceof SourceThrottledException) {
+                return (SourceThrottledException) c;
+            }
+        }
+        return null;
     }
 
     private void forward(SecretEvent e) {

@@ -7,7 +7,9 @@ import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -21,6 +23,16 @@ public final class VaultErrors {
 
     /** The exception for an HTTP error status; {@code body} may be null when it was not JSON. */
     public static SecretException map(int status, JsonNode body, String what, SecretRef ref, String source) {
+        return map(status, body, null, what, ref, source);
+    }
+
+    /**
+     * The exception for an HTTP error status; {@code body} may be null when it was not JSON. A 429 (a rate limit quota
+     * exceeded, or a standby without request forwarding) is a {@link SourceThrottledException} carrying {@code
+     * retryAfter}, the wait the answer's headers asked for (null when they did not say).
+     */
+    public static SecretException map(
+            int status, JsonNode body, Duration retryAfter, String what, SecretRef ref, String source) {
         String errors = errors(body);
         String lower = errors.toLowerCase(Locale.ROOT);
         String msg = what + " failed: HTTP " + status + (errors.isEmpty() ? "" : " (" + errors + ")");
@@ -63,7 +75,17 @@ public final class VaultErrors {
                             ref,
                             source);
                 }
-                if (status == 412 || status == 429 || status == 472 || status == 473 || status >= 500) {
+                if (status == 429) {
+                    return new SourceThrottledException(
+                            msg
+                                    + describeUnavailable(status)
+                                    + (retryAfter == null ? "" : "; retry after " + retryAfter.toSeconds() + " s"),
+                            ref,
+                            source,
+                            retryAfter,
+                            null);
+                }
+                if (status == 412 || status == 472 || status == 473 || status >= 500) {
                     return new SourceUnavailableException(msg + describeUnavailable(status), ref, source);
                 }
                 return new SecretConfigurationException(msg, ref, source);
@@ -109,7 +131,7 @@ public final class VaultErrors {
             case 503:
                 return "; Vault is sealed, in maintenance or a standby";
             case 429:
-                return "; rate limited, or a standby answering a health check";
+                return "; throttled by a rate limit quota, or a standby without request forwarding";
             case 412:
                 return "; the node has not caught up with the write yet";
             default:

@@ -8,6 +8,7 @@ import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.TimeSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
@@ -43,6 +44,8 @@ public final class VaultHttp implements AutoCloseable {
     private final int maxBody;
     private final String source;
     private final Duration callTimeout;
+    // the client's wall clock once the source is started: turns a Retry-After date into a wait
+    private volatile TimeSource clock = TimeSource.system();
 
     /** The token a request carries, as its tag; the interceptor moves it into the header. */
     static final class TokenTag {
@@ -176,7 +179,10 @@ public final class VaultHttp implements AutoCloseable {
             } catch (IOException notJson) {
                 // an HTML page from a proxy, say: mapped by status alone
             }
-            throw VaultErrors.map(status, errorBody, what, ref, source);
+            Duration retryAfter = status == 429
+                    ? RetryAfter.of(resp.header("Retry-After"), resp.header("X-Ratelimit-Reset"), clock.now())
+                    : null;
+            throw VaultErrors.map(status, errorBody, retryAfter, what, ref, source);
         } catch (SecretException e) {
             throw e;
         } catch (IOException e) {
@@ -239,6 +245,11 @@ public final class VaultHttp implements AutoCloseable {
 
     public String source() {
         return source;
+    }
+
+    /** The client's clock, for reading a {@code Retry-After} given as a date (before it: the system clock). */
+    public void useClock(TimeSource clock) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
     }
 
     @Override
