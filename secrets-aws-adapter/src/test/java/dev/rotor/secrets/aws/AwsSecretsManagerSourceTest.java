@@ -4,25 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rotor.secrets.RefreshPolicy;
-import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
-import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.SourceUnavailableException;
-import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSourceProvider;
 import dev.rotor.secrets.spi.SourceCapability;
-import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.spi.VersionProbe;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.ManualSourceContext;
 import dev.rotor.secrets.test.aws.RotationFunction;
 import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.time.Duration;
@@ -70,39 +67,7 @@ class AwsSecretsManagerSourceTest {
     }
 
     private AwsSecretsManagerSource started(AwsSecretsManagerSource s) {
-        s.start(new SourceContext() {
-            @Override
-            public TimeSource timeSource() {
-                return scheduler.clock();
-            }
-
-            @Override
-            public Scheduler scheduler() {
-                return scheduler;
-            }
-
-            @Override
-            public RefreshPolicy refreshPolicy() {
-                return RefreshPolicy.defaults();
-            }
-
-            @Override
-            public void publish(SecretEvent event) {}
-
-            @Override
-            public java.util.concurrent.Executor executor() {
-                return ManualScheduler.directExecutor();
-            }
-
-            @Override
-            public java.util.random.RandomGenerator random() {
-                return new java.util.SplittableRandom(1);
-            }
-
-            @Override
-            public void reissue(java.util.function.Predicate<dev.rotor.secrets.SecretRef> which) {}
-        });
-        return s;
+        return ManualSourceContext.start(s, scheduler);
     }
 
     private static Secret fetch(AwsSecretsManagerSource s, String ref) {

@@ -3,16 +3,12 @@ package dev.rotor.secrets.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.rotor.secrets.RefreshPolicy;
-import dev.rotor.secrets.Scheduler;
-import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceThrottledException;
-import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
-import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.ManualSourceContext;
 import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -46,39 +42,7 @@ class AwsThrottlingTest {
     }
 
     private AwsSecretsManagerSource started(AwsSecretsManagerSource s) {
-        s.start(new SourceContext() {
-            @Override
-            public TimeSource timeSource() {
-                return scheduler.clock();
-            }
-
-            @Override
-            public Scheduler scheduler() {
-                return scheduler;
-            }
-
-            @Override
-            public RefreshPolicy refreshPolicy() {
-                return RefreshPolicy.defaults();
-            }
-
-            @Override
-            public void publish(SecretEvent event) {}
-
-            @Override
-            public java.util.concurrent.Executor executor() {
-                return ManualScheduler.directExecutor();
-            }
-
-            @Override
-            public java.util.random.RandomGenerator random() {
-                return new java.util.SplittableRandom(1);
-            }
-
-            @Override
-            public void reissue(java.util.function.Predicate<SecretRef> which) {}
-        });
-        return s;
+        return ManualSourceContext.start(s, scheduler);
     }
 
     private AwsSecretsManagerSource source() {

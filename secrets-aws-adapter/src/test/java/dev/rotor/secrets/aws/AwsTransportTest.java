@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rotor.secrets.RefreshPolicy;
-import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretConfigurationException;
-import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceUnavailableException;
-import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.FetchRequest;
-import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.test.ManualScheduler;
+import dev.rotor.secrets.test.ManualSourceContext;
 import dev.rotor.secrets.test.aws.SecretsManagerFake;
 import java.net.URI;
 import java.time.Duration;
@@ -70,39 +67,7 @@ class AwsTransportTest {
     }
 
     private AwsSecretsManagerSource started(AwsSecretsManagerSource s, RefreshPolicy policy) {
-        s.start(new SourceContext() {
-            @Override
-            public TimeSource timeSource() {
-                return scheduler.clock();
-            }
-
-            @Override
-            public Scheduler scheduler() {
-                return scheduler;
-            }
-
-            @Override
-            public RefreshPolicy refreshPolicy() {
-                return policy;
-            }
-
-            @Override
-            public void publish(SecretEvent event) {}
-
-            @Override
-            public java.util.concurrent.Executor executor() {
-                return ManualScheduler.directExecutor();
-            }
-
-            @Override
-            public java.util.random.RandomGenerator random() {
-                return new java.util.SplittableRandom(1);
-            }
-
-            @Override
-            public void reissue(java.util.function.Predicate<SecretRef> which) {}
-        });
-        return s;
+        return ManualSourceContext.start(s, scheduler, policy);
     }
 
     private static Secret fetch(AwsSecretsManagerSource s, String ref) {
