@@ -213,6 +213,9 @@ class ConcurrencyStressTest {
             }
             secrets.preload(refs);
             assertThat(source.count(Operation.FETCH)).isEqualTo(secretsCount);
+            // preload returns once every load has completed, which can be a moment before the worker tasks that ran
+            // them have returned: count only the refreshes below as pending
+            assertThat(workers.awaitIdle(Duration.ofSeconds(60))).isTrue();
             for (int i = 0; i < secretsCount; i++) {
                 source.put("s" + i, "w" + i);
             }
