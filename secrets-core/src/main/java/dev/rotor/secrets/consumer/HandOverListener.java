@@ -7,7 +7,7 @@ package dev.rotor.secrets.consumer;
  * hand-over stands.
  *
  * <pre>{@code
- * HandOverListener log = h -> System.out.println(h.version() + " in " + h.duration().toMillis() + " ms");
+ * HandOverListener listener = h -> log.info("{} on {} in {} ms", h.target(), h.version(), h.duration().toMillis());
  * }</pre>
  */
 @FunctionalInterface

@@ -8,6 +8,7 @@ import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
+import dev.rotor.secrets.spi.RetryAfter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -137,12 +138,13 @@ public final class AwsErrors {
         if (e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null) {
             return null;
         }
-        return RetryAfter.of(
-                e.awsErrorDetails()
-                        .sdkHttpResponse()
-                        .firstMatchingHeader("Retry-After")
-                        .orElse(null),
-                now);
+        return RetryAfter.parse(
+                        e.awsErrorDetails()
+                                .sdkHttpResponse()
+                                .firstMatchingHeader("Retry-After")
+                                .orElse(null),
+                        now)
+                .orElse(null);
     }
 
     private static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {

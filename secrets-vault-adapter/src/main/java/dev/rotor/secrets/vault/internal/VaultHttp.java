@@ -9,6 +9,7 @@ import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.spi.RetryAfter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
@@ -180,7 +181,10 @@ public final class VaultHttp implements AutoCloseable {
                 // an HTML page from a proxy, say: mapped by status alone
             }
             Duration retryAfter = status == 429
-                    ? RetryAfter.of(resp.header("Retry-After"), resp.header("X-Ratelimit-Reset"), clock.now())
+                    // Retry-After first; Vault's own X-Ratelimit-Reset (seconds until its bucket refills) else
+                    ? RetryAfter.parse(resp.header("Retry-After"), clock.now())
+                            .or(() -> RetryAfter.seconds(resp.header("X-Ratelimit-Reset")))
+                            .orElse(null)
                     : null;
             throw VaultErrors.map(status, errorBody, retryAfter, what, ref, source);
         } catch (SecretException e) {
