@@ -94,8 +94,9 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
  * throttling ({@code ThrottlingException}, HTTP 429) is {@link dev.rotor.secrets.SourceThrottledException} (retried by
  * the engine after at least the answer's {@code Retry-After}, when it has one, and not counted by the circuit breaker);
  * {@code InternalServiceError} and network failures are {@link dev.rotor.secrets.SourceUnavailableException} (retried
- * by the engine with backoff); {@code InvalidRequestException} (a secret scheduled for deletion, for
- * example) and {@code InvalidParameterException} are {@link SecretConfigurationException}.
+ * by the engine with backoff); a secret scheduled for deletion is {@link dev.rotor.secrets.SecretNotFoundException}
+ * (its message says it can be restored), as a soft-deleted secret is in every store; {@code InvalidRequestException}
+ * and {@code InvalidParameterException} are {@link SecretConfigurationException}.
  *
  * <p><b>Client.</b> Give your own configured {@link SecretsManagerClient} (it stays yours: {@link #close()} leaves it
  * open), or let the source build one on first use with the SDK's default credentials chain and region, the {@code
@@ -632,7 +633,8 @@ public final class AwsSecretsManagerSource implements SecretSource {
         SecretRef base = ref.withoutField();
         DescribeSecretResponse r = call("DescribeSecret", base, c -> c.describeSecret(b -> b.secretId(base.path())));
         if (r.deletedDate() != null) {
-            throw new SecretConfigurationException(
+            // deleted, as every store's soft delete is to the application: not found, with how to undo it
+            throw new SecretNotFoundException(
                     "the secret is scheduled for deletion (restore it with RestoreSecret or stop using it)",
                     base,
                     name);

@@ -273,12 +273,12 @@ class AwsSecretsManagerSourceTest {
     }
 
     @Test
-    void fetch_secretScheduledForDeletion_isConfigurationErrorWithoutReadingTheValue() {
+    void fetch_secretScheduledForDeletion_isNotFoundWithoutReadingTheValue() {
         aws.createSecret(DB, DB_JSON);
         aws.deleteSecret(DB);
 
         assertThatThrownBy(() -> fetch(source(), "aws-sm:prod/db"))
-                .isInstanceOf(SecretConfigurationException.class)
+                .isInstanceOf(SecretNotFoundException.class)
                 .hasMessageContaining("scheduled for deletion");
         assertThat(aws.count("GetSecretValue")).isZero();
     }
