@@ -12,8 +12,10 @@ import java.util.Objects;
  * <ul>
  *   <li>Leased secrets are refreshed at {@link #leaseFraction()} (2/3) of the lease, minus a random jitter of up to
  *       {@link #leaseJitter()} (1/10) of it, counted from when the lease was issued.
- *   <li>Secrets with a known rotation date are refreshed {@link #afterRotationDelay()} after it (plus jitter of up to
- *       the same again).
+ *   <li>Secrets with a known rotation date are refreshed {@link #afterRotationDelay()} after it, plus a random part
+ *       of up to {@link #afterRotationSpread()} of the poll interval (at least up to {@code afterRotationDelay}
+ *       again), so that a fleet told of one rotation date does not look at the store in the same few seconds; the
+ *       poll after that look falls anywhere within one poll interval, so the fleet does not poll in step after it.
  *   <li>Other static secrets are polled every {@link #pollInterval()}, less up to {@link #pollJitter()} of it.
  *   <li>A failed refresh is retried after a full-jitter exponential backoff from {@link #initialBackoff()}, each wait
  *       capped by {@link #maxBackoff()} and by the time left to the hard deadline divided by {@link
@@ -53,7 +55,8 @@ public final class RefreshPolicy {
         "revokeDelay",
         "wipeDelay",
         "requestsPerSecond",
-        "spreadFirstRefresh"
+        "spreadFirstRefresh",
+        "afterRotationSpread"
     };
 
     /** {@link #requestsPerSecond()} without a limit. */
@@ -75,6 +78,7 @@ public final class RefreshPolicy {
     private final Duration wipeDelay;
     private final double requestsPerSecond;
     private final boolean spreadFirstRefresh;
+    private final double afterRotationSpread;
     private final int set; // one bit per option, in the order of NAMES: which options this policy overrides
 
     private RefreshPolicy(Builder b) {
@@ -94,6 +98,7 @@ public final class RefreshPolicy {
         this.wipeDelay = b.wipeDelay;
         this.requestsPerSecond = b.requestsPerSecond;
         this.spreadFirstRefresh = b.spreadFirstRefresh;
+        this.afterRotationSpread = b.afterRotationSpread;
         this.set = b.set;
     }
 
@@ -171,6 +176,9 @@ public final class RefreshPolicy {
         }
         if ((set & 32768) == 0) {
             b.spreadFirstRefresh = base.spreadFirstRefresh;
+        }
+        if ((set & 65536) == 0) {
+            b.afterRotationSpread = base.afterRotationSpread;
         }
         b.set = set | base.set;
         return b.build();
@@ -279,6 +287,18 @@ public final class RefreshPolicy {
         return spreadFirstRefresh;
     }
 
+    /**
+     * Over how much of the {@link #pollInterval()} the look after a known rotation date is spread (1/2): it falls
+     * {@link #afterRotationDelay()} after the date plus a random part of up to this fraction of the poll interval
+     * (and at least up to {@code afterRotationDelay} again). With the default 5 min poll a fleet picks up an announced
+     * rotation between 5 s and 2.5 min after its date, instead of every instance calling the store in the same 5 s;
+     * the store keeps the previous version valid meanwhile ({@code AWSPREVIOUS}), and a pool binding that sees a
+     * login refused looks at once. 0 spreads the look over {@code afterRotationDelay} only (5-10 s).
+     */
+    public double afterRotationSpread() {
+        return afterRotationSpread;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RefreshPolicy && toString().equals(o.toString()) && set == ((RefreshPolicy) o).set;
@@ -306,7 +326,8 @@ public final class RefreshPolicy {
                 + "revokeDelay=" + revokeDelay + ", "
                 + "wipeDelay=" + wipeDelay + ", "
                 + "requestsPerSecond=" + requestsPerSecond + ", "
-                + "spreadFirstRefresh=" + spreadFirstRefresh + "}";
+                + "spreadFirstRefresh=" + spreadFirstRefresh + ", "
+                + "afterRotationSpread=" + afterRotationSpread + "}";
     }
 
     /** Builds a {@link RefreshPolicy}; {@link #build()} names the first option that is out of range. */
@@ -327,6 +348,7 @@ public final class RefreshPolicy {
         private Duration wipeDelay = Duration.ofSeconds(60);
         private double requestsPerSecond = UNLIMITED;
         private boolean spreadFirstRefresh = true;
+        private double afterRotationSpread = 0.5;
         private int set;
 
         private Builder() {}
@@ -348,6 +370,7 @@ public final class RefreshPolicy {
             wipeDelay = p.wipeDelay;
             requestsPerSecond = p.requestsPerSecond;
             spreadFirstRefresh = p.spreadFirstRefresh;
+            afterRotationSpread = p.afterRotationSpread;
             set = p.set;
         }
 
@@ -449,12 +472,22 @@ public final class RefreshPolicy {
             return this;
         }
 
+        /** Over how much of the poll interval the look after a known rotation date is spread, in [0, 1] (default 1/2). */
+        public Builder afterRotationSpread(double v) {
+            afterRotationSpread = v;
+            set |= 65536;
+            return this;
+        }
+
         public RefreshPolicy build() {
             if (!(leaseFraction > 0 && leaseFraction < 1)) {
                 throw bad("leaseFraction must be between 0 and 1 (exclusive), was " + leaseFraction);
             }
             if (!(leaseJitter >= 0 && leaseJitter < leaseFraction)) {
                 throw bad("leaseJitter must be at least 0 and below leaseFraction, was " + leaseJitter);
+            }
+            if (!(afterRotationSpread >= 0 && afterRotationSpread <= 1)) {
+                throw bad("afterRotationSpread must be between 0 and 1, was " + afterRotationSpread);
             }
             if (!(pollJitter >= 0 && pollJitter < 1)) {
                 throw bad("pollJitter must be at least 0 and below 1, was " + pollJitter);

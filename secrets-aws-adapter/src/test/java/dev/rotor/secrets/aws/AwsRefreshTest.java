@@ -8,7 +8,6 @@ import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretChange;
-import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretFormatException;
@@ -312,7 +311,7 @@ class AwsRefreshTest {
     }
 
     @Test
-    void secretMarkedForDeletionWhileCached_keepsServingHeldVersionAndPublishesConfigurationFailure() {
+    void secretMarkedForDeletionWhileCached_keepsServingHeldVersionAndPublishesNotFound() {
         servingV1();
         start();
         secrets.get(REF);
@@ -321,7 +320,7 @@ class AwsRefreshTest {
         scheduler.advance(POLL);
 
         SecretEvent failed = lastOf(SecretEventType.REFRESH_FAILED);
-        assertThat(failed.errorClass()).contains(SecretConfigurationException.class.getName());
+        assertThat(failed.errorClass()).contains(SecretNotFoundException.class.getName());
         assertThat(secrets.value(REF + "#password")).isEqualTo("p1");
         assertThat(aws.count("GetSecretValue")).isEqualTo(1);
     }

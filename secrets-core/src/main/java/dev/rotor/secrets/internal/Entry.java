@@ -526,7 +526,15 @@ final class Entry implements Runnable {
         if (old == null) {
             scheduleFirst(fresh);
         } else {
-            scheduleAfterSuccess(fresh);
+            Instant now = engine.time.now();
+            scheduleAfter(
+                    fresh,
+                    rules.softDeadline(
+                            fresh,
+                            now,
+                            fresh.checkAgainAt().orElse(null),
+                            old.nextRotation().orElse(null)),
+                    now);
         }
     }
 
@@ -677,7 +685,8 @@ final class Entry implements Runnable {
 
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
         Instant now = engine.time.now();
-        scheduleAfter(s, rules.softDeadline(s, now, checkAgainAt), now);
+        scheduleAfter(
+                s, rules.softDeadline(s, now, checkAgainAt, s.nextRotation().orElse(null)), now);
     }
 
     private void scheduleAfter(Secret s, Instant soft, Instant now) {

@@ -31,17 +31,39 @@ final class RefreshRules {
      *       end plus {@code afterRotationDelay} plus up to as much again;
      *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue;
      *   <li>no lease: one poll interval less up to {@code pollJitter} of it, brought forward to the source's
-     *       {@code checkAgainAt} and to just after a known rotation date when those come sooner.
+     *       {@code checkAgainAt} and to just after a known rotation date when those come sooner ({@code
+     *       afterRotationDelay} plus up to {@code afterRotationSpread} of the poll interval: the store keeps the
+     *       previous version valid, so a fleet may spread its looks).
      * </ul>
      *
      * A deadline that has already passed (a source handing out an old lease) never makes the engine spin: the answer is
      * at least {@code minBackoff}, or a twentieth of the lease, from now.
      */
     Instant softDeadline(Secret held, Instant now, Instant checkAgainAt) {
+        return softDeadline(held, now, checkAgainAt, null);
+    }
+
+    /**
+     * As {@link #softDeadline(Secret, Instant, Instant)}, for a look made while {@code previousRotation} (the rotation
+     * date the version held before the look announced; may be null) was due: a poll made within one poll interval
+     * after that date, which is the look after the rotation, is followed by a poll anywhere within one interval, as
+     * the first poll after a load is ({@code spreadFirstRefresh}), so that a fleet that looked just after one rotation
+     * date does not poll in step ever after.
+     */
+    Instant softDeadline(Secret held, Instant now, Instant checkAgainAt, Instant previousRotation) {
+        if (previousRotation != null
+                && policy.spreadFirstRefresh()
+                && held.lease().isEmpty()
+                && !now.isBefore(previousRotation)
+                && now.isBefore(previousRotation.plus(policy.pollInterval()))) {
+            return firstSoftDeadline(held, now, checkAgainAt);
+        }
         Lease lease = held.lease().orElse(null);
         Instant soft;
         if (lease != null && lease.rotationPeriod().isPresent()) {
-            soft = lease.expiresAt().plus(afterRotation());
+            // the source replaced the credential at the lease end and the old one no longer works: look at once
+            Duration delay = policy.afterRotationDelay();
+            soft = lease.expiresAt().plus(delay).plus(jitter(delay));
         } else if (lease != null) {
             long ttl = lease.duration().toNanos();
             long at = (long) (ttl * policy.leaseFraction());
@@ -186,8 +208,14 @@ final class RefreshRules {
         return wait;
     }
 
+    /**
+     * How long after a known rotation date to look: {@code afterRotationDelay}, plus a random part of up to {@code
+     * afterRotationSpread} of the poll interval, and at least up to {@code afterRotationDelay} again.
+     */
     private Duration afterRotation() {
-        return policy.afterRotationDelay().plus(jitter(policy.afterRotationDelay()));
+        Duration delay = policy.afterRotationDelay();
+        Duration spread = Duration.ofNanos((long) (policy.pollInterval().toNanos() * policy.afterRotationSpread()));
+        return delay.plus(jitter(spread.compareTo(delay) > 0 ? spread : delay));
     }
 
     Duration jitter(Duration max) {

@@ -93,6 +93,67 @@ class RefreshRulesTest {
     }
 
     @Test
+    void knownRotationDate_lookIsSpreadOverHalfThePollInterval() {
+        Instant rotation = T0.plus(Duration.ofMinutes(1));
+        Secret s = Secret.builder(REF)
+                .version("1")
+                .value("v")
+                .fetchedAt(T0)
+                .nextRotation(rotation)
+                .build();
+        // afterRotationDelay 5 s, plus up to half of the 5 min poll interval
+        assertThat(rules(RefreshPolicy.defaults(), 0.5).softDeadline(s, T0, null))
+                .isEqualTo(rotation.plusSeconds(5).plusSeconds(75));
+        assertThat(rules(RefreshPolicy.defaults(), 0.999).softDeadline(s, T0, null))
+                .isBetween(rotation.plusSeconds(154), rotation.plusSeconds(155));
+        // no spread: up to afterRotationDelay again, as a single client would want
+        RefreshPolicy prompt = RefreshPolicy.builder().afterRotationSpread(0).build();
+        assertThat(rules(prompt, 0.5).softDeadline(s, T0, null)).isEqualTo(rotation.plusMillis(7_500));
+    }
+
+    @Test
+    void credentialsTheSourceRotatesItself_areLookedAtPromptly_whateverTheSpread() {
+        // the old credential stops working at the lease end: the spread for announced rotations does not apply
+        Secret s = Secret.builder(REF)
+                .version("1")
+                .value("v")
+                .fetchedAt(T0)
+                .lease(Lease.builder(Duration.ofHours(1), T0)
+                        .id("static")
+                        .rotationPeriod(Duration.ofHours(1))
+                        .build())
+                .build();
+        assertThat(rules(RefreshPolicy.builder().afterRotationSpread(1).build(), 0.5)
+                        .softDeadline(s, T0, null))
+                .isEqualTo(T0.plus(Duration.ofHours(1)).plusMillis(7_500));
+    }
+
+    @Test
+    void pollAfterTheLookAfterARotationDate_fallsAnywhereInOneInterval() {
+        Instant rotation = T0.plus(Duration.ofMinutes(1));
+        Instant look = rotation.plusSeconds(20);
+        Secret s = Secret.builder(REF)
+                .version("2")
+                .value("v2")
+                .fetchedAt(look)
+                .nextRotation(rotation.plus(Duration.ofHours(6)))
+                .build();
+        RefreshRules r = rules(RefreshPolicy.defaults(), 0.5);
+
+        // a fleet that looked just after one date polls anywhere in the next interval, not in step
+        assertThat(r.softDeadline(s, look, null, rotation)).isEqualTo(look.plusSeconds(150));
+        // the usual rule otherwise: one interval less up to a tenth of it
+        assertThat(r.softDeadline(s, look, null, null)).isEqualTo(look.plusSeconds(285));
+        // a rotation date more than one poll interval ago is not the look after it
+        Instant later = rotation.plus(Duration.ofMinutes(6));
+        assertThat(r.softDeadline(s, later, null, rotation)).isEqualTo(later.plusSeconds(285));
+        // and without spreadFirstRefresh, nothing is spread
+        RefreshRules steady =
+                rules(RefreshPolicy.builder().spreadFirstRefresh(false).build(), 0.5);
+        assertThat(steady.softDeadline(s, look, null, rotation)).isEqualTo(look.plusSeconds(285));
+    }
+
+    @Test
     void hardDeadline_isTheLeaseEnd_andNoneWithoutALease() {
         RefreshRules r = rules(RefreshPolicy.defaults(), 0);
         assertThat(r.hardDeadline(leased(Duration.ofMinutes(30), T0))).isEqualTo(T0.plus(Duration.ofMinutes(30)));

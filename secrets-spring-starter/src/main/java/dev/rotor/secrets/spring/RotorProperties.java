@@ -219,6 +219,13 @@ public class RotorProperties {
          */
         private Boolean spreadFirstRefresh;
 
+        /**
+         * Over how much of the poll interval the look after a secret's announced rotation date is spread, from 0 to 1
+         * (after-rotation-delay plus up to this fraction of the poll interval), so that a fleet does not call the store
+         * in the same seconds after one rotation date. Unset, each source's own (1/2 for every source Rotor ships).
+         */
+        private Double afterRotationSpread;
+
         public Double getLeaseFraction() {
             return leaseFraction;
         }
@@ -345,6 +352,14 @@ public class RotorProperties {
 
         public void setSpreadFirstRefresh(Boolean spreadFirstRefresh) {
             this.spreadFirstRefresh = spreadFirstRefresh;
+        }
+
+        public Double getAfterRotationSpread() {
+            return afterRotationSpread;
+        }
+
+        public void setAfterRotationSpread(Double afterRotationSpread) {
+            this.afterRotationSpread = afterRotationSpread;
         }
     }
 

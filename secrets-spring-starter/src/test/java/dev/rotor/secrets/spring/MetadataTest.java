@@ -81,13 +81,15 @@ class MetadataTest {
                 "rotor.aws.allow-insecure-http",
                 "rotor.aws.requests-per-second",
                 "rotor.refresh.requests-per-second",
-                "rotor.refresh.spread-first-refresh")) {
+                "rotor.refresh.spread-first-refresh",
+                "rotor.refresh.after-rotation-spread")) {
             assertThat(props.get(name)).as(name).isNotNull();
             assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
         }
         for (String unset : List.of(
                 "rotor.refresh.requests-per-second",
                 "rotor.refresh.spread-first-refresh",
+                "rotor.refresh.after-rotation-spread",
                 "rotor.vault.requests-per-second",
                 "rotor.aws.requests-per-second",
                 "rotor.vault.call-timeout",

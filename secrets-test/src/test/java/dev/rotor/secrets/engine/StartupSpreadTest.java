@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.RefreshPolicy;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.ManualScheduler;
@@ -143,6 +144,66 @@ class StartupSpreadTest {
                                 .minus(ttl.dividedBy(10)))
                         .isBeforeOrEqualTo(l.issuedAt().plus(ttl.multipliedBy(2).dividedBy(3)));
             }
+        } finally {
+            close(fleet);
+        }
+    }
+
+    @Test
+    void lookAfterAnAnnouncedRotationDate_isSpreadOverHalfThePollInterval() {
+        Instant rotation = scheduler.clock().now().plus(Duration.ofHours(1));
+        store.putRotating("k", java.util.Map.of("v", "1"), rotation);
+        List<Secrets> fleet = fleet(RefreshPolicy.builder().pollInterval(POLL).build());
+        try {
+            fleet.forEach(s -> s.get("mem:k"));
+            scheduler.advanceTo(rotation);
+            store.putRotating("k", java.util.Map.of("v", "2"), rotation.plus(Duration.ofHours(6)));
+            // when each client took the new version: its look after the date
+            fleet.forEach(s -> s.addEventListener(e -> {
+                if (e.type() == SecretEventType.ROTATED) {
+                    calls.add(scheduler.clock().now());
+                }
+            }));
+
+            scheduler.advanceTo(rotation.plusSeconds(156));
+
+            // every client looked once, between 5 s and 2.5 min after the date, not all in its first 10 s
+            assertThat(calls).hasSize(FLEET);
+            assertThat(Collections.min(calls)).isAfterOrEqualTo(rotation.plusSeconds(5));
+            assertThat(countBetween(rotation, rotation.plusSeconds(10))).isLessThanOrEqualTo(FLEET / 4);
+            assertThat(countBetween(rotation.plusSeconds(80), rotation.plusSeconds(156)))
+                    .isGreaterThanOrEqualTo(FLEET / 4);
+            fleet.forEach(s -> assertThat(s.get("mem:k").version()).isEqualTo("2"));
+        } finally {
+            close(fleet);
+        }
+    }
+
+    @Test
+    void pollsAfterTheLookAfterARotationDate_spreadOverTheInterval_insteadOfKeepingTheLookInStep() {
+        // looks in the 5-10 s after the date (no spread for the look itself), then polls: without spreading the poll
+        // that follows, all fifty would come 4.5-5 min after their look, in step ever after
+        Instant rotation = scheduler.clock().now().plus(Duration.ofHours(1));
+        store.putRotating("k", java.util.Map.of("v", "1"), rotation);
+        List<Secrets> fleet = fleet(RefreshPolicy.builder()
+                .pollInterval(POLL)
+                .afterRotationSpread(0)
+                .build());
+        try {
+            fleet.forEach(s -> s.get("mem:k"));
+            scheduler.advanceTo(rotation);
+            store.putRotating("k", java.util.Map.of("v", "2"), rotation.plus(Duration.ofHours(6)));
+            scheduler.advanceTo(rotation.plusSeconds(10));
+            fleet.forEach(s -> assertThat(s.get("mem:k").version()).isEqualTo("2")); // all looked in the 5-10 s
+            store.beforeCall(() -> calls.add(scheduler.clock().now()));
+
+            scheduler.advanceTo(rotation.plus(POLL).plusSeconds(10));
+
+            assertThat(calls.size()).isGreaterThanOrEqualTo(FLEET * 3 / 4);
+            assertThat(countBetween(rotation.plusSeconds(10), rotation.plus(Duration.ofMinutes(2))))
+                    .isGreaterThanOrEqualTo(FLEET / 5);
+            assertThat(countBetween(rotation.plus(Duration.ofMinutes(2)), rotation.plus(Duration.ofMinutes(4))))
+                    .isGreaterThanOrEqualTo(FLEET / 5);
         } finally {
             close(fleet);
         }

@@ -406,6 +406,9 @@ public final class SecretsFactory {
             if (r.getSpreadFirstRefresh() != null) {
                 b.spreadFirstRefresh(r.getSpreadFirstRefresh());
             }
+            if (r.getAfterRotationSpread() != null) {
+                b.afterRotationSpread(r.getAfterRotationSpread());
+            }
             return b.build();
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);
