@@ -622,9 +622,28 @@ public final class Engine implements AutoCloseable {
         return gates.computeIfAbsent(ref.scheme(), s -> {
             RefreshPolicy p = policyFor(source);
             source.start(contextFor(source, p));
-            return new SourceGate(
+            SourceGate g = new SourceGate(
                     source, executor, new RefreshRules(p, random), breakerConfig, time, scheduler, events::publish);
+            g.onRecovered(() -> scheduler.schedule(() -> recovered(g), Duration.ZERO));
+            return g;
         });
+    }
+
+    /**
+     * The source's breaker closed after an outage: secrets of it still waiting out a failure's backoff (up to {@code
+     * maxBackoff}) look again within a fifth of the shorter of their poll interval and their maximum backoff, each at
+     * a random point, instead of serving what they hold for minutes after the store is back; spread, so the clients
+     * that failed together do not come back together.
+     */
+    private void recovered(SourceGate gate) {
+        if (isClosed()) {
+            return;
+        }
+        for (Entry e : entries.asMap().values()) {
+            if (e.gate == gate) {
+                e.storeRecovered();
+            }
+        }
     }
 
     List<SecretValidator> validatorsFor(SecretRef ref) {

@@ -719,6 +719,31 @@ final class Entry implements Runnable {
         }
     }
 
+    /**
+     * The source is back after an outage ({@link Engine}'s recovery): if this secret holds a version and is waiting
+     * out a failure's backoff, it looks again at a random point within {@link RefreshRules#recoveryWindow()}, or at its
+     * retry if that comes sooner. A secret the store throttled keeps the wait the store asked for.
+     */
+    void storeRecovered() {
+        Duration delay = rules.jitter(rules.recoveryWindow());
+        synchronized (this) {
+            if (engine.isClosed()
+                    || !(current instanceof Secret)
+                    || extra == null
+                    || extra.failures == 0
+                    || extra.throttled
+                    || refreshTask == null
+                    || flight != null) {
+                return;
+            }
+            long at = epochNanos(engine.time.now().plus(delay));
+            if (nextRefreshEpochNanos != NONE && nextRefreshEpochNanos <= at) {
+                return;
+            }
+            scheduleRefreshLocked(delay);
+        }
+    }
+
     private synchronized void scheduleRefresh(Duration delay) {
         if (!engine.isClosed()) {
             scheduleRefreshLocked(delay);

@@ -218,6 +218,17 @@ final class RefreshRules {
         return delay.plus(jitter(spread.compareTo(delay) > 0 ? spread : delay));
     }
 
+    /**
+     * Within how long of a source's recovery (its breaker closed after an outage) a secret waiting out a failure's
+     * backoff looks again: a fifth of the shorter of the poll interval and {@code maxBackoff} (1 min on the defaults,
+     * 2 s for a file), at a random point.
+     */
+    Duration recoveryWindow() {
+        Duration shorter =
+                policy.pollInterval().compareTo(policy.maxBackoff()) < 0 ? policy.pollInterval() : policy.maxBackoff();
+        return shorter.dividedBy(5);
+    }
+
     Duration jitter(Duration max) {
         long nanos = SystemScheduler.saturatedNanos(max);
         return nanos <= 0 ? Duration.ZERO : Duration.ofNanos((long) (random.nextDouble() * nanos));

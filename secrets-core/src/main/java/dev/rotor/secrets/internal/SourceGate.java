@@ -72,6 +72,13 @@ final class SourceGate {
      * @param config the circuit breaker's configuration; null for the {@link #defaultBreakerConfig default}, whose
      *     open-state wait is drawn at random each time it opens
      */
+    /** Told when a trial call closed the breaker: the store is back. Runs on the trial call's thread. */
+    private volatile Runnable onRecovered;
+
+    void onRecovered(Runnable r) {
+        onRecovered = r;
+    }
+
     SourceGate(
             SecretSource source,
             Executor executor,
@@ -126,6 +133,12 @@ final class SourceGate {
                 type = SecretEventType.CIRCUIT_OPENED;
             } else if (to == CircuitBreaker.State.CLOSED) {
                 type = SecretEventType.CIRCUIT_CLOSED;
+                if (e.getStateTransition().getFromState() == CircuitBreaker.State.HALF_OPEN) {
+                    Runnable r = onRecovered;
+                    if (r != null) {
+                        r.run();
+                    }
+                }
             }
             if (type != null) {
                 events.accept(SecretEvent.builder(type, time.now())

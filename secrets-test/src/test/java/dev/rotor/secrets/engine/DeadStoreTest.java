@@ -164,4 +164,50 @@ class DeadStoreTest {
             f.advance(Duration.ofMillis(10));
         }
     }
+
+    /**
+     * After a ten-minute outage every secret is waiting out a backoff of up to 2.5 min (half of maxBackoff on the
+     * fixed draw). Once a trial call closes the breaker, every one of them looks again within a minute (a fifth of
+     * the 5 min poll interval), instead of serving what it holds until its own backoff ends.
+     */
+    @Test
+    void storeBackAfterAnOutage_secretsWaitingOutABackoff_lookAgainWithinAMinuteOfTheBreakerClosing() {
+        try (Fixture f = new Fixture()) {
+            f.start();
+            for (int i = 0; i < 20; i++) {
+                f.source.put("s" + i, "v1");
+                f.secrets.get("mem:s" + i);
+                f.advance(Duration.ofSeconds(13)); // staggered, so that their polls and retries fall apart
+            }
+            f.source.goDown();
+            f.advance(Duration.ofMinutes(10));
+            assertThat(f.events.ofType(SecretEventType.CIRCUIT_OPENED)).isNotEmpty();
+            Instant latestRetry = f.scheduler.clock().now();
+            for (dev.rotor.secrets.InventoryEntry e : f.secrets.inventory()) {
+                Instant next = e.nextRefresh().orElseThrow();
+                latestRetry = next.isAfter(latestRetry) ? next : latestRetry;
+            }
+            Instant up = f.scheduler.clock().now();
+            assertThat(latestRetry).as("some wait well over a minute").isAfter(up.plusSeconds(90));
+            f.source.recover();
+            for (int i = 0; i < 20; i++) {
+                f.source.put("s" + i, "v2");
+            }
+            int closedBefore = f.events.ofType(SecretEventType.CIRCUIT_CLOSED).size();
+            for (int i = 0;
+                    i < 600 && f.events.ofType(SecretEventType.CIRCUIT_CLOSED).size() == closedBefore;
+                    i++) {
+                f.advance(Duration.ofSeconds(1));
+            }
+            assertThat(f.events.ofType(SecretEventType.CIRCUIT_CLOSED)).hasSizeGreaterThan(closedBefore);
+            Instant closed = f.scheduler.clock().now();
+
+            f.advance(Duration.ofSeconds(61));
+
+            for (int i = 0; i < 20; i++) {
+                assertThat(f.secrets.value("mem:s" + i)).as("s" + i).isEqualTo("v2");
+            }
+            assertThat(closed).isBefore(latestRetry.minusSeconds(30));
+        }
+    }
 }
