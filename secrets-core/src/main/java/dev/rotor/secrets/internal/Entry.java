@@ -334,12 +334,24 @@ final class Entry implements Runnable {
                         && gate.supports(SourceCapability.RENEW)) {
                     return renew(old, lease, t0);
                 }
-                if (lease == null && gate.supports(SourceCapability.PROBE_VERSION)) {
+                boolean newerKnown;
+                synchronized (this) {
+                    newerKnown = extra != null && extra.newerSeen;
+                }
+                // A probe that saw a newer version whose fetch then failed has done its job: the retry fetches at
+                // once, instead of paying a probe again (under a quota, probe and fetch back to back may never both
+                // find room, and the change would never be picked up).
+                if (lease == null && !newerKnown && gate.supports(SourceCapability.PROBE_VERSION)) {
                     Optional<VersionProbe> probed =
                             gate.call(ref, () -> gate.source().probe(ref));
                     if (probed.isPresent() && probed.get().version().equals(old.version())) {
                         succeededWithoutChange(old, probed.get().checkAgainAt().orElse(null));
                         return old;
+                    }
+                    if (probed.isPresent()) {
+                        synchronized (this) {
+                            extra().newerSeen = true;
+                        }
                     }
                 }
             }
@@ -1019,6 +1031,8 @@ final class Entry implements Runnable {
         Instant lastErrorAt;
         /** Whether the last error was the store throttling (the entry stays ACTIVE). */
         boolean throttled;
+        /** Whether a probe saw a version other than the one held, not fetched yet: the retry fetches at once. */
+        boolean newerSeen;
 
         ColdFailure coldFailure;
         /** The version reported compromised while it is still in service; null once replaced. */
@@ -1038,6 +1052,7 @@ final class Entry implements Runnable {
         checkedEpochNanos = epochNanos(engine.time.now());
         if (extra != null) {
             extra.failures = 0;
+            extra.newerSeen = false;
             extra.lastError = null;
             extra.coldFailure = null;
             extra.nextReason = FetchReason.REFRESH;

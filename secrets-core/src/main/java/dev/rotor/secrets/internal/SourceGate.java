@@ -68,17 +68,13 @@ final class SourceGate {
     // set at close: nothing waits for the budget any more
     private volatile boolean lifted;
 
+    /** Told when a trial call closed the breaker: the store is back. Runs on the trial call's thread. */
+    private volatile Runnable onRecovered;
+
     /**
      * @param config the circuit breaker's configuration; null for the {@link #defaultBreakerConfig default}, whose
      *     open-state wait is drawn at random each time it opens
      */
-    /** Told when a trial call closed the breaker: the store is back. Runs on the trial call's thread. */
-    private volatile Runnable onRecovered;
-
-    void onRecovered(Runnable r) {
-        onRecovered = r;
-    }
-
     SourceGate(
             SecretSource source,
             Executor executor,
@@ -247,6 +243,11 @@ final class SourceGate {
         boolean mayWait() {
             return this != LEASE && this != FIRST_LOAD;
         }
+    }
+
+    /** Tells {@code r} when a trial call closes the breaker after an outage; run on the trial call's thread. */
+    void onRecovered(Runnable r) {
+        onRecovered = r;
     }
 
     /** Runs {@code task} on the executor once a call permit is free, the most urgent waiting task first. */

@@ -228,4 +228,39 @@ class ThrottlingTest {
                 .findFirst()
                 .orElseThrow();
     }
+
+    @Test
+    void probeSawANewVersion_fetchThrottled_theRetryFetchesWithoutProbingAgain() {
+        // under a quota, a probe and a fetch back to back may never both find room: the probe's news is kept
+        try (Fixture f = new Fixture()) {
+            f.source.put("k", "v1");
+            f.policy(poll());
+            Instant t0 = f.scheduler.clock().now();
+            f.secrets.get("mem:k");
+            f.source.put("k", "v2");
+            f.source.failOnly(java.util.EnumSet.of(dev.rotor.secrets.test.InMemorySource.Operation.FETCH));
+            f.source.failNext(1, () -> throttled(Duration.ofSeconds(30)));
+
+            f.scheduler.advanceTo(poll(t0));
+            assertThat(f.source.count(dev.rotor.secrets.test.InMemorySource.Operation.PROBE))
+                    .isEqualTo(1);
+            assertThat(f.source.count(dev.rotor.secrets.test.InMemorySource.Operation.FETCH))
+                    .isEqualTo(2);
+            assertThat(f.secrets.value("mem:k")).isEqualTo("v1");
+
+            f.advance(Duration.ofSeconds(45));
+
+            assertThat(f.secrets.value("mem:k")).isEqualTo("v2");
+            assertThat(f.source.count(dev.rotor.secrets.test.InMemorySource.Operation.PROBE))
+                    .as("no second probe")
+                    .isEqualTo(1);
+            assertThat(f.source.count(dev.rotor.secrets.test.InMemorySource.Operation.FETCH))
+                    .isEqualTo(3);
+
+            // once the new version is in, polls probe again
+            f.advance(POLL);
+            assertThat(f.source.count(dev.rotor.secrets.test.InMemorySource.Operation.PROBE))
+                    .isEqualTo(2);
+        }
+    }
 }
