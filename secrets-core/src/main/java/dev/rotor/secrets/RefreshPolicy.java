@@ -56,7 +56,8 @@ public final class RefreshPolicy {
         "wipeDelay",
         "requestsPerSecond",
         "spreadFirstRefresh",
-        "afterRotationSpread"
+        "afterRotationSpread",
+        "learnFromThrottling"
     };
 
     /** {@link #requestsPerSecond()} without a limit. */
@@ -79,6 +80,7 @@ public final class RefreshPolicy {
     private final double requestsPerSecond;
     private final boolean spreadFirstRefresh;
     private final double afterRotationSpread;
+    private final boolean learnFromThrottling;
     private final int set; // one bit per option, in the order of NAMES: which options this policy overrides
 
     private RefreshPolicy(Builder b) {
@@ -99,6 +101,7 @@ public final class RefreshPolicy {
         this.requestsPerSecond = b.requestsPerSecond;
         this.spreadFirstRefresh = b.spreadFirstRefresh;
         this.afterRotationSpread = b.afterRotationSpread;
+        this.learnFromThrottling = b.learnFromThrottling;
         this.set = b.set;
     }
 
@@ -179,6 +182,9 @@ public final class RefreshPolicy {
         }
         if ((set & 65536) == 0) {
             b.afterRotationSpread = base.afterRotationSpread;
+        }
+        if ((set & 131072) == 0) {
+            b.learnFromThrottling = base.learnFromThrottling;
         }
         b.set = set | base.set;
         return b.build();
@@ -289,14 +295,27 @@ public final class RefreshPolicy {
 
     /**
      * Over how much of the {@link #pollInterval()} the look after a known rotation date is spread (1/2): it falls
-     * {@link #afterRotationDelay()} after the date plus a random part of up to this fraction of the poll interval
-     * (and at least up to {@code afterRotationDelay} again). With the default 5 min poll a fleet picks up an announced
+     * {@link #afterRotationDelay()} after the date plus a random part of up to this fraction of the poll interval,
+     * at most 5 min (and at least up to {@code afterRotationDelay} again). With the default 5 min poll a fleet picks up an announced
      * rotation between 5 s and 2.5 min after its date, instead of every instance calling the store in the same 5 s;
      * the store keeps the previous version valid meanwhile ({@code AWSPREVIOUS}), and a pool binding that sees a
      * login refused looks at once. 0 spreads the look over {@code afterRotationDelay} only (5-10 s).
      */
     public double afterRotationSpread() {
         return afterRotationSpread;
+    }
+
+    /**
+     * Whether a store's throttling also lowers the source's request budget for a while (on by default): at a
+     * throttled answer the budget becomes 0.7 of the rate the source was asked for over the last two poll intervals
+     * (or of the rate learned before), at most once per second or per {@code Retry-After}; it then grows back
+     * linearly, doubling in 5 min, and is forgotten after 30 min without throttling. A fleet whose store quota is below
+     * its demand then asks for about what the store can answer, its polls giving way by priority, instead of retrying
+     * into the quota. Never lower than one call in ten minutes; a lease about to end and a first load never wait for
+     * it. Off, a throttled call waits its {@code Retry-After} and the budget stays {@link #requestsPerSecond()}.
+     */
+    public boolean learnFromThrottling() {
+        return learnFromThrottling;
     }
 
     @Override
@@ -327,7 +346,8 @@ public final class RefreshPolicy {
                 + "wipeDelay=" + wipeDelay + ", "
                 + "requestsPerSecond=" + requestsPerSecond + ", "
                 + "spreadFirstRefresh=" + spreadFirstRefresh + ", "
-                + "afterRotationSpread=" + afterRotationSpread + "}";
+                + "afterRotationSpread=" + afterRotationSpread + ", "
+                + "learnFromThrottling=" + learnFromThrottling + "}";
     }
 
     /** Builds a {@link RefreshPolicy}; {@link #build()} names the first option that is out of range. */
@@ -349,6 +369,7 @@ public final class RefreshPolicy {
         private double requestsPerSecond = UNLIMITED;
         private boolean spreadFirstRefresh = true;
         private double afterRotationSpread = 0.5;
+        private boolean learnFromThrottling = true;
         private int set;
 
         private Builder() {}
@@ -371,6 +392,7 @@ public final class RefreshPolicy {
             requestsPerSecond = p.requestsPerSecond;
             spreadFirstRefresh = p.spreadFirstRefresh;
             afterRotationSpread = p.afterRotationSpread;
+            learnFromThrottling = p.learnFromThrottling;
             set = p.set;
         }
 
@@ -476,6 +498,13 @@ public final class RefreshPolicy {
         public Builder afterRotationSpread(double v) {
             afterRotationSpread = v;
             set |= 65536;
+            return this;
+        }
+
+        /** Whether a store's throttling lowers the source's request budget for a while (default true). */
+        public Builder learnFromThrottling(boolean v) {
+            learnFromThrottling = v;
+            set |= 131072;
             return this;
         }
 

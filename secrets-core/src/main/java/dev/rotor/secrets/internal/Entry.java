@@ -653,7 +653,7 @@ final class Entry implements Runnable {
             if (e instanceof SourceThrottledException) {
                 Duration asked = ((SourceThrottledException) e).retryAfter().orElse(null);
                 retryIn = rules.throttledDelay(retryIn, asked);
-                gate.pause(asked);
+                gate.throttled(asked);
             }
             if (old != null) {
                 scheduleRefresh(retryIn);

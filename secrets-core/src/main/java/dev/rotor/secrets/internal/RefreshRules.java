@@ -210,13 +210,19 @@ final class RefreshRules {
 
     /**
      * How long after a known rotation date to look: {@code afterRotationDelay}, plus a random part of up to {@code
-     * afterRotationSpread} of the poll interval, and at least up to {@code afterRotationDelay} again.
+     * afterRotationSpread} of the poll interval (at most 5 min), and at least up to {@code afterRotationDelay} again.
      */
     private Duration afterRotation() {
         Duration delay = policy.afterRotationDelay();
         Duration spread = Duration.ofNanos((long) (policy.pollInterval().toNanos() * policy.afterRotationSpread()));
+        if (spread.compareTo(MAX_AFTER_ROTATION_SPREAD) > 0) {
+            spread = MAX_AFTER_ROTATION_SPREAD;
+        }
         return delay.plus(jitter(spread.compareTo(delay) > 0 ? spread : delay));
     }
+
+    /** The longest spread of the look after a known rotation date, whatever the poll interval. */
+    static final Duration MAX_AFTER_ROTATION_SPREAD = Duration.ofMinutes(5);
 
     /**
      * Within how long of a source's recovery (its breaker closed after an outage) a secret waiting out a failure's

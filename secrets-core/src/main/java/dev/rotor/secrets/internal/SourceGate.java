@@ -37,8 +37,24 @@ import java.util.function.Consumer;
  * revocation at close never wait (a live credential, a caller, a shutdown depend on them), and may run the bucket into
  * debt, which the calls that can wait then pay off. A waiting renewal becomes urgent, and stops waiting, once its
  * lease is about to end.
+ *
+ * <p>A store that throttles teaches the bucket a rate of its own ({@code learnFromThrottling}, on by default), below
+ * the configured one: at a throttled answer the
+ * rate becomes {@value #CUT} of what the source was asked for over the last two poll intervals (or of the rate learned
+ * before), at most once per second or per {@code Retry-After}; it then grows back linearly, doubling in {@link
+ * #RAMP_NANOS 5 min}, and is forgotten after 30 min without throttling. So a fleet whose quota is below its demand asks
+ * for about what the store can answer, its polls giving way, instead of retrying into the quota.
  */
 final class SourceGate {
+    /** What a throttled answer leaves of the rate the source was asked for. */
+    static final double CUT = 0.7;
+    /** A learned rate doubles in this long without throttling. */
+    static final long RAMP_NANOS = Duration.ofMinutes(5).toNanos();
+    /** A learned rate is forgotten after this long without throttling. */
+    static final long FORGET_NANOS = Duration.ofMinutes(30).toNanos();
+    /** The lowest learned rate: one call in ten minutes (a lease about to end or a first load never waits for it). */
+    static final double MIN_LEARNED = 1.0 / 600;
+
     private final SecretSource source;
     private final String name;
     private final Executor executor;
@@ -60,6 +76,15 @@ final class SourceGate {
     private final double perSecond;
     private double tokens;
     private long countedAtNanos;
+    // the rate learned from throttling (infinite: none), guarded by this: the rate set at the last cut, and when
+    private double learnedAtCut = Double.POSITIVE_INFINITY;
+    private long cutAtNanos;
+    private long cutSpacingNanos;
+    // calls made to the source in the current and the previous window of one poll interval, guarded by this
+    private final long windowNanos;
+    private long windowStartNanos;
+    private int callsThisWindow;
+    private int callsLastWindow;
     // the store's throttling pause: calls that may wait start after it (monotonic clock); guarded by this
     private long pausedUntilNanos;
     private boolean paused;
@@ -93,6 +118,9 @@ final class SourceGate {
         this.perSecond = rules.policy.requestsPerSecond();
         this.tokens = Double.isInfinite(perSecond) ? 0 : Math.max(1, perSecond);
         this.countedAtNanos = time.nanoTime();
+        this.windowNanos = Math.max(
+                Duration.ofSeconds(10).toNanos(), rules.policy.pollInterval().toNanos());
+        this.windowStartNanos = countedAtNanos;
         CircuitBreakerConfig base;
         if (config == null) {
             Duration open = defaultOpenWait(rules.policy);
@@ -358,16 +386,17 @@ final class SourceGate {
      * budget or the pause (a dispatch is then scheduled for when one may start). Guarded by this.
      */
     private Waiting next() {
-        boolean unlimited = Double.isInfinite(perSecond);
+        long now = time.nanoTime();
+        double rate = rateLocked(now);
+        boolean unlimited = Double.isInfinite(rate);
         if (lifted || (unlimited && !paused)) {
             return waiting.poll();
         }
-        long now = time.nanoTime();
         if (paused && now - pausedUntilNanos >= 0) {
             paused = false;
         }
         if (!unlimited) {
-            tokens = Math.min(Math.max(1, perSecond), tokens + (now - countedAtNanos) / 1e9 * perSecond);
+            tokens = Math.min(Math.max(1, rate), tokens + (now - countedAtNanos) / 1e9 * rate);
             countedAtNanos = now;
         }
         Waiting head = waiting.peek();
@@ -377,7 +406,7 @@ final class SourceGate {
         }
         // Short of budget: a call that never waits (queued behind the head) or a renewal whose lease is now about to
         // end goes anyway, the most urgent first; the rest wait.
-        long wakeAt = paused ? pausedUntilNanos : now + (long) Math.ceil((1 - tokens) / perSecond * 1e9);
+        long wakeAt = paused ? pausedUntilNanos : now + (long) Math.ceil((1 - tokens) / rate * 1e9);
         Waiting go = null;
         for (Waiting x : waiting) {
             if ((!x.priority.mayWait() || x.urgentAtNanos - now <= 0) && (go == null || x.compareTo(go) < 0)) {
@@ -406,7 +435,7 @@ final class SourceGate {
         } else {
             waiting.remove(w);
         }
-        if (!Double.isInfinite(perSecond)) {
+        if (!Double.isInfinite(perSecond) || !Double.isInfinite(learnedAtCut)) {
             tokens -= 1;
         }
         return w;
@@ -420,8 +449,79 @@ final class SourceGate {
         wake = scheduler.schedule(this::dispatch, Duration.ofNanos(inNanos));
     }
 
+    /**
+     * The rate the bucket fills at: the configured budget, or the rate learned from throttling if that is lower (it
+     * grows back linearly from the last cut and is forgotten {@link #FORGET_NANOS} after it). Guarded by this.
+     */
+    private double rateLocked(long now) {
+        if (Double.isInfinite(learnedAtCut)) {
+            return perSecond;
+        }
+        long since = now - cutAtNanos;
+        if (since >= FORGET_NANOS) {
+            learnedAtCut = Double.POSITIVE_INFINITY;
+            return perSecond;
+        }
+        double learned = learnedAtCut * (1 + (double) since / RAMP_NANOS);
+        return Math.min(perSecond, learned);
+    }
+
+    /** The rate the source was asked for over the current and the previous window. Guarded by this. */
+    private double askedRateLocked(long now) {
+        rollWindowLocked(now);
+        double seconds = (windowNanos + (now - windowStartNanos)) / 1e9;
+        return (callsLastWindow + callsThisWindow) / seconds;
+    }
+
+    private void rollWindowLocked(long now) {
+        long elapsed = now - windowStartNanos;
+        if (elapsed >= windowNanos) {
+            callsLastWindow = elapsed >= 2 * windowNanos ? 0 : callsThisWindow;
+            callsThisWindow = 0;
+            windowStartNanos = now - elapsed % windowNanos;
+        }
+    }
+
+    /**
+     * The store throttled a call ({@code asked}: its Retry-After, may be null): the bucket's rate is cut to {@link
+     * #CUT} of what the source was asked for (or of the rate learned before, if lower), at most once per second or
+     * per {@code asked}, and calls that may wait start after {@code asked}.
+     */
+    void throttled(Duration asked) {
+        synchronized (this) {
+            long now = time.nanoTime();
+            boolean learning = !Double.isInfinite(learnedAtCut);
+            if (rules.policy.learnFromThrottling() && (!learning || now - cutAtNanos >= cutSpacingNanos)) {
+                double current = rateLocked(now);
+                double askedRate = askedRateLocked(now);
+                double base = Math.min(current, askedRate);
+                // nothing saved survives a throttled answer: the next call that may wait waits for the new rate
+                tokens = Math.min(tokens, 0);
+                countedAtNanos = now;
+                learnedAtCut = Math.max(MIN_LEARNED, CUT * base);
+                cutAtNanos = now;
+                long spacing = Duration.ofSeconds(1).toNanos();
+                if (asked != null && !asked.isNegative()) {
+                    spacing = Math.max(spacing, SystemScheduler.saturatedNanos(asked));
+                }
+                cutSpacingNanos = spacing;
+            }
+        }
+        pause(asked);
+    }
+
+    /** The rate learned from throttling, in calls per second; infinite when none is (for tests). */
+    synchronized double learnedRate() {
+        double r = rateLocked(time.nanoTime());
+        return Double.isInfinite(learnedAtCut) ? Double.POSITIVE_INFINITY : r;
+    }
+
     /** Calls the source through the circuit breaker; every failure comes out as a {@link SecretException}. */
     <T> T call(SecretRef ref, Callable<T> call) {
+        synchronized (this) {
+            rollWindowLocked(time.nanoTime());
+            callsThisWindow++;
+        }
         try {
             // Map inside the breaker too: it logs what it records, and a foreign message may quote the source.
             return breaker.executeCallable(() -> {

@@ -226,6 +226,13 @@ public class RotorProperties {
          */
         private Double afterRotationSpread;
 
+        /**
+         * Whether a store's throttling lowers the source's request budget for a while (0.7 of the rate it was asked
+         * for, growing back, forgotten after 30 min without throttling), so that a fleet over its store's quota asks
+         * for what the store can answer. Unset, each source's own (on for every source Rotor ships).
+         */
+        private Boolean learnFromThrottling;
+
         public Double getLeaseFraction() {
             return leaseFraction;
         }
@@ -360,6 +367,14 @@ public class RotorProperties {
 
         public void setAfterRotationSpread(Double afterRotationSpread) {
             this.afterRotationSpread = afterRotationSpread;
+        }
+
+        public Boolean getLearnFromThrottling() {
+            return learnFromThrottling;
+        }
+
+        public void setLearnFromThrottling(Boolean learnFromThrottling) {
+            this.learnFromThrottling = learnFromThrottling;
         }
     }
 

@@ -82,7 +82,8 @@ class MetadataTest {
                 "rotor.aws.requests-per-second",
                 "rotor.refresh.requests-per-second",
                 "rotor.refresh.spread-first-refresh",
-                "rotor.refresh.after-rotation-spread")) {
+                "rotor.refresh.after-rotation-spread",
+                "rotor.refresh.learn-from-throttling")) {
             assertThat(props.get(name)).as(name).isNotNull();
             assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
         }
@@ -90,6 +91,7 @@ class MetadataTest {
                 "rotor.refresh.requests-per-second",
                 "rotor.refresh.spread-first-refresh",
                 "rotor.refresh.after-rotation-spread",
+                "rotor.refresh.learn-from-throttling",
                 "rotor.vault.requests-per-second",
                 "rotor.aws.requests-per-second",
                 "rotor.vault.call-timeout",

@@ -178,8 +178,8 @@ class DeadlinesTest {
             f.source.putRotating("api", Map.of("key", "k1"), rotation);
             f.policy(RefreshPolicy.builder().pollInterval(Duration.ofDays(1)).build());
             f.secrets.get("mem:api");
-            // after rotation + 5s delay + half of 5s jitter
-            assertThat(f.scheduler.pending()).containsExactly(rotation.plusMillis(7_500));
+            // after rotation + 5 s delay + half of the spread: half of the day-long poll interval, capped at 5 min
+            assertThat(f.scheduler.pending()).containsExactly(rotation.plusSeconds(5 + 150));
         }
     }
 

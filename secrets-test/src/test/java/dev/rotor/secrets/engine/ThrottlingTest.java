@@ -23,8 +23,12 @@ import org.junit.jupiter.api.Test;
 class ThrottlingTest {
     private static final Duration POLL = Duration.ofMinutes(1);
 
+    /** The store's Retry-After alone: the rate learned from throttling is {@code ThrottleLearningTest}'s subject. */
     private static RefreshPolicy poll() {
-        return RefreshPolicy.builder().pollInterval(POLL).build();
+        return RefreshPolicy.builder()
+                .pollInterval(POLL)
+                .learnFromThrottling(false)
+                .build();
     }
 
     private static SourceThrottledException throttled(Duration retryAfter) {

@@ -409,6 +409,9 @@ public final class SecretsFactory {
             if (r.getAfterRotationSpread() != null) {
                 b.afterRotationSpread(r.getAfterRotationSpread());
             }
+            if (r.getLearnFromThrottling() != null) {
+                b.learnFromThrottling(r.getLearnFromThrottling());
+            }
             return b.build();
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);
