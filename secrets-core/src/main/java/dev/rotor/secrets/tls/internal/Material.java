@@ -21,6 +21,9 @@ public final class Material {
     public static final List<String> PRIVATE_KEY_FIELDS = List.of("tls.key", "private_key");
     public static final List<String> CA_FIELDS = List.of("ca.crt", "ca", "issuing_ca", "ca_chain");
 
+    /** How the refusal of a key that is not the leaf's begins. */
+    static final String KEY_MISMATCH = "private key does not match the leaf certificate";
+
     private final List<X509Certificate> chain;
     private final PrivateKey key;
     private final List<X509Certificate> authorities;
