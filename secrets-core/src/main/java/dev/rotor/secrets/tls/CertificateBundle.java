@@ -12,6 +12,8 @@ import dev.rotor.secrets.tls.internal.Certificates;
 import dev.rotor.secrets.tls.internal.Invalid;
 import dev.rotor.secrets.tls.internal.Material;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -230,6 +232,24 @@ public final class CertificateBundle {
     /** When the leaf expires: the hard deadline of the version. */
     public Instant notAfter() {
         return leaf().getNotAfter().toInstant();
+    }
+
+    /**
+     * A new in-memory PKCS#12 key store holding this version's key and chain under {@code alias}, protected by {@code
+     * password}: for APIs that take a key store rather than a key manager (a Spring SSL bundle, a {@code
+     * KeyManagerFactory}). A snapshot: it does not follow rotations.
+     */
+    public KeyStore toKeyStore(String alias, char[] password) {
+        Objects.requireNonNull(alias, "alias");
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry(alias, material.key(), password, chain().toArray(new X509Certificate[0]));
+            return store;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(
+                    "cannot build a PKCS12 key store (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /** The key's algorithm ({@code RSA}, {@code EC}, ...). */

@@ -8,6 +8,8 @@ import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.tls.internal.Invalid;
 import dev.rotor.secrets.tls.internal.Trust;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -78,6 +80,25 @@ public final class TrustBundle {
             return this;
         } catch (Invalid e) {
             throw new SecretRejectedException(e.reason(), ref, ref.scheme());
+        }
+    }
+
+    /**
+     * A new in-memory PKCS#12 trust store holding these certificates ({@code ca-1}, {@code ca-2}, ...): for APIs that
+     * take a trust store (a Spring SSL bundle, a {@code TrustManagerFactory}). A snapshot: it does not follow rotations.
+     */
+    public KeyStore toTrustStore() {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int i = 0;
+            for (X509Certificate c : certificates) {
+                store.setCertificateEntry("ca-" + ++i, c);
+            }
+            return store;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(
+                    "cannot build a PKCS12 trust store (" + e.getClass().getSimpleName() + ")");
         }
     }
 

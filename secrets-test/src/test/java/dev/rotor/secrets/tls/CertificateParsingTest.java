@@ -211,6 +211,19 @@ class CertificateParsingTest {
     }
 
     @Test
+    void keyStoreAndTrustStore_snapshotsForApisThatTakeStores() throws Exception {
+        TestPki.Issued leaf = leaf(TestPki.ec());
+        CertificateBundle b = CertificateBundle.from(secret(leaf.kubernetes(CA)));
+        java.security.KeyStore ks = b.toKeyStore("api", "changeit".toCharArray());
+        assertThat(ks.getCertificate("api")).isEqualTo(leaf.certificate);
+        assertThat(ks.getKey("api", "changeit".toCharArray()).getEncoded())
+                .isEqualTo(leaf.keys.getPrivate().getEncoded());
+        java.security.KeyStore ts =
+                TrustBundle.from(secret(leaf.kubernetes(CA))).toTrustStore();
+        assertThat(ts.getCertificate("ca-1")).isEqualTo(CA.certificate);
+    }
+
+    @Test
     void toString_showsSubjectSerialAndNotAfter_neverTheKey() {
         TestPki.Issued leaf = leaf(TestPki.ec());
         String key = leaf.pkcs8();

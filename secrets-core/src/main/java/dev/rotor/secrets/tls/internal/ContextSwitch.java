@@ -17,6 +17,8 @@ import javax.net.ssl.SSLServerSocketFactory;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link SSLContext} Rotor hands out: every engine, socket and server socket it makes comes from a JDK context
@@ -27,6 +29,8 @@ import javax.net.ssl.TrustManager;
  * certificate's identity). Connections already open keep their session. Thread-safe: one volatile read per engine.
  */
 public final class ContextSwitch extends SSLContextSpi {
+    private static final Logger LOG = LoggerFactory.getLogger(ContextSwitch.class);
+
     private final String protocol;
     private final KeyManager[] keyManagers;
     private final TrustManager[] trustManagers;
@@ -58,14 +62,20 @@ public final class ContextSwitch extends SSLContextSpi {
         return context;
     }
 
-    /** Replaces the JDK context: handshakes that start from now on cannot resume a session of the old one. */
+    /**
+     * Replaces the JDK context: handshakes that start from now on cannot resume a session of the old one. Should that
+     * fail (the protocol was available a moment ago), the context in service stays and the failure is logged: its
+     * managers present and check the new material all the same, only sessions made before may still be resumed.
+     */
     public void renew() {
         try {
             current = fresh();
-        } catch (GeneralSecurityException e) {
-            // the protocol was available a moment ago: keep the context in service (the managers rotate anyway)
-            throw new IllegalStateException(
-                    "cannot renew the SSLContext (" + e.getClass().getSimpleName() + ")");
+        } catch (GeneralSecurityException | RuntimeException e) {
+            LOG.warn(
+                    "Rotor could not renew the {} SSLContext after a hand-over ({}); sessions made before it may"
+                            + " still be resumed",
+                    protocol,
+                    e.getClass().getName());
         }
     }
 
