@@ -465,6 +465,71 @@ class TlsRotationTest {
         assertThat(clientTls.trustedCertificates()).containsExactly(newCa.certificate, oldCa.certificate);
     }
 
+    @Test
+    void socketFactory_aSocketOpenedAfterAHandOverSeesTheNewCertificate_anOpenOneKeepsItsSession() throws Exception {
+        Secrets secrets = secrets();
+        TestPki.Issued ca = TestPki.ca("Rotor Test CA", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)));
+        MountedSecretDirectory serverDir = MountedSecretDirectory.in(tmp.resolve("server"));
+        TestPki.Issued first = leaf(ca, "server");
+        serverDir.write(first.kubernetes(ca));
+        HandOverLog server = new HandOverLog();
+        RotatingSslContext serverTls = server.build(RotatingSslContext.builder(secrets)
+                .keyMaterial(tls(serverDir.dir()))
+                .name("server"));
+        closing.add(serverTls);
+        // the client's trust is the server mount's ca.crt; the socket factory is what OkHttp and others take
+        RotatingSslContext clientTls = RotatingSslContext.builder(secrets)
+                .trust(tls(serverDir.dir()))
+                .name("client")
+                .build();
+        closing.add(clientTls);
+        Load load = new Load(serverTls, clientTls, false);
+        load.finish(); // the server only: this test opens its own sockets
+        closing.add(load);
+        int port = load.uri.getPort();
+
+        javax.net.ssl.SSLSocket before = handshake(clientTls, port);
+        assertThat(peerSerial(before)).isEqualTo(first.serial());
+
+        TestPki.Issued second = leaf(ca, "server");
+        serverDir.write(second.kubernetes(ca));
+        secrets.refresh(tls(serverDir.dir()));
+        server.await(second.serial());
+
+        try (javax.net.ssl.SSLSocket after = handshake(clientTls, port)) {
+            assertThat(peerSerial(after)).isEqualTo(second.serial());
+            assertThat(get(after)).startsWith("HTTP/1.1 200");
+        }
+        // the connection made before the hand-over keeps its session, and still works
+        assertThat(peerSerial(before)).isEqualTo(first.serial());
+        assertThat(get(before)).startsWith("HTTP/1.1 200");
+        before.close();
+    }
+
+    private static javax.net.ssl.SSLSocket handshake(RotatingSslContext tls, int port) throws Exception {
+        javax.net.ssl.SSLSocket socket =
+                (javax.net.ssl.SSLSocket) tls.socketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(10_000);
+        SSLParameters p = socket.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(p);
+        socket.startHandshake();
+        return socket;
+    }
+
+    private static BigInteger peerSerial(javax.net.ssl.SSLSocket socket) throws Exception {
+        return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
+
+    private static String get(javax.net.ssl.SSLSocket socket) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        byte[] line = new byte[15];
+        int n = socket.getInputStream().readNBytes(line, 0, line.length);
+        return new String(line, 0, n, StandardCharsets.US_ASCII);
+    }
+
     private static void awaitTrusted(RotatingSslContext tls, X509Certificate ca) throws InterruptedException {
         for (int i = 0; i < 500 && !tls.trustedCertificates().contains(ca); i++) {
             TimeUnit.MILLISECONDS.sleep(5);
