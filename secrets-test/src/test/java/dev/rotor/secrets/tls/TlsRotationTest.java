@@ -491,13 +491,20 @@ class TlsRotationTest {
         javax.net.ssl.SSLSocket before = handshake(clientTls, port);
         assertThat(peerSerial(before)).isEqualTo(first.serial());
 
-        TestPki.Issued second = leaf(ca, "server");
-        serverDir.write(second.kubernetes(ca));
+        // the next certificate has an RSA key, written as OpenSSL's PKCS#1 (BEGIN RSA PRIVATE KEY)
+        TestPki.Issued second = TestPki.leaf(
+                ca, "server", TestPki.rsa(), now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+        serverDir.write(Map.of("tls.crt", second.certPem(), "tls.key", second.traditional(), "ca.crt", ca.certPem()));
         secrets.refresh(tls(serverDir.dir()));
         server.await(second.serial());
 
         try (javax.net.ssl.SSLSocket after = handshake(clientTls, port)) {
             assertThat(peerSerial(after)).isEqualTo(second.serial());
+            assertThat(after.getSession()
+                            .getPeerCertificates()[0]
+                            .getPublicKey()
+                            .getAlgorithm())
+                    .isEqualTo("RSA");
             assertThat(get(after)).startsWith("HTTP/1.1 200");
         }
         // the connection made before the hand-over keeps its session, and still works
