@@ -310,8 +310,9 @@ public final class Secret {
     }
 
     /**
-     * When the source asked to be looked at again, if sooner than the policy's poll interval: a store with a rotation
-     * under way. A hint for the engine's schedule, not a property of the secret.
+     * When the source asked to be looked at again, if sooner than the refresh the policy schedules (the poll, or for a
+     * leased version the lease refresh): a store with a rotation under way, a mounted certificate polled for its
+     * replacement. A hint for the engine's schedule, not a property of the secret.
      */
     public Optional<Instant> checkAgainAt() {
         return Optional.ofNullable(metadata().checkAgainAt);

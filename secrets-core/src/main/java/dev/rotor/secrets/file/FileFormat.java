@@ -32,7 +32,12 @@ enum FileFormat {
     /** A top-level JSON object; each string, number or boolean member becomes a field. */
     JSON("json"),
     /** A {@link Properties} file read as UTF-8; each key becomes a field. */
-    PROPERTIES("properties");
+    PROPERTIES("properties"),
+    /**
+     * A certificate with its key: a directory read as {@link #RAW} ({@code tls.crt}, {@code tls.key}, {@code ca.crt}),
+     * or one PEM file; the source gives the version the leaf's validity as its lease.
+     */
+    TLS("tls");
 
     /** The ref parameter that selects a format. */
     static final String PARAMETER = "format";
@@ -58,7 +63,7 @@ enum FileFormat {
                 }
             }
             throw new SecretConfigurationException(
-                    "unknown format '" + asked + "'; expected one of raw, json, properties", ref, sourceName);
+                    "unknown format '" + asked + "'; expected one of raw, json, properties, tls", ref, sourceName);
         }
         String path = ref.path().toLowerCase(Locale.ROOT);
         if (path.endsWith(".json")) {
@@ -73,7 +78,7 @@ enum FileFormat {
     /** Adds the content to {@code secret} as this format says. The caller wipes {@code content} afterwards. */
     void apply(FileContent content, Secret.Builder secret, SecretRef ref, String sourceName) {
         if (content.isDirectory()) {
-            if (this != RAW) {
+            if (this != RAW && this != TLS) {
                 throw new SecretConfigurationException(
                         "format=" + id + " applies to a single file, but the path is a directory", ref, sourceName);
             }
@@ -84,6 +89,7 @@ enum FileFormat {
         }
         switch (this) {
             case RAW:
+            case TLS:
                 applyRaw(content.file(), secret);
                 break;
             case JSON:

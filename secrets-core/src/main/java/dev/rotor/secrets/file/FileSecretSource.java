@@ -14,6 +14,7 @@ import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
+import dev.rotor.secrets.tls.internal.MountedCertificate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,6 +60,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *       (numbers as written). A {@code null}, a nested object or an array is a {@link SecretFormatException}:
  *       nested content is rejected rather than flattened, so that what a field holds is never a guess.
  *   <li>{@code properties}: a {@link java.util.Properties} file read as UTF-8; each key becomes a field.
+ *   <li>{@code tls}: a certificate with its key, the directory cert-manager's CSI driver or a Kubernetes TLS secret
+ *       mounts ({@code tls.crt}, {@code tls.key}, {@code ca.crt}) or one PEM file. Read as {@code raw}, all files as
+ *       one consistent version; the version's lease is the leaf's validity ({@code notBefore} to {@code notAfter},
+ *       see {@link dev.rotor.secrets.tls.CertificateBundle#validityLease()}), so the engine stops serving it when it
+ *       expires, and it is polled for a replacement every poll interval as well as watched. A key that does not match
+ *       the certificate is taken for a write in progress (files replaced one by one) and read again later: a new
+ *       certificate is never served with the old key.
  * </ul>
  *
  * <p><b>Versions.</b> Version ids are a counter kept per path by this source: {@code "1"} for the first content
@@ -105,6 +114,7 @@ public final class FileSecretSource implements SecretSource {
     private final long maxFileSize;
     private final boolean explicitTime;
     private volatile TimeSource timeSource;
+    private volatile SourceContext context;
     // one counter per secret the engine holds (keyed like the engine's entries: the ref without a field), released by
     // forget() when the engine lets the secret go
     private final ConcurrentHashMap<SecretRef, ContentVersion> versions = new ConcurrentHashMap<>();
@@ -139,6 +149,7 @@ public final class FileSecretSource implements SecretSource {
      */
     @Override
     public void start(SourceContext context) {
+        this.context = context;
         if (!explicitTime) {
             timeSource = context.timeSource();
         }
@@ -207,7 +218,7 @@ public final class FileSecretSource implements SecretSource {
         return Set.of(SourceCapability.PROBE_VERSION);
     }
 
-    /** {@code format}: {@code raw}, {@code json} or {@code properties}. */
+    /** {@code format}: {@code raw}, {@code json}, {@code properties} or {@code tls}. */
     @Override
     public Set<String> parameters() {
         return Set.of(FileFormat.PARAMETER);
@@ -236,11 +247,22 @@ public final class FileSecretSource implements SecretSource {
                 String version = counter.versionOfDigest(content.digest());
                 Secret.Builder secret = Secret.builder(ref).version(version).fetchedAt(timeSource.now());
                 format.apply(content, secret, ref, name());
-                return secret.build();
+                Secret read = secret.build();
+                return format == FileFormat.TLS ? MountedCertificate.withValidity(read, name(), pollAgainAt()) : read;
             } finally {
                 content.wipe();
             }
         }
+    }
+
+    /**
+     * When a {@code format=tls} version asks to be read again: one poll interval from now. Its lease (the certificate's
+     * validity) would otherwise put the next look at two thirds of the validity, and a directory that cannot be
+     * watched would miss a replacement until then.
+     */
+    private Instant pollAgainAt() {
+        SourceContext c = context;
+        return c == null ? null : timeSource.now().plus(c.refreshPolicy().pollInterval());
     }
 
     /** Re-reads the content and answers its version id, counting a change if there was one. Does not parse. */

@@ -29,7 +29,8 @@ final class RefreshRules {
      * <ul>
      *   <li>credentials the source rotates itself (a lease with a rotation period): just after it does, at the lease
      *       end plus {@code afterRotationDelay} plus up to as much again;
-     *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue;
+     *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue,
+     *       brought forward to the source's {@code checkAgainAt} when that comes sooner;
      *   <li>no lease: one poll interval less up to {@code pollJitter} of it, brought forward to the source's
      *       {@code checkAgainAt} and to just after a known rotation date when those come sooner ({@code
      *       afterRotationDelay} plus up to {@code afterRotationSpread} of the poll interval: the store keeps the
@@ -69,6 +70,7 @@ final class RefreshRules {
             long at = (long) (ttl * policy.leaseFraction());
             long jitter = (long) (random.nextDouble() * ttl * policy.leaseJitter());
             soft = lease.issuedAt().plusNanos(at - jitter);
+            soft = sooner(soft, checkAgainAt, now);
         } else {
             Duration poll = policy.pollInterval();
             soft = now.plus(poll).minus(jitter(Duration.ofNanos((long) (poll.toNanos() * policy.pollJitter()))));
@@ -97,7 +99,7 @@ final class RefreshRules {
      *
      * <ul>
      *   <li>a lease: at a random point up to {@code leaseFraction} of it, counted from its issue, and not before a
-     *       twentieth of it;
+     *       twentieth of it, brought forward to the source's {@code checkAgainAt} when that comes sooner;
      *   <li>no lease: at a random point up to one poll interval from now, brought forward to the source's {@code
      *       checkAgainAt} and to just after a known rotation date as {@link #softDeadline} does;
      *   <li>credentials the source rotates itself: as {@link #softDeadline} (the rotation date sets the time).
@@ -118,6 +120,7 @@ final class RefreshRules {
             long earliest = ttl / 20;
             long at = earliest + (long) (random.nextDouble() * Math.max(0, latest - earliest));
             soft = lease.issuedAt().plusNanos(at);
+            soft = sooner(soft, checkAgainAt, now);
         } else {
             Duration poll = policy.pollInterval();
             soft = now.plus(poll).minus(jitter(poll));
@@ -134,6 +137,14 @@ final class RefreshRules {
         }
         Instant earliest = now.plus(policy.minBackoff());
         return soft.isBefore(earliest) ? earliest : soft;
+    }
+
+    /**
+     * {@code checkAgainAt} when it falls between {@code now} and {@code soft}: a source that asks to be looked at
+     * again before the lease refresh (a mounted certificate, whose lease is its validity, polled for a replacement).
+     */
+    private static Instant sooner(Instant soft, Instant checkAgainAt, Instant now) {
+        return checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft) ? checkAgainAt : soft;
     }
 
     /**

@@ -69,6 +69,19 @@ class RefreshRulesTest {
     }
 
     @Test
+    void lease_comesForwardForASourcesHint_butALaterHintDoesNotDelayIt() {
+        // a mounted certificate: its lease is its validity (90 days), and the source asks to be polled every 10 s
+        Secret s = leased(Duration.ofDays(90), T0);
+        Instant now = T0.plus(Duration.ofDays(1));
+        RefreshRules r = rules(RefreshPolicy.defaults(), 0);
+        assertThat(r.softDeadline(s, now, now.plusSeconds(10))).isEqualTo(now.plusSeconds(10));
+        assertThat(r.firstSoftDeadline(s, now, now.plusSeconds(10))).isEqualTo(now.plusSeconds(10));
+        assertThat(r.softDeadline(s, now, T0.plus(Duration.ofDays(80)))).isEqualTo(T0.plus(Duration.ofDays(60)));
+        // a hint already past is no hint
+        assertThat(r.softDeadline(s, now, now.minusSeconds(1))).isEqualTo(T0.plus(Duration.ofDays(60)));
+    }
+
+    @Test
     void unleasedSecret_pollsEveryInterval_lessUpToPollJitter_andComesForwardForAHint() {
         RefreshRules r = rules(
                 RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build(), 0.5);
