@@ -1,10 +1,10 @@
 package dev.rotor.secrets.gcp;
 
 import dev.rotor.secrets.SecretRef;
-import dev.rotor.secrets.gcp.fake.SecretManagerFake;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.test.behaviour.SourceBehaviour;
 import dev.rotor.secrets.test.behaviour.StoreUnderTest;
+import dev.rotor.secrets.test.gcp.SecretManagerFake;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.rotor.secrets.gcp.fake;
+package dev.rotor.secrets.test.gcp;
 
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;

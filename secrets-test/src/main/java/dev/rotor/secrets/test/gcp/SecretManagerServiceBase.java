@@ -1,4 +1,4 @@
-package dev.rotor.secrets.gcp.fake;
+package dev.rotor.secrets.test.gcp;
 
 import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
