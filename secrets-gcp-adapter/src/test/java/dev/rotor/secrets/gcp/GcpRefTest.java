@@ -66,6 +66,7 @@ class GcpRefTest {
         "gcp-sm:my-project/db/NEW, has a version",
         "gcp-sm:my-project/db/LATEST, has a version",
         "gcp-sm:my-project/db/-1, has a version",
+        "gcp-sm:my-project/db/9999999999999999999, has a version",
         "gcp-sm:my-project, is not",
         "gcp-sm:my-project/db/1/2, is not",
         "gcp-sm:projects/my-project/db, is not projects",

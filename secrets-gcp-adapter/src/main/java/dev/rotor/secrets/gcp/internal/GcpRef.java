@@ -38,8 +38,8 @@ public final class GcpRef {
     private static final Pattern SECRET = Pattern.compile("[a-zA-Z0-9_-]{1,255}");
     /** A location such as {@code us-central1}. */
     private static final Pattern LOCATION_ID = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-    /** A version number: from 1, no leading zero. */
-    private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,18}");
+    /** A version number: from 1, no leading zero, at most 18 digits (so that it fits a long). */
+    private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,17}");
     /** A user-managed version alias: a letter, then letters, digits, '-' and '_', at most 63 characters. */
     private static final Pattern ALIAS = Pattern.compile("[a-zA-Z][a-zA-Z0-9_-]{0,62}");
 
