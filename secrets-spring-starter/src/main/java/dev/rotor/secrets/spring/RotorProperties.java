@@ -73,6 +73,9 @@ public class RotorProperties {
     /** AWS Secrets Manager; used when the AWS adapter is on the class path. */
     private final Aws aws = new Aws();
 
+    /** Google Secret Manager; used when the Google Secret Manager adapter is on the class path. */
+    private final Gcp gcp = new Gcp();
+
     /** The application's HikariCP pool, kept on the current version of a credentials secret. */
     private final Datasource datasource = new Datasource();
 
@@ -146,6 +149,10 @@ public class RotorProperties {
 
     public Aws getAws() {
         return aws;
+    }
+
+    public Gcp getGcp() {
+        return gcp;
     }
 
     public Datasource getDatasource() {
@@ -922,6 +929,73 @@ public class RotorProperties {
 
         public void setAllowInsecureHttp(boolean allowInsecureHttp) {
             this.allowInsecureHttp = allowInsecureHttp;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
+        }
+    }
+
+    /**
+     * {@code rotor.gcp.*}: bound to a source only when the Google Secret Manager adapter is on the class path. Without
+     * any of these, the adapter's own provider serves {@code gcp-sm:} refs with Application Default Credentials.
+     */
+    public static class Gcp {
+        /** Whether to build the source from these properties even when none other is set. */
+        private boolean enabled = false;
+
+        /**
+         * One endpoint, host:port, for every secret (a Private Service Connect endpoint, a local emulator); unset means
+         * the global endpoint, or a secret's regional one. TLS always, except to a loopback host.
+         */
+        private String endpoint;
+
+        /** The deadline of every call (one attempt; Rotor retries); unset means the adapter's default (10 s). */
+        private Duration callTimeout;
+
+        /** Call without credentials: only for a local emulator or test server at a loopback rotor.gcp.endpoint. */
+        private boolean noCredentials = false;
+
+        /**
+         * The Google source's request budget, in calls per second on average, over rotor.refresh.requests-per-second;
+         * unset means that one (or, unset too, the adapter's default of 20).
+         */
+        private Double requestsPerSecond;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getEndpoint() {
+            return endpoint;
+        }
+
+        public void setEndpoint(String endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        public Duration getCallTimeout() {
+            return callTimeout;
+        }
+
+        public void setCallTimeout(Duration callTimeout) {
+            this.callTimeout = callTimeout;
+        }
+
+        public boolean isNoCredentials() {
+            return noCredentials;
+        }
+
+        public void setNoCredentials(boolean noCredentials) {
+            this.noCredentials = noCredentials;
         }
 
         public Double getRequestsPerSecond() {

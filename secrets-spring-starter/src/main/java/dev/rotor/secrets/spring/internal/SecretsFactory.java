@@ -112,6 +112,9 @@ public final class SecretsFactory {
             } else if (source.scheme().equals(AwsSources.SCHEME)) {
                 budget = properties.getAws().getRequestsPerSecond();
                 property = "rotor.aws.requests-per-second";
+            } else if (source.scheme().equals(GcpSources.SCHEME)) {
+                budget = properties.getGcp().getRequestsPerSecond();
+                property = "rotor.gcp.requests-per-second";
             }
             if (budget != null) {
                 // a layer of one option over rotor.refresh.*, for this source's secrets only
@@ -229,7 +232,7 @@ public final class SecretsFactory {
     }
 
     /**
-     * The sources the {@code rotor.vault.*} and {@code rotor.aws.*} groups describe, each created only when its
+     * The sources the {@code rotor.vault.*}, {@code rotor.aws.*} and {@code rotor.gcp.*} groups describe, each created only when its
      * adapter's classes are present in the adapters' class loader and no source bean claims its scheme.
      *
      * @throws SecretConfigurationException naming the property when a setting is missing or conflicts, or when a
@@ -276,6 +279,7 @@ public final class SecretsFactory {
                         name + " needs rotor.aws.region or rotor.aws.endpoint", null, null);
             });
         }
+        GcpSources.fromProperties(properties.getGcp(), adapters, claimed).ifPresent(out::add);
         return out;
     }
 
