@@ -37,12 +37,25 @@ final class SslServer {
 
     static ConfigurableApplicationContext start(
             ManualScheduler scheduler, InMemorySource source, SecretEventListener events, String... args) {
+        return start(scheduler, source, events, null, args);
+    }
+
+    /** As the other, with the application's own client ({@code own}) instead of the starter's, when not null. */
+    static ConfigurableApplicationContext start(
+            ManualScheduler scheduler,
+            InMemorySource source,
+            SecretEventListener events,
+            dev.rotor.secrets.Secrets own,
+            String... args) {
         SpringApplication app = new SpringApplication(App.class);
         app.setWebApplicationType(WebApplicationType.SERVLET);
         app.setBannerMode(Banner.Mode.OFF);
         app.addInitializers(context -> {
             context.getBeanFactory().registerSingleton("inMemorySource", source);
             context.getBeanFactory().registerSingleton("events", events);
+            if (own != null) {
+                context.getBeanFactory().registerSingleton("mySecrets", own);
+            }
             context.getBeanFactory()
                     .registerSingleton("manualTime", (RotorSecretsCustomizer) b -> b.scheduler(scheduler)
                             .executor(ManualScheduler.directExecutor())
