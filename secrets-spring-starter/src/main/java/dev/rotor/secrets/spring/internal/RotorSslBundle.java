@@ -41,7 +41,7 @@ import org.springframework.boot.ssl.SslStoreBundle;
  * version holds a CA valid now): as the engine's validator its veto keeps the old version in service with a {@code
  * REJECTED} event, on delivery it keeps the bundle on the old one. A reason names the certificate, never the key.
  *
- * <p>The key stores are in memory, protected by a random password made for this bundle. Thread-safe: the two
+ * <p>The key stores are in memory, protected by a random password made for each update. Thread-safe: the two
  * secrets' versions are handed over one at a time.
  */
 public final class RotorSslBundle implements AutoCloseable {
