@@ -144,6 +144,43 @@ class RotorSslBundleTest {
     }
 
     @Test
+    void caRollover_theTrustVersionIsHandedOver_thenAServerCertificateOfTheNewCaIsTrusted() throws Exception {
+        Pki.Issued newCa = Pki.ca("Rotor Test CA 2", from, to);
+        Pki.Issued first = Pki.leaf(ca, "web", from, to);
+        Pki.Issued ofNewCa = Pki.leaf(newCa, "web", from, to);
+        source.putFields("tls/web", first.tlsFields(ca));
+        source.put("tls/ca", ca.certPem());
+        try (ConfigurableApplicationContext context = SslServer.start(
+                scheduler,
+                source,
+                events,
+                "--rotor.ssl.bundle.web.ref=mem:tls/web",
+                "--rotor.ssl.bundle.web.trust-ref=mem:tls/ca",
+                "--server.ssl.bundle=web")) {
+            SslBundles bundles = context.getBean(SslBundles.class);
+            Secrets secrets = context.getBean(Secrets.class);
+            int port = SslServer.port(context);
+            assertThat(bundles.getBundle("web").getStores().getTrustStore().size())
+                    .isEqualTo(1);
+
+            source.put("tls/ca", ca.certPem() + newCa.certPem()); // both CAs during the rollover
+            secrets.refresh("mem:tls/ca");
+            assertThat(bundles.getBundle("web").getStores().getTrustStore().size())
+                    .isEqualTo(2);
+            assertThat(events.ofType(SecretEventType.HANDED_OVER))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.detail()).contains("ssl-bundle-trust"));
+
+            source.putFields("tls/web", ofNewCa.tlsFields(newCa));
+            secrets.refresh("mem:tls/web");
+            assertThat(SslServer.serial(bundles.getBundle("web").createSslContext(), port))
+                    .as("the server on the new CA, the client trusting it through the bundle")
+                    .isEqualTo(ofNewCa.serial());
+            assertThat(bundleSerial(bundles.getBundle("web"))).isEqualTo(ofNewCa.serial());
+        }
+    }
+
+    @Test
     void expiredFirstVersion_stopsTheStartUpNamingTheRefAndWhy() {
         Pki.Issued expired = Pki.leaf(ca, "web", manualNow.minus(Duration.ofDays(90)), manualNow.minusSeconds(60));
         source.putFields("tls/web", expired.tlsFields(ca));
