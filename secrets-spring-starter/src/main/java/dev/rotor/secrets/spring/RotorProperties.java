@@ -79,6 +79,9 @@ public class RotorProperties {
     /** The application's HikariCP pool, kept on the current version of a credentials secret. */
     private final Datasource datasource = new Datasource();
 
+    /** Spring Boot SSL bundles whose certificate and trusted CAs are secrets Rotor keeps current. */
+    private final Ssl ssl = new Ssl();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -157,6 +160,10 @@ public class RotorProperties {
 
     public Datasource getDatasource() {
         return datasource;
+    }
+
+    public Ssl getSsl() {
+        return ssl;
     }
 
     /** {@code rotor.refresh.*}: see {@link dev.rotor.secrets.RefreshPolicy} for what each option does. */
@@ -1062,6 +1069,74 @@ public class RotorProperties {
 
         public void setDrainTimeout(Duration drainTimeout) {
             this.drainTimeout = drainTimeout;
+        }
+    }
+
+    /**
+     * {@code rotor.ssl.*}: Spring Boot SSL bundles fed by Rotor. Each {@code rotor.ssl.bundle.<name>} is registered in
+     * Spring Boot's {@code SslBundleRegistry} as the bundle {@code <name>} and updated with every new version.
+     */
+    public static class Ssl {
+        /**
+         * The SSL bundles to register, by bundle name: each names the secret holding its certificate and key (ref),
+         * and optionally the CA bundle to trust (trust-ref), the password of an encrypted key (key-password-ref) and
+         * the SSLContext protocol (protocol).
+         */
+        private Map<String, SslBundle> bundle = new LinkedHashMap<>();
+
+        public Map<String, SslBundle> getBundle() {
+            return bundle;
+        }
+
+        public void setBundle(Map<String, SslBundle> bundle) {
+            this.bundle = bundle;
+        }
+    }
+
+    /** One {@code rotor.ssl.bundle.<name>.*} entry. */
+    public static class SslBundle {
+        /** The secret holding the certificate chain and its private key, for example file:/etc/tls?format=tls. */
+        private String ref;
+
+        /** The secret holding the CA certificates to trust (ca.crt, ca, issuing_ca, ca_chain, or one PEM value). */
+        private String trustRef;
+
+        /** The secret whose value is the password of an encrypted private key (BEGIN ENCRYPTED PRIVATE KEY). */
+        private String keyPasswordRef;
+
+        /** The SSLContext protocol of the bundle. */
+        private String protocol = "TLS";
+
+        public String getRef() {
+            return ref;
+        }
+
+        public void setRef(String ref) {
+            this.ref = ref;
+        }
+
+        public String getTrustRef() {
+            return trustRef;
+        }
+
+        public void setTrustRef(String trustRef) {
+            this.trustRef = trustRef;
+        }
+
+        public String getKeyPasswordRef() {
+            return keyPasswordRef;
+        }
+
+        public void setKeyPasswordRef(String keyPasswordRef) {
+            this.keyPasswordRef = keyPasswordRef;
+        }
+
+        public String getProtocol() {
+            return protocol;
+        }
+
+        public void setProtocol(String protocol) {
+            this.protocol = protocol;
         }
     }
 }

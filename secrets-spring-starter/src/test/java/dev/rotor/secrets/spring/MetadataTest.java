@@ -61,7 +61,8 @@ class MetadataTest {
                         "rotor.datasource.username-field",
                         "rotor.datasource.password-field",
                         "rotor.datasource.validate",
-                        "rotor.datasource.drain-timeout");
+                        "rotor.datasource.drain-timeout",
+                        "rotor.ssl.bundle");
         props.forEach((name, p) -> {
             if (name.startsWith("rotor.")) {
                 assertThat(p.path("description").asText()).as(name).isNotBlank();

@@ -10,7 +10,9 @@ import org.springframework.context.annotation.Bean;
 /**
  * The application: {@code GET /accounts/count} reads the database through a HikariCP pool whose credentials come from
  * {@code rotor.datasource.ref} (a file secret the {@link CredentialRotator} rewrites every few seconds), and Actuator
- * shows {@code /actuator/health} and {@code /actuator/rotor}. See {@code application.properties} and the README.
+ * shows {@code /actuator/health} and {@code /actuator/rotor}. With the profile {@code tls} it serves HTTPS from the
+ * SSL bundle {@code web}, which the starter keeps on the current certificate of a mounted directory ({@code
+ * application-tls.properties}). See {@code application.properties} and the README.
  *
  * <pre>{@code
  * java -cp ... dev.rotor.examples.springboot.DemoApplication --demo.rotate-every=5s
@@ -19,6 +21,8 @@ import org.springframework.context.annotation.Bean;
 @SpringBootApplication
 @EnableConfigurationProperties(DemoProperties.class)
 public class DemoApplication {
+    /** The pool's name: what its hand-overs and the health's {@code pools} detail call it. */
+    static final String POOL = "accounts";
 
     public static void main(String[] args) {
         SpringApplication.run(DemoApplication.class, args);
@@ -34,7 +38,7 @@ public class DemoApplication {
     HikariDataSource dataSource(DemoDatabase database, CredentialRotator rotator) {
         HikariDataSource pool = new HikariDataSource();
         pool.setJdbcUrl(database.url());
-        pool.setPoolName("accounts");
+        pool.setPoolName(POOL);
         return pool;
     }
 }

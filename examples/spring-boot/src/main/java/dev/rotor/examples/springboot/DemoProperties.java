@@ -26,6 +26,12 @@ public class DemoProperties {
     /** How many accounts the demo database holds. */
     private int accounts = 1000;
 
+    /**
+     * With the profile tls: the mounted certificate directory (tls.crt, tls.key, ca.crt, as cert-manager writes it)
+     * that the SSL bundle web is read from.
+     */
+    private Path tlsDir;
+
     public Path getSecretDir() {
         return secretDir;
     }
@@ -48,6 +54,14 @@ public class DemoProperties {
 
     public void setGrace(Duration grace) {
         this.grace = grace;
+    }
+
+    public Path getTlsDir() {
+        return tlsDir;
+    }
+
+    public void setTlsDir(Path tlsDir) {
+        this.tlsDir = tlsDir;
     }
 
     public int getAccounts() {

@@ -8,11 +8,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Hears every hand-over of a new credentials version to the pool (the starter tells every {@link HandOverListener}
- * bean), logs it and counts it. A hand-over names versions and durations, never a value.
+ * Hears every hand-over of a new version (the starter tells every {@link HandOverListener} bean): to the pool, and with
+ * the profile {@code tls} to the SSL bundle {@code web}; logs each and counts the pool's. A hand-over names versions
+ * and durations, never a value.
  *
  * <pre>{@code
  * pool accounts now on version 3 (was 2), swap took 1.4 ms
+ * SSL bundle web now on version 2 (was 1), swap took 38.0 ms
  * }</pre>
  */
 @Component
@@ -24,28 +26,36 @@ class HandOverLog implements HandOverListener {
 
     @Override
     public void onHandOver(HandOver h) {
+        boolean pool = h.target().equals(DemoApplication.POOL);
+        String what = (pool ? "pool " : "SSL bundle ") + h.target();
         if (h.succeeded()) {
-            succeeded.incrementAndGet();
+            if (pool) {
+                succeeded.incrementAndGet();
+            }
             LOG.info(
-                    "pool {} now on version {} (was {}), swap took {} ms",
-                    h.target(),
+                    "{} now on version {} (was {}), swap took {} ms",
+                    what,
                     h.version(),
                     h.previousVersion().orElse("-"),
                     String.format(java.util.Locale.ROOT, "%.1f", h.duration().toNanos() / 1e6));
         } else {
-            refused.incrementAndGet();
+            if (pool) {
+                refused.incrementAndGet();
+            }
             LOG.warn(
-                    "pool {} kept its credentials: version {} was refused ({})",
-                    h.target(),
+                    "{} kept what it had: version {} was refused ({})",
+                    what,
                     h.version(),
                     h.failure().orElse(""));
         }
     }
 
+    /** Hand-overs to the pool. */
     int succeeded() {
         return succeeded.get();
     }
 
+    /** Versions the pool refused. */
     int refused() {
         return refused.get();
     }

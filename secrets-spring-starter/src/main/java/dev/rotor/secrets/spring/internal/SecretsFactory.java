@@ -167,7 +167,7 @@ public final class SecretsFactory {
     /**
      * The file: source confined to {@code rotor.file.allowed-directories} (the conventional mounts when empty) and
      * the directories of the file: refs the configuration names: {@code rotor.*-ref} properties, {@code
-     * rotor.datasource.ref}, {@code rotor.secrets[n].ref} and {@code namedRefs}.
+     * rotor.datasource.ref}, {@code rotor.secrets[n].ref}, {@code rotor.ssl.bundle.<name>.*ref} and {@code namedRefs}.
      */
     static FileSecretSource fileSource(RotorProperties properties, List<String> namedRefs) {
         Set<Path> directories = new LinkedHashSet<>();
@@ -196,7 +196,10 @@ public final class SecretsFactory {
                 .build();
     }
 
-    /** The refs {@code rotor.*} names: the {@code *-ref} properties, the pool's and the declared secrets'. */
+    /**
+     * The refs {@code rotor.*} names: the {@code *-ref} properties, the pool's, the declared secrets' and the SSL
+     * bundles'.
+     */
     static List<String> configuredRefs(RotorProperties properties) {
         List<String> out = new ArrayList<>();
         RotorProperties.Vault.Auth auth = properties.getVault().getAuth();
@@ -205,6 +208,11 @@ public final class SecretsFactory {
         out.add(auth.getPasswordRef());
         out.add(properties.getDatasource().getRef());
         properties.getSecrets().forEach(d -> out.add(d.getRef()));
+        properties.getSsl().getBundle().values().forEach(b -> {
+            out.add(b.getRef());
+            out.add(b.getTrustRef());
+            out.add(b.getKeyPasswordRef());
+        });
         out.removeIf(Objects::isNull);
         return out;
     }
