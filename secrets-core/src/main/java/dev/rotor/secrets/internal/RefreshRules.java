@@ -29,7 +29,9 @@ final class RefreshRules {
      * <ul>
      *   <li>credentials the source rotates itself (a lease with a rotation period): just after it does, at the lease
      *       end plus {@code afterRotationDelay} plus up to as much again;
-     *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue;
+     *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue,
+     *       brought forward to the source's {@code checkAgainAt} when that comes sooner (a store whose versions carry
+     *       an expiry but can change at any time before it, such as Azure Key Vault, keeps polling that way);
      *   <li>no lease: one poll interval less up to {@code pollJitter} of it, brought forward to the source's
      *       {@code checkAgainAt} and to just after a known rotation date when those come sooner.
      * </ul>
@@ -47,6 +49,7 @@ final class RefreshRules {
             long at = (long) (ttl * policy.leaseFraction());
             long jitter = (long) (random.nextDouble() * ttl * policy.leaseJitter());
             soft = lease.issuedAt().plusNanos(at - jitter);
+            soft = sooner(soft, checkAgainAt, now);
         } else {
             Duration poll = policy.pollInterval();
             soft = now.plus(poll).minus(jitter(Duration.ofNanos((long) (poll.toNanos() * policy.pollJitter()))));
@@ -96,6 +99,7 @@ final class RefreshRules {
             long earliest = ttl / 20;
             long at = earliest + (long) (random.nextDouble() * Math.max(0, latest - earliest));
             soft = lease.issuedAt().plusNanos(at);
+            soft = sooner(soft, checkAgainAt, now);
         } else {
             Duration poll = policy.pollInterval();
             soft = now.plus(poll).minus(jitter(poll));
@@ -112,6 +116,11 @@ final class RefreshRules {
         }
         Instant earliest = now.plus(policy.minBackoff());
         return soft.isBefore(earliest) ? earliest : soft;
+    }
+
+    /** {@code soft}, or {@code checkAgainAt} when the source asked for a look that is sooner and still ahead. */
+    private static Instant sooner(Instant soft, Instant checkAgainAt, Instant now) {
+        return checkAgainAt != null && checkAgainAt.isAfter(now) && checkAgainAt.isBefore(soft) ? checkAgainAt : soft;
     }
 
     /**
