@@ -62,11 +62,15 @@ public final class AnswerPolicy implements HttpPipelinePolicy {
                 // read it and count
             }
         }
-        return collect(response.getBody())
-                .defaultIfEmpty(new byte[0])
-                .flatMap(bytes -> status >= 400
-                        ? Mono.error(failure(response, bytes))
-                        : Mono.just(new Buffered(response, bytes)));
+        return collect(response.getBody()).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
+            if (status >= 400) {
+                return Mono.error(failure(response, bytes));
+            }
+            if (status == 200 && !isJsonObject(bytes)) {
+                return Mono.error(new Malformed());
+            }
+            return Mono.just(new Buffered(response, bytes));
+        });
     }
 
     private Mono<byte[]> collect(Flux<ByteBuffer> body) {
@@ -80,6 +84,28 @@ public final class AnswerPolicy implements HttpPipelinePolicy {
                     return out;
                 })
                 .map(ByteArrayOutputStream::toByteArray);
+    }
+
+    /** Whether a 200 answer is a JSON object, as every Key Vault answer is; checked before the SDK parses it. */
+    private static boolean isJsonObject(byte[] body) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A 200 answer that is not a JSON object. No message beyond that. */
+    public static final class Malformed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Malformed() {
+            super("answer is not a JSON object", null, false, false);
+        }
     }
 
     private static KeyVaultFailure failure(HttpResponse response, byte[] body) {

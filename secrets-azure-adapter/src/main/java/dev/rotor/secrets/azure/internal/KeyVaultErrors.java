@@ -47,6 +47,14 @@ public final class KeyVaultErrors {
                     source,
                     tooLarge);
         }
+        AnswerPolicy.Malformed malformed = causeOf(t, AnswerPolicy.Malformed.class);
+        if (malformed != null) {
+            return new SecretFormatException(
+                    operation + " answered something that is not a JSON object; the answer was refused",
+                    ref,
+                    source,
+                    malformed);
+        }
         KeyVaultFailure failure = causeOf(t, KeyVaultFailure.class);
         if (failure != null) {
             return byStatus(

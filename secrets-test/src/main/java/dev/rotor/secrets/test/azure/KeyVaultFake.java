@@ -99,6 +99,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private volatile Duration slow = Duration.ZERO;
     private volatile Duration drip;
     private volatile byte[] raw;
+    private volatile int rawStatus = 200;
 
     private KeyVaultFake(Builder b) {
         this.time = b.time;
@@ -285,7 +286,16 @@ public final class KeyVaultFake implements AutoCloseable {
 
     /** From now on every authorised read answers {@code 200} with these bytes as a JSON body, whatever they are. */
     public void answerRaw(byte[] body) {
+        answerRaw(200, body);
+    }
+
+    /**
+     * From now on every authorised read answers {@code status} with these bytes as a JSON body, whatever they are: for
+     * malformed answers, and for error bodies whose message quotes what it should not.
+     */
+    public void answerRaw(int status, byte[] body) {
         raw = body.clone();
+        rawStatus = status;
     }
 
     /** Ends every fault: throttling, failures, delays, drips and raw answers (not denials). */
@@ -370,7 +380,7 @@ public final class KeyVaultFake implements AutoCloseable {
         }
         byte[] rawAnswer = raw;
         if (rawAnswer != null && "GET".equals(method)) {
-            return new Answer(200, rawAnswer);
+            return new Answer(rawStatus, rawAnswer);
         }
         synchronized (this) {
             if ("secrets".equals(parts[1])) {
