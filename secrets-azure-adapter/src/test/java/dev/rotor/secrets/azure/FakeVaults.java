@@ -25,7 +25,11 @@ final class FakeVaults {
 
     /** A credential that hands out one token the fake issued, valid for an hour. */
     static TokenCredential credential(KeyVaultFake fake) {
-        String token = fake.issueToken();
+        return credential(fake.issueToken());
+    }
+
+    /** A credential that hands out {@code token}, valid for an hour. */
+    static TokenCredential credential(String token) {
         return request -> Mono.just(new AccessToken(token, OffsetDateTime.now().plusHours(1)));
     }
 
