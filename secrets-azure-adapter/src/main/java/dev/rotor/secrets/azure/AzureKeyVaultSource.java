@@ -133,6 +133,7 @@ public final class AzureKeyVaultSource implements SecretSource {
     private final Map<String, URI> vaultUrls;
     private final Map<String, SecretClient> userClients;
     private final TokenCredential credential;
+    private final String managedIdentityClientId;
     private final Duration callTimeout;
     private final Duration responseTimeout;
     private final Duration readTimeout;
@@ -156,6 +157,7 @@ public final class AzureKeyVaultSource implements SecretSource {
         this.vaultUrls = Map.copyOf(b.vaultUrls);
         this.userClients = Map.copyOf(b.clients);
         this.credential = b.credential;
+        this.managedIdentityClientId = b.managedIdentityClientId;
         this.callTimeout = b.callTimeout;
         this.responseTimeout = b.responseTimeout;
         this.readTimeout = b.readTimeout;
@@ -381,7 +383,11 @@ public final class AzureKeyVaultSource implements SecretSource {
             return credential;
         }
         if (sharedCredential == null) {
-            sharedCredential = new DefaultAzureCredentialBuilder().build();
+            DefaultAzureCredentialBuilder b = new DefaultAzureCredentialBuilder();
+            if (managedIdentityClientId != null) {
+                b.managedIdentityClientId(managedIdentityClientId);
+            }
+            sharedCredential = b.build();
         }
         return sharedCredential;
     }
@@ -453,6 +459,7 @@ public final class AzureKeyVaultSource implements SecretSource {
         private final Map<String, URI> vaultUrls = new LinkedHashMap<>();
         private final Map<String, SecretClient> clients = new LinkedHashMap<>();
         private TokenCredential credential;
+        private String managedIdentityClientId;
         private Duration callTimeout;
         private Duration responseTimeout;
         private Duration readTimeout;
@@ -506,6 +513,15 @@ public final class AzureKeyVaultSource implements SecretSource {
          */
         public Builder credential(TokenCredential credential) {
             this.credential = Objects.requireNonNull(credential, "credential");
+            return this;
+        }
+
+        /**
+         * The client id of the user-assigned managed identity {@code DefaultAzureCredential} signs in as (default: the
+         * system-assigned identity, or {@code AZURE_CLIENT_ID}). Not with {@link #credential(TokenCredential)}.
+         */
+        public Builder managedIdentityClientId(String clientId) {
+            this.managedIdentityClientId = Objects.requireNonNull(clientId, "managedIdentityClientId");
             return this;
         }
 
@@ -564,10 +580,19 @@ public final class AzureKeyVaultSource implements SecretSource {
                 throw new SecretConfigurationException(
                         "dnsSuffix must be a DNS name such as vault.azure.net", null, name);
             }
+            if (credential != null && managedIdentityClientId != null) {
+                throw new SecretConfigurationException(
+                        "credential conflicts with managedIdentityClientId: set the client id on your credential",
+                        null,
+                        name);
+            }
             if (!clients.isEmpty()) {
                 List<String> conflicting = new ArrayList<>();
                 if (credential != null) {
                     conflicting.add("credential");
+                }
+                if (managedIdentityClientId != null) {
+                    conflicting.add("managedIdentityClientId");
                 }
                 if (!vaultUrls.isEmpty()) {
                     conflicting.add("vaultUrl");

@@ -141,6 +141,16 @@ class AzureKeyVaultSourceTest {
         }
 
         @Test
+        void credential_conflictsWithAManagedIdentityClientId() {
+            assertThatThrownBy(() -> AzureKeyVaultSource.builder()
+                            .credential(r -> reactor.core.publisher.Mono.empty())
+                            .managedIdentityClientId("00000000-0000-0000-0000-000000000001")
+                            .build())
+                    .isInstanceOf(SecretConfigurationException.class)
+                    .hasMessageContaining("credential conflicts with managedIdentityClientId");
+        }
+
+        @Test
         void timeouts_mustBePositiveAndWithinTheCallDeadline() {
             assertThatThrownBy(() -> AzureKeyVaultSource.builder()
                             .callTimeout(Duration.ZERO)
