@@ -201,6 +201,30 @@ class AzureFaultMatrixTest {
     }
 
     @Test
+    void noCredentialInTheChain_isAccessDenied_butAnUnreachableIdentityEndpointIsUnavailable() {
+        fake.setSecret("db", "v");
+        source = FakeVaults.sourceFor(fake)
+                .credential(r -> reactor.core.publisher.Mono.error(
+                        new com.azure.identity.CredentialUnavailableException("no identity: secret-ish detail")))
+                .build();
+        SecretAccessDeniedException denied =
+                catchThrowableOfType(SecretAccessDeniedException.class, () -> fetch(FakeVaults.ref("db")));
+        assertThat(denied.getMessage()).contains("could not get a token").doesNotContain("secret-ish");
+        source.close();
+        started = null;
+
+        source = FakeVaults.sourceFor(fake)
+                .credential(r ->
+                        reactor.core.publisher.Mono.error(new com.azure.core.exception.ClientAuthenticationException(
+                                "endpoint down", null, new java.net.ConnectException("refused"))))
+                .build();
+        SourceUnavailableException down =
+                catchThrowableOfType(SourceUnavailableException.class, () -> fetch(FakeVaults.ref("db")));
+        assertThat(down.isRetryable()).isTrue();
+        assertThat(down.getMessage()).contains("identity endpoint");
+    }
+
+    @Test
     void sdkMakesNoRetryOfItsOwn_oneRequestPerFailedCall() {
         fake.setSecret("db", "v");
         fetch(FakeVaults.ref("db"));

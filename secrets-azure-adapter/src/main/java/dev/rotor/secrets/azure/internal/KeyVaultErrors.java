@@ -88,6 +88,16 @@ public final class KeyVaultErrors {
                     http);
         }
         ClientAuthenticationException auth = causeOf(t, ClientAuthenticationException.class);
+        if (auth != null
+                && (causeOf(auth, java.io.IOException.class) != null
+                        || causeOf(auth, TimeoutException.class) != null)) {
+            // the identity endpoint (managed identity, Entra ID) did not answer: the credential may be fine
+            return new SourceUnavailableException(
+                    operation + " could not reach the identity endpoint for a token (" + rootClass(auth) + ")",
+                    ref,
+                    source,
+                    auth);
+        }
         if (auth != null) {
             return new SecretAccessDeniedException(
                     operation + " could not get a token for Key Vault ("
