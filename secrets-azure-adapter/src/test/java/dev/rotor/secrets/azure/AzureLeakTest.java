@@ -152,7 +152,7 @@ class AzureLeakTest {
         source.close();
     }
 
-    // ---- helpers ----
+    // ---- support ----
 
     private AzureKeyVaultSource sourceBuilt() {
         return AzureKeyVaultSource.builder()
