@@ -20,10 +20,12 @@ import java.util.TreeSet;
  * SecretRef.parse("aws-sm:arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf");
  * SecretRef.parse("file:/run/secrets/db");
  * SecretRef.parse("env:DB_PASSWORD");
+ * SecretRef.parse("azure-kv:https://myvault.vault.azure.net/secrets/db");   // a path that is an https URL
  * }</pre>
  *
  * <p>Parsing is strict and fails with {@link InvalidSecretRefException} for an empty scheme or path, {@code .} or
- * {@code ..} segments, empty segments, control characters, malformed or repeated parameters and inputs longer than
+ * {@code ..} segments, empty segments (except the {@code //} of a path that starts as an {@code https://} or {@code
+ * http://} URL), control characters, malformed or repeated parameters and inputs longer than
  * {@value #MAX_LENGTH} characters. Whether a parameter is known is decided by the source the scheme selects (see
  * {@link #requireParameters(Set, String)}).
  *
@@ -215,10 +217,18 @@ public final class SecretRef {
             if (s.equals(".")) {
                 throw invalid(text, "has a '.' segment in its path");
             }
+            if (s.isEmpty() && i == 1 && isUrlScheme(segments[0])) {
+                continue; // the '//' of a path that is a URL: https://vault.example/secrets/db
+            }
             if (s.isEmpty() && i > 0) {
                 throw invalid(text, "has an empty segment in its path ('//' or a trailing '/')");
             }
         }
+    }
+
+    /** {@code https:} or {@code http:}, the only URL schemes a path may start with. */
+    private static boolean isUrlScheme(String segment) {
+        return segment.equals("https:") || segment.equals("http:");
     }
 
     private static Map<String, String> parseQuery(String text, String query) {

@@ -89,6 +89,19 @@ class SecretRefTest {
         }
 
         @Test
+        void httpsUrlPath_keepsItsDoubleSlash_andNoOtherEmptySegment() {
+            SecretRef ref = SecretRef.parse("azure-kv:https://myvault.vault.azure.net/secrets/db#password");
+
+            assertThat(ref.scheme()).isEqualTo("azure-kv");
+            assertThat(ref.path()).isEqualTo("https://myvault.vault.azure.net/secrets/db");
+            assertThat(ref.field()).contains("password");
+            assertThatThrownBy(() -> SecretRef.parse("azure-kv:https://myvault.vault.azure.net//db"))
+                    .isInstanceOf(InvalidSecretRefException.class);
+            assertThatThrownBy(() -> SecretRef.parse("azure-kv:ftp://host/x"))
+                    .isInstanceOf(InvalidSecretRefException.class);
+        }
+
+        @Test
         void awsArn_withFieldAndParameter() {
             SecretRef ref =
                     SecretRef.parse("aws-sm:arn:aws:secretsmanager:us-east-1:1:secret:x-AbC#user?stage=AWSCURRENT");

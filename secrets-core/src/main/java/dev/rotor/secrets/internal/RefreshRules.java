@@ -30,7 +30,8 @@ final class RefreshRules {
      *   <li>credentials the source rotates itself (a lease with a rotation period): just after it does, at the lease
      *       end plus {@code afterRotationDelay} plus up to as much again;
      *   <li>a lease: at {@code leaseFraction} of it less up to {@code leaseJitter} of it, counted from its issue,
-     *       brought forward to the source's {@code checkAgainAt} when that comes sooner;
+     *       brought forward to the source's {@code checkAgainAt} when that comes sooner (a store whose versions carry
+     *       an expiry but can change at any time before it, such as Azure Key Vault, keeps polling that way);
      *   <li>no lease: one poll interval less up to {@code pollJitter} of it, brought forward to the source's
      *       {@code checkAgainAt} and to just after a known rotation date when those come sooner ({@code
      *       afterRotationDelay} plus up to {@code afterRotationSpread} of the poll interval: the store keeps the

@@ -61,6 +61,22 @@ class RefreshRulesTest {
     }
 
     @Test
+    void lease_comesForwardForTheSourcesHint_butNeverPastItsOwnDeadlineOrIntoThePast() {
+        // a 90-day expiry on a version the store may replace at any time: the source asks to look again in 5 min
+        Secret s = leased(Duration.ofDays(90), T0);
+        Instant now = T0.plus(Duration.ofMinutes(1));
+        Instant hint = now.plus(Duration.ofMinutes(5));
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, now, hint))
+                .isEqualTo(hint);
+        assertThat(rules(RefreshPolicy.defaults(), 0).firstSoftDeadline(s, now, hint))
+                .isEqualTo(hint);
+        // a hint later than the lease's own deadline, or one already past, changes nothing
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, now, T0.plus(Duration.ofDays(80))))
+                .isEqualTo(T0.plus(Duration.ofDays(60)));
+        assertThat(rules(RefreshPolicy.defaults(), 0).softDeadline(s, now, T0)).isEqualTo(T0.plus(Duration.ofDays(60)));
+    }
+
+    @Test
     void leaseThatArrivedPastItsSoftDeadline_waitsATwentiethOfTheLease_neverSpins() {
         Secret s = leased(Duration.ofMinutes(20), T0);
         Instant now = T0.plus(Duration.ofMinutes(19));
