@@ -107,6 +107,9 @@ public final class KubernetesSecretSource implements SecretSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSecretSource.class);
 
+    /** The name under which fabric8 installs its request and answer logger. */
+    private static final String HTTP_LOGGING = "HttpLogging";
+
     private static final RefreshPolicy DEFAULT_POLICY =
             RefreshPolicy.builder().pollInterval(DEFAULT_POLL_INTERVAL).build();
 
@@ -348,7 +351,12 @@ public final class KubernetesSecretSource implements SecretSource {
         }
         checkMasterUrl(config.getMasterUrl(), ref);
         try {
-            return new KubernetesClientBuilder().withConfig(config).build();
+            return new KubernetesClientBuilder()
+                    .withConfig(config)
+                    // fabric8 adds a logger of whole requests and answers (headers with the token, Secret bodies)
+                    // when its logger is at TRACE: never on a client of this source
+                    .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(HTTP_LOGGING, null))
+                    .build();
         } catch (RuntimeException e) {
             throw new SecretConfigurationException(
                     "could not build the Kubernetes client (" + e.getClass().getSimpleName() + ")", ref, name);
