@@ -46,7 +46,11 @@ class AzureRefreshTest {
                 .scheduler(scheduler)
                 .executor(ManualScheduler.directExecutor())
                 .random(FixedRandom.of(0))
-                .refreshPolicy(RefreshPolicy.builder().spreadFirstRefresh(false).build())
+                // the vault's own Retry-After alone: the rate the engine learns from throttling is tested in core
+                .refreshPolicy(RefreshPolicy.builder()
+                        .spreadFirstRefresh(false)
+                        .learnFromThrottling(false)
+                        .build())
                 .eventListener(events)
                 .build();
         return secrets;
