@@ -60,7 +60,6 @@ import org.slf4j.LoggerFactory;
 public final class VaultSource implements SecretSource {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSource.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final String KV_VERSION = "version";
 
     private final String scheme;
     private final String name;
@@ -81,7 +80,7 @@ public final class VaultSource implements SecretSource {
         this.auth = (AuthMethod) b.auth;
         this.sessionExecutor = b.sessionExecutor;
         this.paths = PathPolicy.of(b.allowedPaths);
-        this.reads = new VaultReads(http, name, b.kvVersions, this::withToken);
+        this.reads = new VaultReads(http, name, b.kvVersions, this::withToken, b.revokeReplacedCertificates);
     }
 
     public static Builder builder() {
@@ -105,7 +104,7 @@ public final class VaultSource implements SecretSource {
 
     @Override
     public Set<String> parameters() {
-        return Set.of(KV_VERSION);
+        return VaultReads.PARAMETERS;
     }
 
     /**
@@ -228,6 +227,7 @@ public final class VaultSource implements SecretSource {
         private Path clientKeyPem;
         private Executor sessionExecutor;
         private final Map<String, Integer> kvVersions = new LinkedHashMap<>();
+        private boolean revokeReplacedCertificates;
 
         private Builder() {}
 
@@ -324,6 +324,20 @@ public final class VaultSource implements SecretSource {
         public Builder clientCertificatePem(Path certificateChain, Path privateKey) {
             this.clientCertPem = certificateChain;
             this.clientKeyPem = privateKey;
+            return this;
+        }
+
+        /**
+         * Whether a certificate issued through a PKI ref ({@code vault:pki/issue/<role>?common_name=...}) is revoked
+         * by its serial number ({@code POST <mount>/revoke}) once its replacement has been handed over (default
+         * false). The revocation follows the client's {@code RefreshPolicy.revokeDelay} and holds taken on the old
+         * version, as a dynamic lease's revocation does; {@code compromised(ref)} and {@code revokeOnClose} revoke
+         * through it too. It needs {@code update} on {@code <mount>/revoke}. Off, a certificate ends at its {@code
+         * notAfter}, which is what Vault's PKI guidance recommends for short-lived certificates (a revocation grows
+         * the CRL).
+         */
+        public Builder revokeReplacedCertificates(boolean revoke) {
+            this.revokeReplacedCertificates = revoke;
             return this;
         }
 
