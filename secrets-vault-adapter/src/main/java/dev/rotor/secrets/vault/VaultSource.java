@@ -11,6 +11,7 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.vault.internal.AuthMethod;
+import dev.rotor.secrets.vault.internal.ClientCertificateFiles;
 import dev.rotor.secrets.vault.internal.PathPolicy;
 import dev.rotor.secrets.vault.internal.Text;
 import dev.rotor.secrets.vault.internal.Tls;
@@ -320,7 +321,16 @@ public final class VaultSource implements SecretSource {
             return this;
         }
 
-        /** The client certificate chain and its unencrypted PKCS#8 key (PEM), for mTLS and certificate login. */
+        /**
+         * The client certificate chain (PEM, leaf first) and its unencrypted key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC),
+         * for mTLS and certificate login: for example a cert-manager or Kubernetes TLS secret's {@code tls.crt} and
+         * {@code tls.key}. The files are read at {@link #build()} (a missing, malformed or mismatched pair fails there)
+         * and followed afterwards: when they change, the new pair is checked (the key is the leaf's, the chain holds,
+         * the certificate is valid) and new connections use it, without a restart; idle connections made with the old
+         * one are closed. A pair that does not pass (a write in progress) is not used, with one WARN per change, and
+         * the pair in service stays. No file watch thread: the files' modification time, size and identity are
+         * compared before each call and each new connection.
+         */
         public Builder clientCertificatePem(Path certificateChain, Path privateKey) {
             this.clientCertPem = certificateChain;
             this.clientKeyPem = privateKey;
@@ -437,9 +447,12 @@ public final class VaultSource implements SecretSource {
             s.cleartext = cleartext;
             s.source = name;
             if (caPem != null || clientCertPem != null) {
-                Tls tls = Tls.of(caPem, clientCertPem, clientKeyPem);
+                Tls tls = Tls.of(caPem);
                 s.sslContext = tls.context;
                 s.trustManager = tls.trustManager;
+                if (clientCertPem != null) {
+                    s.clientCertificate = ClientCertificateFiles.load(clientCertPem, clientKeyPem, tls.trustManager);
+                }
             }
             return new VaultSource(this, url, new VaultHttp(s));
         }

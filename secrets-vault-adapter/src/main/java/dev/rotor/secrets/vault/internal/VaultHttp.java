@@ -45,6 +45,7 @@ public final class VaultHttp implements AutoCloseable {
     private final int maxBody;
     private final String source;
     private final Duration callTimeout;
+    private final ClientCertificateFiles clientCertificate;
     // the client's wall clock once the source is started: turns a Retry-After date into a wait
     private volatile TimeSource clock = TimeSource.system();
 
@@ -73,6 +74,7 @@ public final class VaultHttp implements AutoCloseable {
         public boolean cleartext;
         public SSLContext sslContext;
         public X509TrustManager trustManager;
+        public ClientCertificateFiles clientCertificate;
         public String source;
     }
 
@@ -81,6 +83,7 @@ public final class VaultHttp implements AutoCloseable {
         this.maxBody = s.maxBody;
         this.source = s.source;
         this.callTimeout = s.callTimeout;
+        this.clientCertificate = s.clientCertificate;
         ConnectionSpec tls = new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
                 .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
                 .build();
@@ -111,7 +114,10 @@ public final class VaultHttp implements AutoCloseable {
                     }
                     return chain.proceed(rb.build());
                 });
-        if (s.sslContext != null) {
+        if (s.clientCertificate != null) {
+            // a socket factory that follows the client certificate files: each new connection uses the pair in service
+            b.sslSocketFactory(s.clientCertificate.socketFactory(), s.trustManager);
+        } else if (s.sslContext != null) {
             b.sslSocketFactory(s.sslContext.getSocketFactory(), s.trustManager);
         }
         this.client = b.build();
@@ -143,6 +149,11 @@ public final class VaultHttp implements AutoCloseable {
             String token,
             String what,
             SecretRef ref) {
+        if (clientCertificate != null && clientCertificate.refresh()) {
+            // the client certificate files were replaced: idle connections made with the old pair are closed, so the
+            // next call opens a connection (and a full handshake) with the new one; calls in flight finish on theirs
+            client.connectionPool().evictAll();
+        }
         HttpUrl.Builder url = base.newBuilder().addPathSegment("v1").addPathSegments(path);
         query.forEach(url::addQueryParameter);
         Request.Builder rb = new Request.Builder().url(url.build());
@@ -254,6 +265,9 @@ public final class VaultHttp implements AutoCloseable {
     /** The client's clock, for reading a {@code Retry-After} given as a date (before it: the system clock). */
     public void useClock(TimeSource clock) {
         this.clock = java.util.Objects.requireNonNull(clock, "clock");
+        if (clientCertificate != null) {
+            clientCertificate.useClock(clock);
+        }
     }
 
     @Override
