@@ -52,6 +52,7 @@ public final class ClientCertificateFiles {
     private volatile Loaded current;
     private volatile String refusedStamp;
     private volatile TimeSource clock = TimeSource.system();
+    private volatile long generation;
 
     /** One pair in service: what the files looked like when read, its context and serial number. */
     private static final class Loaded {
@@ -127,6 +128,7 @@ public final class ClientCertificateFiles {
                 Loaded next = read(stamp);
                 String previous = current.serial;
                 current = next;
+                generation++;
                 refusedStamp = null;
                 LOG.info(
                         "Vault client certificate replaced from {} (serial {} after {}); new connections use it",
@@ -148,6 +150,15 @@ public final class ClientCertificateFiles {
                 return false;
             }
         }
+    }
+
+    /**
+     * How many times a new pair was put in service: a caller that keeps connections compares it with the one its
+     * connections were made under (a change may be found while a new connection is being made, not only by {@link
+     * #refresh()}'s caller).
+     */
+    public long generation() {
+        return generation;
     }
 
     /** The serial number (hex) of the certificate in service. */

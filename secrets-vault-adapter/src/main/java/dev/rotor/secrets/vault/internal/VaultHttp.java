@@ -19,6 +19,7 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
+import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -40,7 +41,10 @@ public final class VaultHttp implements AutoCloseable {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final MediaType JSON = MediaType.get("application/json");
 
-    private final OkHttpClient client;
+    // replaced (sharing its dispatcher, with a new connection pool) when the client certificate files change
+    private volatile OkHttpClient client;
+    // the client certificate generation the current pool's connections were made under
+    private volatile long poolGeneration;
     private final HttpUrl base;
     private final int maxBody;
     private final String source;
@@ -123,6 +127,16 @@ public final class VaultHttp implements AutoCloseable {
         this.client = b.build();
     }
 
+    private synchronized void newConnectionPool(long generation) {
+        if (generation == poolGeneration) {
+            return;
+        }
+        poolGeneration = generation;
+        OkHttpClient old = client;
+        client = old.newBuilder().connectionPool(new ConnectionPool()).build();
+        old.connectionPool().evictAll();
+    }
+
     /** A new JSON object for a request body. */
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
@@ -149,10 +163,14 @@ public final class VaultHttp implements AutoCloseable {
             String token,
             String what,
             SecretRef ref) {
-        if (clientCertificate != null && clientCertificate.refresh()) {
-            // the client certificate files were replaced: idle connections made with the old pair are closed, so the
-            // next call opens a connection (and a full handshake) with the new one; calls in flight finish on theirs
-            client.connectionPool().evictAll();
+        if (clientCertificate != null) {
+            clientCertificate.refresh();
+        }
+        if (clientCertificate != null && clientCertificate.generation() != poolGeneration) {
+            // the client certificate files were replaced: later calls go through a new connection pool, so no
+            // connection made with the old pair is used again (one in flight at the change finishes on it and is then
+            // closed when idle); the old pool's idle connections are closed now
+            newConnectionPool(clientCertificate.generation());
         }
         HttpUrl.Builder url = base.newBuilder().addPathSegment("v1").addPathSegments(path);
         query.forEach(url::addQueryParameter);
