@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client certificate for mTLS (and certificate login) read from a PEM certificate chain and a PEM key file that
- * may be replaced while the application runs (cert-manager, a Kubernetes TLS secret, an agent writing {@code tls.crt}
- * and {@code tls.key}). Before each new connection, and before each call, the files' modification time, size and
- * identity are compared with those of the pair in use; when they changed the pair is read again and checked ({@link
+ * may be replaced while the application runs (cert-manager, a Kubernetes TLS secret, a sidecar that writes {@code
+ * tls.crt} and {@code tls.key}). Before each new connection, and before each call, the files' modification time, size
+ * and identity are compared with those of the pair in use; when they changed the pair is read again and checked ({@link
  * CertificateBundle}: the key is the leaf's, the chain holds, the certificate is valid now), and a good pair gets a new
  * JDK {@link SSLContext}, so no later handshake resumes a session made with the old certificate. A pair that does not
  * pass (a write in progress: a new certificate next to the old key) is not used: the pair in service stays, one WARN
