@@ -11,6 +11,7 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.vault.internal.AuthMethod;
+import dev.rotor.secrets.vault.internal.ClientCertificateFiles;
 import dev.rotor.secrets.vault.internal.PathPolicy;
 import dev.rotor.secrets.vault.internal.Text;
 import dev.rotor.secrets.vault.internal.Tls;
@@ -60,7 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class VaultSource implements SecretSource {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSource.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final String KV_VERSION = "version";
 
     private final String scheme;
     private final String name;
@@ -81,7 +81,7 @@ public final class VaultSource implements SecretSource {
         this.auth = (AuthMethod) b.auth;
         this.sessionExecutor = b.sessionExecutor;
         this.paths = PathPolicy.of(b.allowedPaths);
-        this.reads = new VaultReads(http, name, b.kvVersions, this::withToken);
+        this.reads = new VaultReads(http, name, b.kvVersions, this::withToken, b.revokeReplacedCertificates);
     }
 
     public static Builder builder() {
@@ -105,7 +105,7 @@ public final class VaultSource implements SecretSource {
 
     @Override
     public Set<String> parameters() {
-        return Set.of(KV_VERSION);
+        return VaultReads.PARAMETERS;
     }
 
     /**
@@ -228,6 +228,7 @@ public final class VaultSource implements SecretSource {
         private Path clientKeyPem;
         private Executor sessionExecutor;
         private final Map<String, Integer> kvVersions = new LinkedHashMap<>();
+        private boolean revokeReplacedCertificates;
 
         private Builder() {}
 
@@ -320,10 +321,33 @@ public final class VaultSource implements SecretSource {
             return this;
         }
 
-        /** The client certificate chain and its unencrypted PKCS#8 key (PEM), for mTLS and certificate login. */
+        /**
+         * The client certificate chain (PEM, leaf first) and its unencrypted key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC),
+         * for mTLS and certificate login: for example a cert-manager or Kubernetes TLS secret's {@code tls.crt} and
+         * {@code tls.key}. The files are read at {@link #build()} (a missing, malformed or mismatched pair fails there)
+         * and followed afterwards: when they change, the new pair is checked (the key is the leaf's, the chain holds,
+         * the certificate is valid) and new connections use it, without a restart; idle connections made with the old
+         * one are closed. A pair that does not pass (a write in progress) is not used, with one WARN per change, and
+         * the pair in service stays. No file watch thread: the files' modification time, size and identity are
+         * compared before each call and each new connection.
+         */
         public Builder clientCertificatePem(Path certificateChain, Path privateKey) {
             this.clientCertPem = certificateChain;
             this.clientKeyPem = privateKey;
+            return this;
+        }
+
+        /**
+         * Whether a certificate issued through a PKI ref ({@code vault:pki/issue/<role>?common_name=...}) is revoked
+         * by its serial number ({@code POST <mount>/revoke}) once its replacement has been handed over (default
+         * false). The revocation follows the client's {@code RefreshPolicy.revokeDelay} and holds taken on the old
+         * version, as a dynamic lease's revocation does; {@code compromised(ref)} and {@code revokeOnClose} revoke
+         * through it too. It needs {@code update} on {@code <mount>/revoke}. Off, a certificate ends at its {@code
+         * notAfter}, which is what Vault's PKI guidance recommends for short-lived certificates (a revocation grows
+         * the CRL).
+         */
+        public Builder revokeReplacedCertificates(boolean revoke) {
+            this.revokeReplacedCertificates = revoke;
             return this;
         }
 
@@ -423,9 +447,12 @@ public final class VaultSource implements SecretSource {
             s.cleartext = cleartext;
             s.source = name;
             if (caPem != null || clientCertPem != null) {
-                Tls tls = Tls.of(caPem, clientCertPem, clientKeyPem);
+                Tls tls = Tls.of(caPem);
                 s.sslContext = tls.context;
                 s.trustManager = tls.trustManager;
+                if (clientCertPem != null) {
+                    s.clientCertificate = ClientCertificateFiles.load(clientCertPem, clientKeyPem, tls.trustManager);
+                }
             }
             return new VaultSource(this, url, new VaultHttp(s));
         }

@@ -99,7 +99,18 @@ class VaultSourceBuilderTest {
         VaultSource s = valid().scheme("vault-eu").name("vault-eu-prod").build();
         assertThat(s.scheme()).isEqualTo("vault-eu");
         assertThat(s.name()).isEqualTo("vault-eu-prod");
-        assertThat(s.parameters()).containsExactly("version");
+        assertThat(s.parameters())
+                .containsExactlyInAnyOrder(
+                        "version", // KV v2
+                        "common_name", // PKI issue refs
+                        "alt_names",
+                        "ip_sans",
+                        "uri_sans",
+                        "other_sans",
+                        "ttl",
+                        "exclude_cn_from_sans",
+                        "private_key_format",
+                        "remove_roots_from_chain");
         s.close();
     }
 

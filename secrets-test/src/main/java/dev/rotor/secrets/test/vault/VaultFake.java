@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +51,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       version answers 404 with its metadata;
  *   <li>the database secrets engine: dynamic roles ({@code database/creds/<role>}) and static roles ({@code
  *       database/static-creds/<role>}, rotated on the clock), with a {@link DatabaseCredentialsListener};
+ *   <li>the PKI secrets engine ({@link #pkiMount}, {@link #pkiRole}): a root CA per mount, {@code <mount>/issue/<role>}
+ *       with the role's name checks and TTL cap, {@code <mount>/revoke} by serial number ({@link #revoked}); the
+ *       certificates are minted with the JDK alone (EC P-256), so no certificate library is needed;
  *   <li>policies as path patterns and capabilities, {@code sys/capabilities-self}, {@code sys/internal/ui/mounts};
  *   <li>modes a test switches on: sealed (503), standby (429), rate limited (429 with {@code Retry-After}; a rate
  *       limit quota whose bucket refills on the clock, with or without Vault's {@code X-Ratelimit-*} headers; or 429
@@ -79,6 +83,8 @@ public final class VaultFake implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final int MAX_LOG = 10_000;
+    // Vault's not_before_duration default: certificates are valid from 30 s before they were issued
+    private static final Duration PKI_BACKDATE = Duration.ofSeconds(30);
 
     private final TimeSource clock;
     private final SecureRandom random = new SecureRandom();
@@ -95,6 +101,7 @@ public final class VaultFake implements AutoCloseable {
     private final Map<String, Map<String, Map<String, Object>>> kv1 = new LinkedHashMap<>();
     private final Map<String, DbRole> dbRoles = new LinkedHashMap<>();
     private final Map<String, StaticRole> staticRoles = new LinkedHashMap<>();
+    private final Map<String, PkiEngine> pki = new LinkedHashMap<>();
     private final Map<String, AppRole> appRolesById = new LinkedHashMap<>();
     // auth mount -> role or user name -> login
     private final Map<String, Map<String, JwtLogin>> jwtLogins = new LinkedHashMap<>();
@@ -348,6 +355,151 @@ public final class VaultFake implements AutoCloseable {
             throw new IllegalArgumentException("no static role " + role);
         }
         return r.password;
+    }
+
+    // ---- the PKI secrets engine ----
+
+    /**
+     * Mounts the PKI secrets engine at {@code path} with a new root CA (EC P-256, {@code CN=VaultFake Root CA <path>},
+     * valid for ten years of the fake's clock), as {@code vault secrets enable -path=<path> pki} followed by {@code
+     * <path>/root/generate/internal} does. Mounting again replaces the CA, the roles and what was issued.
+     */
+    public synchronized VaultFake pkiMount(String path) {
+        String m = mountPath(path);
+        Instant now = now();
+        FakePki.Issued ca = FakePki.root(
+                "VaultFake Root CA " + m.substring(0, m.length() - 1),
+                now.minus(PKI_BACKDATE),
+                now.plus(Duration.ofDays(3650)),
+                random);
+        mounts.put(m, new Mount(m, "pki", 0));
+        pki.put(m, new PkiEngine(ca));
+        return this;
+    }
+
+    /** {@link #pkiRole(String, String, List, boolean, Duration)} on the mount {@code pki}, mounting it if needed. */
+    public synchronized VaultFake pkiRole(
+            String name, List<String> allowedDomains, boolean allowSubdomains, Duration maxTtl) {
+        if (!pki.containsKey("pki/")) {
+            pkiMount("pki");
+        }
+        return pkiRole("pki", name, allowedDomains, allowSubdomains, maxTtl);
+    }
+
+    /**
+     * A role at {@code <mount>/roles/<name>}, as {@code vault write <mount>/roles/<name> allowed_domains=...
+     * allow_subdomains=... allow_bare_domains=true max_ttl=...} makes it: a name is allowed when it is {@code
+     * localhost} (Vault's {@code allow_localhost} default), one of {@code allowedDomains}, or, with {@code
+     * allowSubdomains}, a name under one of them. IP SANs are allowed (Vault's default). Issued keys are EC P-256
+     * ({@code key_type=ec}); the TTL asked for is capped at {@code maxTtl}, which is also the default TTL.
+     */
+    public synchronized VaultFake pkiRole(
+            String mount, String name, List<String> allowedDomains, boolean allowSubdomains, Duration maxTtl) {
+        pkiEngine(mount)
+                .roles
+                .put(name, new PkiRole(List.copyOf(allowedDomains), allowSubdomains, positive(maxTtl, "maxTtl")));
+        return this;
+    }
+
+    /** The root CA of the PKI mount {@code mount}, as {@code GET <mount>/ca/pem} answers it. */
+    public synchronized X509Certificate pkiCaCertificate(String mount) {
+        return pkiEngine(mount).ca.certificate;
+    }
+
+    /** The root CA of the PKI mount {@code mount} as PEM. */
+    public synchronized String pkiCaPem(String mount) {
+        return FakePki.certificatePem(pkiEngine(mount).ca.certificate);
+    }
+
+    /**
+     * Issues a certificate from {@code role} of {@code mount} as {@code POST <mount>/issue/<role>} would (the same role
+     * checks and TTL cap), for a test that needs certificates of the fake's CA outside a client: a TLS server's own, or
+     * client certificates written to files. {@code ttl} may be null (the role's default).
+     *
+     * @throws IllegalArgumentException when the role refuses a name, with Vault's message
+     */
+    public synchronized IssuedCertificate pkiIssue(
+            String mount, String role, String commonName, List<String> altNames, List<String> ipSans, Duration ttl) {
+        PkiEngine e = pkiEngine(mount);
+        PkiRole r = e.roles.get(role);
+        if (r == null) {
+            throw new IllegalArgumentException("unknown role: " + role);
+        }
+        try {
+            return issue(
+                    e, r, commonName, altNames, ipSans, ttl == null ? Duration.ZERO : ttl, false, new ArrayList<>());
+        } catch (Refusal refused) {
+            throw new IllegalArgumentException(String.join("; ", refused.errors));
+        }
+    }
+
+    /**
+     * Whether the certificate with this serial number (Vault's form, {@code 1f:0a:...}, or with hyphens) was revoked
+     * through {@code <mount>/revoke} on any PKI mount.
+     */
+    public synchronized boolean revoked(String serial) {
+        String s = normalSerial(serial);
+        return pki.values().stream().anyMatch(e -> e.revoked.containsKey(s));
+    }
+
+    /** The serial numbers issued by the PKI mount {@code mount} so far, oldest first, in Vault's form. */
+    public synchronized List<String> pkiIssued(String mount) {
+        return List.copyOf(pkiEngine(mount).issued.keySet());
+    }
+
+    /**
+     * A certificate the fake PKI engine issued: PEM texts and the serial number. Holds a private key: {@link
+     * #toString()} shows the serial number alone. Immutable.
+     */
+    public static final class IssuedCertificate {
+        private final String certificatePem;
+        private final String privateKeyPem;
+        private final String pkcs8Pem;
+        private final String issuingCaPem;
+        private final String serialNumber;
+        private final X509Certificate certificate;
+
+        IssuedCertificate(
+                String certificatePem, String privateKeyPem, String pkcs8Pem, String issuingCaPem, X509Certificate c) {
+            this.certificatePem = certificatePem;
+            this.privateKeyPem = privateKeyPem;
+            this.pkcs8Pem = pkcs8Pem;
+            this.issuingCaPem = issuingCaPem;
+            this.serialNumber = FakePki.vaultSerial(c.getSerialNumber());
+            this.certificate = c;
+        }
+
+        public String certificatePem() {
+            return certificatePem;
+        }
+
+        /** The private key, SEC1 PEM ({@code BEGIN EC PRIVATE KEY}) as Vault answers it by default. */
+        public String privateKeyPem() {
+            return privateKeyPem;
+        }
+
+        /** The same private key in PKCS#8 ({@code BEGIN PRIVATE KEY}), as {@code private_key_format=pkcs8} answers it. */
+        public String privateKeyPkcs8Pem() {
+            return pkcs8Pem;
+        }
+
+        public String issuingCaPem() {
+            return issuingCaPem;
+        }
+
+        /** Vault's form: lower-case hex bytes joined by colons. */
+        public String serialNumber() {
+            return serialNumber;
+        }
+
+        public X509Certificate certificate() {
+            return certificate;
+        }
+
+        @Override
+        public String toString() {
+            return "IssuedCertificate{serial=" + serialNumber + ", key=****}";
+        }
     }
 
     /** Tells {@code listener} of every database user issued, revoked or rotated from now on. */
@@ -818,6 +970,9 @@ public final class VaultFake implements AutoCloseable {
         }
         if (m.type.equals("database")) {
             return database(c, acl, m);
+        }
+        if (m.type.equals("pki")) {
+            return pki(c, acl, m);
         }
         requireAny(acl, c);
         throw new Refusal(404, "no handler for route \"" + p + "\". route entry not found.");
@@ -1483,6 +1638,177 @@ public final class VaultFake implements AutoCloseable {
 
     // ---- database ----
 
+    // ---- PKI ----
+
+    private Answer pki(Call c, FakeAcl acl, Mount m) {
+        String rest = c.path.substring(m.path.length());
+        PkiEngine e = pki.get(m.path);
+        boolean write = c.method.equals("POST") || c.method.equals("PUT");
+        if (rest.startsWith("issue/") && write) {
+            require(acl, c, "update");
+            String roleName = rest.substring("issue/".length());
+            PkiRole r = e.roles.get(roleName);
+            if (r == null) {
+                throw new Refusal(400, "unknown role: " + roleName);
+            }
+            String format = text(c.body, "format");
+            if (format != null && !format.equals("pem")) {
+                // der and pem_bundle are Vault formats the fake does not model
+                throw new Refusal(400, "the fake answers format pem only, was " + format);
+            }
+            String keyFormat = text(c.body, "private_key_format");
+            boolean pkcs8 = "pkcs8".equals(keyFormat);
+            List<String> warnings = new ArrayList<>();
+            IssuedCertificate issued = issue(
+                    e,
+                    r,
+                    text(c.body, "common_name"),
+                    list(text(c.body, "alt_names")),
+                    list(text(c.body, "ip_sans")),
+                    duration(c.body.get("ttl")),
+                    boolOf(c.body, "exclude_cn_from_sans"),
+                    warnings);
+            ObjectNode n = envelope();
+            ObjectNode d = n.putObject("data");
+            d.put("certificate", issued.certificatePem);
+            d.put("issuing_ca", issued.issuingCaPem);
+            d.putArray("ca_chain").add(issued.issuingCaPem);
+            d.put("private_key", pkcs8 ? issued.pkcs8Pem : issued.privateKeyPem);
+            d.put("private_key_type", "ec");
+            d.put("serial_number", issued.serialNumber);
+            d.put("expiration", issued.certificate.getNotAfter().toInstant().getEpochSecond());
+            if (!warnings.isEmpty()) {
+                ArrayNode w = n.putArray("warnings");
+                warnings.forEach(w::add);
+            }
+            return new Answer(200, n);
+        }
+        if (rest.equals("revoke") && write) {
+            require(acl, c, "update");
+            String serial = text(c.body, "serial_number");
+            if (serial == null || serial.isEmpty()) {
+                throw new Refusal(400, "the serial number must be provided");
+            }
+            String s = normalSerial(serial);
+            X509Certificate cert = e.issued.get(s);
+            if (cert == null) {
+                throw new Refusal(400, "certificate with serial " + serial + " not found");
+            }
+            Instant at = e.revoked.computeIfAbsent(s, k -> now());
+            ObjectNode d = JSON.createObjectNode();
+            d.put("revocation_time", at.getEpochSecond());
+            d.put("revocation_time_rfc3339", at.toString());
+            d.put("state", "revoked");
+            return data(d);
+        }
+        requireAny(acl, c);
+        throw new Refusal(404, "no handler for route \"" + c.path + "\". route entry not found.");
+    }
+
+    /** Vault's role checks, TTL cap and not-before backdating; records the certificate as issued. */
+    private IssuedCertificate issue(
+            PkiEngine e,
+            PkiRole r,
+            String commonName,
+            List<String> altNames,
+            List<String> ipSans,
+            Duration ttl,
+            boolean excludeCn,
+            List<String> warnings) {
+        if (commonName == null || commonName.isBlank()) {
+            throw new Refusal(
+                    400,
+                    "the common_name field is required, or must be provided in a CSR with \"use_csr_common_name\""
+                            + " set to true, unless \"require_cn\" is set to false");
+        }
+        if (!r.allows(commonName)) {
+            throw new Refusal(400, "common name " + commonName + " not allowed by this role");
+        }
+        List<String> dns = new ArrayList<>();
+        if (!excludeCn) {
+            dns.add(commonName);
+        }
+        for (String a : altNames) {
+            if (!r.allows(a)) {
+                throw new Refusal(400, "subject alternate name " + a + " not allowed by this role");
+            }
+            if (!dns.contains(a)) {
+                dns.add(a);
+            }
+        }
+        List<java.net.InetAddress> ips = new ArrayList<>();
+        for (String ip : ipSans) {
+            if (!ip.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+                throw new Refusal(400, "the value \"" + ip + "\" is not a valid IP address");
+            }
+            try {
+                ips.add(java.net.InetAddress.getByName(ip));
+            } catch (java.net.UnknownHostException bad) {
+                throw new Refusal(400, "the value \"" + ip + "\" is not a valid IP address");
+            }
+        }
+        Duration t = ttl.isZero() ? r.maxTtl : ttl;
+        if (t.compareTo(r.maxTtl) > 0) {
+            warnings.add("TTL \"" + goDuration(t) + "\" is longer than permitted maxTTL \"" + goDuration(r.maxTtl)
+                    + "\", so maxTTL is being used");
+            t = r.maxTtl;
+        }
+        Instant now = now();
+        Instant notAfter = now.plus(t);
+        if (notAfter.isAfter(e.ca.certificate.getNotAfter().toInstant())) {
+            throw new Refusal(
+                    400,
+                    "cannot satisfy request, as TTL would result in notAfter " + notAfter
+                            + " that is beyond the expiration of the CA certificate at "
+                            + e.ca.certificate.getNotAfter().toInstant());
+        }
+        FakePki.Issued leaf = FakePki.leaf(
+                e.ca, commonName, dns, ips, FakePki.serial(random), now.minus(PKI_BACKDATE), notAfter, random);
+        String serial = FakePki.vaultSerial(leaf.certificate.getSerialNumber());
+        e.issued.put(serial, leaf.certificate);
+        byte[] pkcs8 = leaf.keys.getPrivate().getEncoded();
+        try {
+            return new IssuedCertificate(
+                    FakePki.certificatePem(leaf.certificate),
+                    FakePki.pem("EC PRIVATE KEY", FakePki.sec1(pkcs8)),
+                    FakePki.pem("PRIVATE KEY", pkcs8),
+                    FakePki.certificatePem(e.ca.certificate),
+                    leaf.certificate);
+        } finally {
+            java.util.Arrays.fill(pkcs8, (byte) 0);
+        }
+    }
+
+    private PkiEngine pkiEngine(String mount) {
+        PkiEngine e = pki.get(mountPath(mount));
+        if (e == null) {
+            throw new IllegalArgumentException("no PKI mount at " + mount + " (see pkiMount)");
+        }
+        return e;
+    }
+
+    private static String normalSerial(String serial) {
+        return serial.strip().toLowerCase(java.util.Locale.ROOT).replace('-', ':');
+    }
+
+    private static List<String> list(String commaSeparated) {
+        List<String> out = new ArrayList<>();
+        if (commaSeparated == null) {
+            return out;
+        }
+        for (String s : commaSeparated.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.strip());
+            }
+        }
+        return out;
+    }
+
+    private static boolean boolOf(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n != null && (n.asBoolean() || "true".equals(n.asText()));
+    }
+
     private Answer database(Call c, FakeAcl acl, Mount m) {
         String rest = c.path.substring(m.path.length());
         requireAny(acl, c);
@@ -1708,6 +2034,52 @@ public final class VaultFake implements AutoCloseable {
         @Override
         public String toString() {
             return "StaticRole{" + name + ", password=****}";
+        }
+    }
+
+    private static final class PkiEngine {
+        final FakePki.Issued ca;
+        final Map<String, PkiRole> roles = new LinkedHashMap<>();
+        // serial (Vault's form) -> certificate; the keys are not kept
+        final Map<String, X509Certificate> issued = new LinkedHashMap<>();
+        final Map<String, Instant> revoked = new LinkedHashMap<>();
+
+        PkiEngine(FakePki.Issued ca) {
+            this.ca = ca;
+        }
+
+        @Override
+        public String toString() {
+            return "PkiEngine{" + ca.certificate.getSubjectX500Principal() + ", keys=****}";
+        }
+    }
+
+    private static final class PkiRole {
+        final List<String> allowedDomains;
+        final boolean allowSubdomains;
+        final Duration maxTtl;
+
+        PkiRole(List<String> allowedDomains, boolean allowSubdomains, Duration maxTtl) {
+            this.allowedDomains = allowedDomains;
+            this.allowSubdomains = allowSubdomains;
+            this.maxTtl = maxTtl;
+        }
+
+        boolean allows(String name) {
+            String n = name.toLowerCase(java.util.Locale.ROOT);
+            if (n.equals("localhost")) {
+                return true;
+            }
+            for (String d : allowedDomains) {
+                String domain = d.toLowerCase(java.util.Locale.ROOT);
+                if (n.equals(domain)) {
+                    return true;
+                }
+                if (allowSubdomains && n.endsWith("." + domain) && n.length() > domain.length() + 1) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -3,33 +3,25 @@ package dev.rotor.secrets.vault.internal;
 import dev.rotor.secrets.SecretConfigurationException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** Builds the SSL context from PEM files: a CA bundle to trust, a client certificate chain and PKCS#8 key for mTLS. */
+/**
+ * The trust side of the TLS settings: the CA bundle (PEM) to trust, or the JVM's default trust store. The client
+ * certificate for mTLS is {@link ClientCertificateFiles}, which follows its files.
+ */
 public final class Tls {
-    private static final Pattern KEY =
-            Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
-
     public final SSLContext context;
     public final X509TrustManager trustManager;
 
@@ -38,8 +30,8 @@ public final class Tls {
         this.trustManager = trustManager;
     }
 
-    /** {@code caPem} and {@code certPem}/{@code keyPem} may each be null; fails naming the option and file. */
-    public static Tls of(Path caPem, Path certPem, Path keyPem) {
+    /** {@code caPem} may be null (the JVM's trust store); fails naming the option and file. */
+    public static Tls of(Path caPem) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             if (caPem == null) {
@@ -59,19 +51,8 @@ public final class Tls {
                     tm = (X509TrustManager) t;
                 }
             }
-            KeyManagerFactory kmf = null;
-            if (certPem != null) {
-                List<Certificate> chain = certificates(certPem, "clientCertificatePem");
-                PrivateKey key = privateKey(keyPem);
-                char[] pw = new char[0];
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                ks.setKeyEntry("client", key, pw, chain.toArray(new Certificate[0]));
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, pw);
-            }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[] {tm}, null);
+            ctx.init(null, new TrustManager[] {tm}, null);
             return new Tls(ctx, tm);
         } catch (GeneralSecurityException | IOException e) {
             throw new SecretConfigurationException(
@@ -97,25 +78,5 @@ public final class Tls {
             throw new SecretConfigurationException(
                     "VaultSource " + option + " is not a PEM certificate: " + pem, null, null, e);
         }
-    }
-
-    private static PrivateKey privateKey(Path pem) throws IOException {
-        new CredentialFiles().check(pem, "VaultSource.clientCertificatePem private key");
-        String text = new String(Files.readAllBytes(pem), StandardCharsets.US_ASCII);
-        Matcher m = KEY.matcher(text);
-        if (!m.find()) {
-            throw new SecretConfigurationException(
-                    "VaultSource client key must be an unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY): " + pem, null, null);
-        }
-        byte[] der = Base64.getMimeDecoder().decode(m.group(1));
-        for (String alg : new String[] {"RSA", "EC", "Ed25519"}) {
-            try {
-                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException tryNext) {
-                // not this algorithm
-            }
-        }
-        throw new SecretConfigurationException(
-                "VaultSource client key is not an RSA, EC or Ed25519 key: " + pem, null, null);
     }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
+import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -40,11 +41,15 @@ public final class VaultHttp implements AutoCloseable {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final MediaType JSON = MediaType.get("application/json");
 
-    private final OkHttpClient client;
+    // replaced (sharing its dispatcher, with a new connection pool) when the client certificate files change
+    private volatile OkHttpClient client;
+    // the client certificate generation the current pool's connections were made under
+    private volatile long poolGeneration;
     private final HttpUrl base;
     private final int maxBody;
     private final String source;
     private final Duration callTimeout;
+    private final ClientCertificateFiles clientCertificate;
     // the client's wall clock once the source is started: turns a Retry-After date into a wait
     private volatile TimeSource clock = TimeSource.system();
 
@@ -73,6 +78,7 @@ public final class VaultHttp implements AutoCloseable {
         public boolean cleartext;
         public SSLContext sslContext;
         public X509TrustManager trustManager;
+        public ClientCertificateFiles clientCertificate;
         public String source;
     }
 
@@ -81,6 +87,7 @@ public final class VaultHttp implements AutoCloseable {
         this.maxBody = s.maxBody;
         this.source = s.source;
         this.callTimeout = s.callTimeout;
+        this.clientCertificate = s.clientCertificate;
         ConnectionSpec tls = new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
                 .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
                 .build();
@@ -111,10 +118,23 @@ public final class VaultHttp implements AutoCloseable {
                     }
                     return chain.proceed(rb.build());
                 });
-        if (s.sslContext != null) {
+        if (s.clientCertificate != null) {
+            // a socket factory that follows the client certificate files: each new connection uses the pair in service
+            b.sslSocketFactory(s.clientCertificate.socketFactory(), s.trustManager);
+        } else if (s.sslContext != null) {
             b.sslSocketFactory(s.sslContext.getSocketFactory(), s.trustManager);
         }
         this.client = b.build();
+    }
+
+    private synchronized void newConnectionPool(long generation) {
+        if (generation == poolGeneration) {
+            return;
+        }
+        poolGeneration = generation;
+        OkHttpClient old = client;
+        client = old.newBuilder().connectionPool(new ConnectionPool()).build();
+        old.connectionPool().evictAll();
     }
 
     /** A new JSON object for a request body. */
@@ -143,6 +163,15 @@ public final class VaultHttp implements AutoCloseable {
             String token,
             String what,
             SecretRef ref) {
+        if (clientCertificate != null) {
+            clientCertificate.refresh();
+        }
+        if (clientCertificate != null && clientCertificate.generation() != poolGeneration) {
+            // the client certificate files were replaced: later calls go through a new connection pool, so no
+            // connection made with the old pair is used again (one in flight at the change finishes on it and is then
+            // closed when idle); the old pool's idle connections are closed now
+            newConnectionPool(clientCertificate.generation());
+        }
         HttpUrl.Builder url = base.newBuilder().addPathSegment("v1").addPathSegments(path);
         query.forEach(url::addQueryParameter);
         Request.Builder rb = new Request.Builder().url(url.build());
@@ -254,6 +283,9 @@ public final class VaultHttp implements AutoCloseable {
     /** The client's clock, for reading a {@code Retry-After} given as a date (before it: the system clock). */
     public void useClock(TimeSource clock) {
         this.clock = java.util.Objects.requireNonNull(clock, "clock");
+        if (clientCertificate != null) {
+            clientCertificate.useClock(clock);
+        }
     }
 
     @Override

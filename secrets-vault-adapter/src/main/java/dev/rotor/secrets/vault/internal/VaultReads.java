@@ -46,6 +46,15 @@ public final class VaultReads {
             Set.of("ttl", "rotation_period", "rotation_schedule", "rotation_window", "last_vault_rotation");
     private static final int MAX_TRACKED = 100_000;
 
+    /** The ref parameters the source understands: {@code version} (KV v2) and the PKI issue parameters. */
+    public static final Set<String> PARAMETERS;
+
+    static {
+        Set<String> p = new java.util.TreeSet<>(PkiIssuer.PARAMETERS);
+        p.add("version");
+        PARAMETERS = Set.copyOf(p);
+    }
+
     /** Calls Vault with the current token (re-logging in once on a 403). */
     public interface TokenCaller {
         <T> T call(SecretRef ref, Function<Token, T> call);
@@ -72,6 +81,7 @@ public final class VaultReads {
     private final VaultHttp http;
     private final String source;
     private final TokenCaller caller;
+    private final PkiIssuer pki;
     private final Map<String, Mount> mounts = new ConcurrentHashMap<>();
     private final Map<SecretRef, ContentVersion> contentVersions = new ConcurrentHashMap<>();
     // lease id -> generation of the token it was issued under
@@ -96,10 +106,16 @@ public final class VaultReads {
         }
     }
 
-    public VaultReads(VaultHttp http, String source, Map<String, Integer> kvVersions, TokenCaller caller) {
+    public VaultReads(
+            VaultHttp http,
+            String source,
+            Map<String, Integer> kvVersions,
+            TokenCaller caller,
+            boolean revokeReplacedCertificates) {
         this.http = http;
         this.source = source;
         this.caller = caller;
+        this.pki = new PkiIssuer(http, source, revokeReplacedCertificates);
         kvVersions.forEach((m, v) -> {
             String path = AuthMethod.cleanMount(m) + "/";
             mounts.put(path, new Mount(path, "kv", v));
@@ -143,10 +159,38 @@ public final class VaultReads {
 
     public Secret fetch(SecretRef ref) {
         Mount m = mount(ref);
+        if (issuesCertificates(ref, m)) {
+            return pki.issue(ref, ref.path(), caller, time);
+        }
+        String pkiParameter = PkiIssuer.pkiParameter(ref);
+        if (pkiParameter != null) {
+            throw new SecretConfigurationException(
+                    "parameter " + pkiParameter + " applies to PKI issue refs (<pki mount>/issue/<role>) only; mount "
+                            + m.path + " is " + m.type,
+                    ref,
+                    source);
+        }
         if (m.kvVersion == 2) {
             return readKv2(ref, m);
         }
         return readOther(ref, m);
+    }
+
+    /**
+     * A PKI role's issue endpoint: on a mount of type {@code pki}, or on a server that could not say (no mount lookup)
+     * when the ref asks for a {@code common_name}.
+     */
+    private static boolean issuesCertificates(SecretRef ref, Mount m) {
+        String rel = (ref.path() + "/").substring(m.path.length());
+        if (rel.isEmpty()) {
+            return false;
+        }
+        rel = rel.substring(0, rel.length() - 1);
+        if (!PkiIssuer.issuePath(rel)) {
+            return false;
+        }
+        return m.type.equals("pki")
+                || (m.type.equals("unknown") && ref.parameter("common_name").isPresent());
     }
 
     public Optional<String> probeVersion(SecretRef ref) {
@@ -348,6 +392,11 @@ public final class VaultReads {
     public void revoke(SecretRef ref, Lease lease) {
         String id = lease.id().orElse(null);
         if (id == null) {
+            return;
+        }
+        Mount m = mount(ref);
+        if (issuesCertificates(ref, m)) {
+            pki.revoke(ref, m.path, lease, caller);
             return;
         }
         forget(ref, id);
