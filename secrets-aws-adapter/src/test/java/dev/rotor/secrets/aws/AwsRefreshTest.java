@@ -271,7 +271,13 @@ class AwsRefreshTest {
     @Test
     void throttledProbe_retriesWithBackoffThenSucceeds() {
         servingV1();
-        start();
+        // the retry's backoff alone: the rate the engine learns from throttling is tested in core
+        start(
+                AwsSecretsManagerSource.builder(),
+                RefreshPolicy.builder()
+                        .pollInterval(POLL)
+                        .learnFromThrottling(false)
+                        .build());
         secrets.get(REF);
         aws.putSecretValue(DB, creds("p2"));
         aws.throttleNext(1, "DescribeSecret");
