@@ -112,14 +112,20 @@ final class Entry implements Runnable {
      * and one audit line per read).
      */
     private Secret readCold() {
+        SecretException last = coldFailureInForce();
+        if (last != null) {
+            throw last;
+        }
+        return await(startFlight(FetchReason.INITIAL));
+    }
+
+    /** The failure of the last first load while its retry has not fallen due yet; null otherwise. */
+    private SecretException coldFailureInForce() {
         ColdFailure last;
         synchronized (this) {
             last = extra == null ? null : extra.coldFailure;
         }
-        if (last != null && engine.time.nanoTime() - last.retryAtNanos < 0) {
-            throw last.failure;
-        }
-        return await(startFlight(FetchReason.INITIAL));
+        return last != null && engine.time.nanoTime() - last.retryAtNanos < 0 ? last.failure : null;
     }
 
     /** The failure of the last first-load attempt, and when the next may start (on the monotonic clock). */
@@ -175,6 +181,16 @@ final class Entry implements Runnable {
             }
             CompletableFuture<Secret> mine = new CompletableFuture<>();
             if (FLIGHT.compareAndSet(this, null, mine)) {
+                // A first load that ended between the caller's look at the entry and this claim has set its version,
+                // or its failure, before it let go of the flight: answer with that instead of loading again.
+                if (reason == FetchReason.INITIAL) {
+                    Object held = this.current;
+                    SecretException failed = held == null ? coldFailureInForce() : null;
+                    if (held instanceof Secret || failed != null) {
+                        finishFlight(mine, held instanceof Secret ? (Secret) held : null, failed);
+                        return mine;
+                    }
+                }
                 SourceGate.Priority priority = priority(reason);
                 gate.submit(priority, () -> runFlight(reason, mine), this, urgentAt(priority));
                 return mine;

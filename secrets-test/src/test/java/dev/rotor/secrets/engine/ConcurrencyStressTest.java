@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretHandle;
+import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.test.InMemorySource;
 import dev.rotor.secrets.test.InMemorySource.Operation;
@@ -141,6 +142,90 @@ class ConcurrencyStressTest {
         } finally {
             readers.shutdownNow();
             workers.shutdownNow();
+        }
+    }
+
+    /**
+     * A first load that ends while another thread is between its look at the entry (nothing loaded) and its look at
+     * the flight (none under way) must not start a second load. Many short rounds, each on a new secret with readers
+     * released together, so the load often ends just as the last readers arrive.
+     */
+    @Test
+    void coldReadsRacingTheEndOfTheFirstLoad_neverLoadTwice() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        int rounds = 2_000;
+        int threads = 4;
+        for (int i = 0; i < rounds; i++) {
+            source.put("k" + i, "v" + i);
+        }
+        ExecutorService readers = Executors.newFixedThreadPool(threads);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(Runnable::run)
+                .auditLog(false)
+                .build()) {
+            for (int i = 0; i < rounds; i++) {
+                String ref = "mem:k" + i;
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<String>> futures = new ArrayList<>();
+                for (int r = 0; r < threads; r++) {
+                    futures.add(readers.submit(() -> {
+                        go.await(30, TimeUnit.SECONDS);
+                        return secrets.get(ref).value();
+                    }));
+                }
+                go.countDown();
+                for (Future<String> f : futures) {
+                    assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo("v" + i);
+                }
+            }
+            assertThat(source.count(Operation.FETCH)).isEqualTo(rounds);
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    /** The same race when the first load fails: the failure stands for every reader until its retry falls due. */
+    @Test
+    void coldReadsRacingTheEndOfAFailedFirstLoad_neverCallTwice() throws Exception {
+        ManualScheduler scheduler = new ManualScheduler();
+        InMemorySource source = new InMemorySource("mem", scheduler.clock());
+        int rounds = 2_000;
+        int threads = 4;
+        ExecutorService readers = Executors.newFixedThreadPool(threads);
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .scheduler(scheduler)
+                .executor(Runnable::run)
+                .auditLog(false)
+                .build()) {
+            for (int i = 0; i < rounds; i++) {
+                String ref = "mem:missing" + i;
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Class<?>>> futures = new ArrayList<>();
+                for (int r = 0; r < threads; r++) {
+                    futures.add(readers.submit(() -> {
+                        go.await(30, TimeUnit.SECONDS);
+                        try {
+                            secrets.get(ref);
+                            return null;
+                        } catch (SecretNotFoundException expected) {
+                            return expected.getClass();
+                        }
+                    }));
+                }
+                go.countDown();
+                for (Future<Class<?>> f : futures) {
+                    assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo(SecretNotFoundException.class);
+                }
+            }
+            assertThat(source.count(Operation.FETCH)).isEqualTo(rounds);
+        } finally {
+            readers.shutdownNow();
         }
     }
 
