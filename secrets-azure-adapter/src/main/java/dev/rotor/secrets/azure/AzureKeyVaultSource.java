@@ -2,7 +2,7 @@ package dev.rotor.secrets.azure;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
@@ -32,8 +32,6 @@ import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.spi.VersionProbe;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -50,11 +48,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Azure Key Vault as a Rotor {@link SecretSource} for refs of the scheme {@code azure-kv}: {@code
@@ -87,7 +84,7 @@ import reactor.netty.resources.ConnectionProvider;
  *
  * <p><b>Client.</b> Give your own configured {@link SecretClient} for a vault ({@link Builder#client(SecretClient)},
  * once per vault; it stays yours, with its own timeouts and retries), or let the source build one client per vault on
- * first use, all sharing one HTTP connection pool and one credential ({@code DefaultAzureCredential} unless {@link
+ * first use, all sharing one HTTP client (the JDK's own, so the adapter brings no Netty) and one credential ({@code DefaultAzureCredential} unless {@link
  * Builder#credential(TokenCredential)} names another; managed identity and workload identity come through it). The
  * clients it builds put a deadline on every whole call ({@link Builder#callTimeout(Duration)}, 10 s, token acquisition
  * included), a response and a read timeout on the connection, make no retry of their own (the engine retries, with
@@ -144,7 +141,6 @@ public final class AzureKeyVaultSource implements SecretSource {
     private final Map<String, SecretAsyncClient> built = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private HttpClient httpClient;
-    private ConnectionProvider connections;
     private TokenCredential sharedCredential;
     private volatile TimeSource time = TimeSource.system();
     private volatile RefreshPolicy policy = RefreshPolicy.defaults();
@@ -396,18 +392,12 @@ public final class AzureKeyVaultSource implements SecretSource {
         if (httpClient != null) {
             return httpClient;
         }
-        connections = ConnectionProvider.builder("rotor-" + name)
-                .maxConnections(16)
-                .pendingAcquireTimeout(connectTimeout)
-                .maxIdleTime(Duration.ofSeconds(60))
-                .build();
-        reactor.netty.http.client.HttpClient reactorClient = reactor.netty.http.client.HttpClient.create(connections);
+        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder();
         if (trustStore != null) {
-            SslContext ssl = sslContext(trustStore);
-            reactorClient = reactorClient.secure(spec -> spec.sslContext(ssl));
+            jdk.sslContext(sslContext(trustStore));
         }
-        httpClient = new NettyAsyncHttpClientBuilder(reactorClient)
-                .connectTimeout(connectTimeout)
+        httpClient = new JdkHttpClientBuilder(jdk)
+                .connectionTimeout(connectTimeout)
                 .responseTimeout(responseTimeout)
                 .readTimeout(readTimeout)
                 .writeTimeout(readTimeout)
@@ -415,12 +405,14 @@ public final class AzureKeyVaultSource implements SecretSource {
         return httpClient;
     }
 
-    private SslContext sslContext(KeyStore trust) {
+    private SSLContext sslContext(KeyStore trust) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            return SslContextBuilder.forClient().trustManager(tmf).build();
-        } catch (GeneralSecurityException | SSLException e) {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
             throw new SecretConfigurationException(
                     "the trust store cannot be used (" + e.getClass().getSimpleName() + ")", null, name, e);
         }
@@ -428,16 +420,11 @@ public final class AzureKeyVaultSource implements SecretSource {
 
     @Override
     public void close() {
-        ConnectionProvider c;
+        // the JDK client has no close on Java 17: its idle connections and threads end once it is unreachable
         synchronized (lock) {
             closed = true;
             built.clear();
-            c = connections;
-            connections = null;
             httpClient = null;
-        }
-        if (c != null) {
-            c.dispose();
         }
     }
 

@@ -3,7 +3,7 @@ package dev.rotor.secrets.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.security.keyvault.secrets.SecretClient;
@@ -21,7 +21,6 @@ import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.ManualSourceContext;
 import dev.rotor.secrets.test.azure.KeyVaultFake;
 import dev.rotor.secrets.test.azure.KeyVaultFake.VersionSpec;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -308,20 +307,14 @@ class AzureKeyVaultSourceTest {
             fake.setSecret("db", "p1");
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(fake.trustStore());
-            reactor.netty.http.client.HttpClient netty = reactor.netty.http.client.HttpClient.create()
-                    .secure(spec -> {
-                        try {
-                            spec.sslContext(SslContextBuilder.forClient()
-                                    .trustManager(tmf)
-                                    .build());
-                        } catch (javax.net.ssl.SSLException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    });
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
             SecretClient mine = new SecretClientBuilder()
                     .vaultUrl(fake.vaultUrl().toString())
                     .credential(FakeVaults.credential(fake))
-                    .httpClient(new NettyAsyncHttpClientBuilder(netty).build())
+                    .httpClient(new JdkHttpClientBuilder(
+                                    java.net.http.HttpClient.newBuilder().sslContext(tls))
+                            .build())
                     .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))))
                     .disableChallengeResourceVerification()
                     .buildClient();

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * secret (JSON fields, raw values, expiring versions), in the bearer token the credential hands out, and in every error
  * body and malformed answer (the fake answers those bytes as written); every fault path is driven (denied, disabled,
  * deleted, throttled, server errors, malformed, oversized, a closed port); everything that comes out is captured:
- * every log line of every logger down to TRACE (the Azure SDK's and Netty's included), standard output and error,
+ * every log line of every logger down to TRACE (the Azure SDK's and its HTTP client's included), standard output and error,
  * every event and its audit JSON, every exception's message, {@code toString} and stack trace, every {@code toString}
  * of a value type, and the inventory. None of the planted values may appear.
  */
