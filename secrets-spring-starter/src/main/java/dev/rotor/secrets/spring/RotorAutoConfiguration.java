@@ -6,6 +6,7 @@ import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spring.internal.Adapters;
 import dev.rotor.secrets.spring.internal.AwsCredentials;
+import dev.rotor.secrets.spring.internal.AzureCredentials;
 import dev.rotor.secrets.spring.internal.ImportedSecrets;
 import dev.rotor.secrets.spring.internal.SecretsFactory;
 import java.util.List;
@@ -94,6 +95,10 @@ public class RotorAutoConfiguration {
         if (ClassUtils.isPresent("software.amazon.awssdk.auth.credentials.AwsCredentialsProvider", loader)
                 && ClassUtils.isPresent("dev.rotor.secrets.aws.AwsSecretsManagerSource", loader)) {
             adapters = adapters.withAwsCredentials(AwsCredentials.unique(context));
+        }
+        if (ClassUtils.isPresent("com.azure.core.credential.TokenCredential", loader)
+                && ClassUtils.isPresent("dev.rotor.secrets.azure.AzureKeyVaultSource", loader)) {
+            adapters = adapters.withAzureCredential(AzureCredentials.unique(context));
         }
         return adapters;
     }

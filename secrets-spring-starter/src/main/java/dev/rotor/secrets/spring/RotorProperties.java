@@ -76,6 +76,12 @@ public class RotorProperties {
     /** Google Secret Manager; used when the Google Secret Manager adapter is on the class path. */
     private final Gcp gcp = new Gcp();
 
+    /** Kubernetes Secrets read from the API server; used when the Kubernetes adapter is on the class path. */
+    private final Kubernetes kubernetes = new Kubernetes();
+
+    /** Azure Key Vault; used when the Azure Key Vault adapter is on the class path. */
+    private final Azure azure = new Azure();
+
     /** The application's HikariCP pool, kept on the current version of a credentials secret. */
     private final Datasource datasource = new Datasource();
 
@@ -156,6 +162,14 @@ public class RotorProperties {
 
     public Gcp getGcp() {
         return gcp;
+    }
+
+    public Kubernetes getKubernetes() {
+        return kubernetes;
+    }
+
+    public Azure getAzure() {
+        return azure;
     }
 
     public Datasource getDatasource() {
@@ -605,6 +619,13 @@ public class RotorProperties {
         /** The KV version (1 or 2) of each KV mount, by mount path; a mount not listed is asked once. */
         private Map<String, Integer> kvVersions = new LinkedHashMap<>();
 
+        /**
+         * Whether a certificate issued through a PKI ref (vault:pki/issue/&lt;role&gt;?common_name=...) is revoked by
+         * serial once its replacement has been handed over; off, it ends at its notAfter, as Vault's PKI guidance
+         * recommends for short-lived certificates. Needs update on &lt;mount&gt;/revoke.
+         */
+        private boolean revokeReplacedCertificates = false;
+
         /** How the client logs in. */
         private final Auth auth = new Auth();
 
@@ -673,6 +694,14 @@ public class RotorProperties {
 
         public void setKvVersions(Map<String, Integer> kvVersions) {
             this.kvVersions = kvVersions;
+        }
+
+        public boolean isRevokeReplacedCertificates() {
+            return revokeReplacedCertificates;
+        }
+
+        public void setRevokeReplacedCertificates(boolean revokeReplacedCertificates) {
+            this.revokeReplacedCertificates = revokeReplacedCertificates;
         }
 
         public Auth getAuth() {
@@ -804,7 +833,11 @@ public class RotorProperties {
             /** PEM file with the client certificate chain, for mutual TLS and cert auth. */
             private Path clientCertificate;
 
-            /** PEM file with the client's unencrypted PKCS#8 private key, for mutual TLS and cert auth. */
+            /**
+             * PEM file with the client's private key (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted), for mutual TLS and
+             * cert auth. Both files are read again when they change, for the next connection: a sidecar may rotate
+             * them.
+             */
             private Path clientKey;
 
             public Path getCaCertificate() {
@@ -1003,6 +1036,251 @@ public class RotorProperties {
 
         public void setNoCredentials(boolean noCredentials) {
             this.noCredentials = noCredentials;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
+        }
+    }
+
+    /**
+     * {@code rotor.azure.*}: bound to a source only when the Azure Key Vault adapter is on the class path. The
+     * credential is the application's single {@code TokenCredential} bean when it has one, else {@code
+     * DefaultAzureCredential}. Without any of these, the adapter's own provider serves {@code azure-kv:} refs with its
+     * defaults.
+     */
+    public static class Azure {
+        /** Whether to build the source from these properties even when none other is set. */
+        private boolean enabled = false;
+
+        /** The DNS suffix vault names are completed with; unset means vault.azure.net (the public cloud). */
+        private String dnsSuffix;
+
+        /**
+         * Where a vault is reached instead of https://&lt;name&gt;.&lt;dns-suffix&gt;, by vault name: a private
+         * endpoint, an emulator. https with a host and no path.
+         */
+        private Map<String, URI> vaultUrls = new LinkedHashMap<>();
+
+        /** The client id of the user-assigned managed identity DefaultAzureCredential signs in as. */
+        private String managedIdentityClientId;
+
+        /** The deadline of a whole call, token included; unset means the adapter's default (10 s). */
+        private Duration callTimeout;
+
+        /** How long to wait for a connection; unset means the adapter's default (5 s). */
+        private Duration connectTimeout;
+
+        /**
+         * A PEM file of CA certificates to trust instead of the JDK's (a TLS-inspecting proxy's CA, an emulator's
+         * certificate); verification stays on.
+         */
+        private Path trustCertificates;
+
+        /**
+         * Accept a bearer challenge whose resource is not a parent domain of the vault's host: only for an emulator,
+         * and only when every rotor.azure.vault-urls entry is a loopback host.
+         */
+        private boolean disableChallengeResourceVerification = false;
+
+        /**
+         * The Azure source's request budget, in calls per second on average, over rotor.refresh.requests-per-second;
+         * unset means that one (or, unset too, no limit).
+         */
+        private Double requestsPerSecond;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getDnsSuffix() {
+            return dnsSuffix;
+        }
+
+        public void setDnsSuffix(String dnsSuffix) {
+            this.dnsSuffix = dnsSuffix;
+        }
+
+        public Map<String, URI> getVaultUrls() {
+            return vaultUrls;
+        }
+
+        public void setVaultUrls(Map<String, URI> vaultUrls) {
+            this.vaultUrls = vaultUrls;
+        }
+
+        public String getManagedIdentityClientId() {
+            return managedIdentityClientId;
+        }
+
+        public void setManagedIdentityClientId(String managedIdentityClientId) {
+            this.managedIdentityClientId = managedIdentityClientId;
+        }
+
+        public Duration getCallTimeout() {
+            return callTimeout;
+        }
+
+        public void setCallTimeout(Duration callTimeout) {
+            this.callTimeout = callTimeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Path getTrustCertificates() {
+            return trustCertificates;
+        }
+
+        public void setTrustCertificates(Path trustCertificates) {
+            this.trustCertificates = trustCertificates;
+        }
+
+        public boolean isDisableChallengeResourceVerification() {
+            return disableChallengeResourceVerification;
+        }
+
+        public void setDisableChallengeResourceVerification(boolean disableChallengeResourceVerification) {
+            this.disableChallengeResourceVerification = disableChallengeResourceVerification;
+        }
+
+        public Double getRequestsPerSecond() {
+            return requestsPerSecond;
+        }
+
+        public void setRequestsPerSecond(Double requestsPerSecond) {
+            this.requestsPerSecond = requestsPerSecond;
+        }
+    }
+
+    /**
+     * {@code rotor.kubernetes.*}: bound to a source only when the Kubernetes adapter is on the class path. Without any
+     * of these, the adapter's own provider serves {@code k8s:} refs with the in-cluster service account (or the
+     * kubeconfig) and its defaults.
+     */
+    public static class Kubernetes {
+        /** Whether to build the source from these properties even when none other is set. */
+        private boolean enabled = false;
+
+        /**
+         * The API server, instead of the one the service account or kubeconfig names: https, or plain http to a
+         * loopback host only (unless allow-insecure-http).
+         */
+        private URI masterUrl;
+
+        /** Allow plain http to an API server that is not loopback. */
+        private boolean allowInsecureHttp = false;
+
+        /** The deadline of each request; unset means the adapter's default (10 s). The watch stream is not cut by it. */
+        private Duration requestTimeout;
+
+        /** How long to wait for a connection; unset means the adapter's default (5 s). */
+        private Duration connectionTimeout;
+
+        /**
+         * Whether to watch the namespaces read from, so changes arrive within seconds; off, they are seen by the poll
+         * only (every 10 min by default) and the source needs only get on secrets.
+         */
+        private boolean watch = true;
+
+        /** Watch only the Secrets with these labels (such as app=shop); others are still read, and polled. */
+        private String labelSelector;
+
+        /** Watch only the Secrets matching this field selector (such as type=Opaque). */
+        private String fieldSelector;
+
+        /** How often each watched namespace is listed again, to heal a missed watch event; unset means 1 h. */
+        private Duration resyncInterval;
+
+        /**
+         * The Kubernetes source's request budget, in calls per second on average, over
+         * rotor.refresh.requests-per-second; unset means that one (or, unset too, no limit).
+         */
+        private Double requestsPerSecond;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public URI getMasterUrl() {
+            return masterUrl;
+        }
+
+        public void setMasterUrl(URI masterUrl) {
+            this.masterUrl = masterUrl;
+        }
+
+        public boolean isAllowInsecureHttp() {
+            return allowInsecureHttp;
+        }
+
+        public void setAllowInsecureHttp(boolean allowInsecureHttp) {
+            this.allowInsecureHttp = allowInsecureHttp;
+        }
+
+        public Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+        }
+
+        public Duration getConnectionTimeout() {
+            return connectionTimeout;
+        }
+
+        public void setConnectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = connectionTimeout;
+        }
+
+        public boolean isWatch() {
+            return watch;
+        }
+
+        public void setWatch(boolean watch) {
+            this.watch = watch;
+        }
+
+        public String getLabelSelector() {
+            return labelSelector;
+        }
+
+        public void setLabelSelector(String labelSelector) {
+            this.labelSelector = labelSelector;
+        }
+
+        public String getFieldSelector() {
+            return fieldSelector;
+        }
+
+        public void setFieldSelector(String fieldSelector) {
+            this.fieldSelector = fieldSelector;
+        }
+
+        public Duration getResyncInterval() {
+            return resyncInterval;
+        }
+
+        public void setResyncInterval(Duration resyncInterval) {
+            this.resyncInterval = resyncInterval;
         }
 
         public Double getRequestsPerSecond() {

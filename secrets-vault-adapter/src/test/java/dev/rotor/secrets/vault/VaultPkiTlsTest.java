@@ -162,17 +162,98 @@ class VaultPkiTlsTest {
         }
     }
 
-    // ---- the connection's own client certificate, from files ----
-
-    private final List<BigInteger> clientSerials = new CopyOnWriteArrayList<>();
-
-    /** An HTTPS front for the fake that requires a client certificate and records each request's. */
-    private int mtlsFront() throws Exception {
+    /**
+     * OkHttp with Rotor's context for its client certificate and its trust (both from one Vault PKI ref, whose {@code
+     * issuing_ca} is the CA that also signed the server's certificate): a connection already open keeps the
+     * certificate it was set up with, and the first connection set up after the hand-over presents the re-issued one.
+     */
+    @Test
+    void okHttp_clientCertificateFromVaultPki_nextConnectionPresentsTheReissuedOne() throws Exception {
+        vault.policy("app", "pki/issue/client", "update");
         IssuedCertificate serverCert =
                 vault.pkiIssue("pki", "server", "localhost", List.of(), List.of("127.0.0.1"), Duration.ofHours(1));
+        SSLContext serverTls = serverContext(serverCert);
+        List<BigInteger> seen = new CopyOnWriteArrayList<>();
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(serverTls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = serverTls.getDefaultSSLParameters();
+                p.setNeedClientAuth(true);
+                params.setSSLParameters(p);
+            }
+        });
+        server.createContext("/", ex -> {
+            X509Certificate peer =
+                    (X509Certificate) ((HttpsExchange) ex).getSSLSession().getPeerCertificates()[0];
+            seen.add(peer.getSerialNumber());
+            answer(ex, 200, "ok".getBytes());
+        });
+        server.start();
+        String ref = "vault:pki/issue/client?common_name=app.example.com&ttl=1h";
+        secrets = Secrets.builder()
+                .source(source(vault.address()).build())
+                .discoverSources(false)
+                .build();
+        LinkedBlockingQueue<HandOver> handOvers = new LinkedBlockingQueue<>();
+        try (RotatingSslContext tls = RotatingSslContext.builder(secrets)
+                .keyMaterial(ref)
+                .trust(ref)
+                .name("okhttp-client")
+                .onHandOver(handOvers::add)
+                .build()) {
+            okhttp3.OkHttpClient client = new okhttp3.OkHttpClient.Builder()
+                    .sslSocketFactory(tls.socketFactory(), tls.trustManager())
+                    .hostnameVerifier((host, session) -> "127.0.0.1".equals(host))
+                    .callTimeout(Duration.ofSeconds(10))
+                    .build();
+            okhttp3.Request request = new okhttp3.Request.Builder()
+                    .url("https://127.0.0.1:" + server.getAddress().getPort() + "/")
+                    .build();
+            BigInteger first = CertificateBundle.from(secrets.get(ref)).serialNumber();
+            try {
+                call(client, request);
+                assertThat(seen).containsExactly(first);
+
+                Secret reissued = secrets.refresh(ref);
+                BigInteger second = CertificateBundle.from(reissued).serialNumber();
+                assertThat(second).isNotEqualTo(first);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                HandOver h;
+                do {
+                    h = handOvers.poll(1, TimeUnit.SECONDS);
+                } while ((h == null || !h.version().equals(reissued.version())) && System.nanoTime() < deadline);
+                assertThat(h).isNotNull();
+                assertThat(h.succeeded()).isTrue();
+
+                // the pooled connection finishes on the certificate it was set up with
+                call(client, request);
+                assertThat(seen).containsExactly(first, first);
+                assertThat(client.connectionPool().connectionCount()).isEqualTo(1);
+
+                // a new connection: a new handshake, with the re-issued certificate
+                client.connectionPool().evictAll();
+                call(client, request);
+                assertThat(seen).containsExactly(first, first, second);
+            } finally {
+                client.connectionPool().evictAll();
+                client.dispatcher().executorService().shutdown();
+            }
+        }
+    }
+
+    private static void call(okhttp3.OkHttpClient client, okhttp3.Request request) throws IOException {
+        try (okhttp3.Response r = client.newCall(request).execute()) {
+            assertThat(r.code()).isEqualTo(200);
+            assertThat(r.body().string()).isEqualTo("ok");
+        }
+    }
+
+    /** A fixed server context with {@code cert}, trusting the fake's CA for client certificates. */
+    private SSLContext serverContext(IssuedCertificate cert) throws Exception {
         Secret pair = Secret.builder(SecretRef.parse("file:server"))
                 .version("1")
-                .fields(Map.of("tls.crt", serverCert.certificatePem(), "tls.key", serverCert.privateKeyPem()))
+                .fields(Map.of("tls.crt", cert.certificatePem(), "tls.key", cert.privateKeyPem()))
                 .fetchedAt(java.time.Instant.now())
                 .build();
         KeyStore keys = CertificateBundle.from(pair).toKeyStore("server", new char[0]);
@@ -185,6 +266,18 @@ class VaultPkiTlsTest {
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    // ---- the connection's own client certificate, from files ----
+
+    private final List<BigInteger> clientSerials = new CopyOnWriteArrayList<>();
+
+    /** An HTTPS front for the fake that requires a client certificate and records each request's. */
+    private int mtlsFront() throws Exception {
+        IssuedCertificate serverCert =
+                vault.pkiIssue("pki", "server", "localhost", List.of(), List.of("127.0.0.1"), Duration.ofHours(1));
+        SSLContext ctx = serverContext(serverCert);
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
             @Override

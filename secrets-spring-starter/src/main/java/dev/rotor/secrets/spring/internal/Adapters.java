@@ -15,19 +15,29 @@ import org.springframework.util.ClassUtils;
 public final class Adapters {
     private final ClassLoader classLoader;
     private final Object awsCredentials;
+    private final Object azureCredential;
 
-    private Adapters(ClassLoader classLoader, Object awsCredentials) {
+    private Adapters(ClassLoader classLoader, Object awsCredentials, Object azureCredential) {
         this.classLoader = classLoader;
         this.awsCredentials = awsCredentials;
+        this.azureCredential = azureCredential;
     }
 
     public static Adapters of(ClassLoader classLoader) {
-        return new Adapters(Objects.requireNonNull(classLoader, "classLoader"), null);
+        return new Adapters(Objects.requireNonNull(classLoader, "classLoader"), null, null);
     }
 
     /** With an {@code AwsCredentialsProvider} for the source {@code rotor.aws.*} describes (null: the SDK's chain). */
     public Adapters withAwsCredentials(Object provider) {
-        return new Adapters(classLoader, provider);
+        return new Adapters(classLoader, provider, azureCredential);
+    }
+
+    /**
+     * With a {@code TokenCredential} for the source {@code rotor.azure.*} describes (null: {@code
+     * DefaultAzureCredential}).
+     */
+    public Adapters withAzureCredential(Object credential) {
+        return new Adapters(classLoader, awsCredentials, credential);
     }
 
     boolean present(String className) {
@@ -38,8 +48,13 @@ public final class Adapters {
         return awsCredentials;
     }
 
+    Object azureCredential() {
+        return azureCredential;
+    }
+
     @Override
     public String toString() {
-        return "Adapters{awsCredentials=" + (awsCredentials != null) + "}";
+        return "Adapters{awsCredentials=" + (awsCredentials != null) + ", azureCredential=" + (azureCredential != null)
+                + "}";
     }
 }

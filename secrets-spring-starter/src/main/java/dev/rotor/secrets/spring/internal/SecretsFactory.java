@@ -115,6 +115,12 @@ public final class SecretsFactory {
             } else if (source.scheme().equals(GcpSources.SCHEME)) {
                 budget = properties.getGcp().getRequestsPerSecond();
                 property = "rotor.gcp.requests-per-second";
+            } else if (source.scheme().equals(AzureSources.SCHEME)) {
+                budget = properties.getAzure().getRequestsPerSecond();
+                property = "rotor.azure.requests-per-second";
+            } else if (source.scheme().equals(KubernetesSources.SCHEME)) {
+                budget = properties.getKubernetes().getRequestsPerSecond();
+                property = "rotor.kubernetes.requests-per-second";
             }
             if (budget != null) {
                 // a layer of one option over rotor.refresh.*, for this source's secrets only
@@ -288,6 +294,9 @@ public final class SecretsFactory {
             });
         }
         GcpSources.fromProperties(properties.getGcp(), adapters, claimed).ifPresent(out::add);
+        AzureSources.fromProperties(properties.getAzure(), adapters, claimed).ifPresent(out::add);
+        KubernetesSources.fromProperties(properties.getKubernetes(), adapters, claimed)
+                .ifPresent(out::add);
         return out;
     }
 
