@@ -75,7 +75,10 @@ class VaultCloudLoginTest {
         assertThat(e.getMessage()).contains(DB).contains(e.source().orElseThrow());
         StringBuilder chain = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
-            chain.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage()).append('\n');
+            chain.append(t.getClass().getSimpleName())
+                    .append(": ")
+                    .append(t.getMessage())
+                    .append('\n');
         }
         return chain.toString();
     }
