@@ -86,8 +86,9 @@ class RotorVaultCloudAuthTest {
                 .gcpServiceAccountKey(SA, key.getPublic())
                 .gcpRole("gcp", "orders", "iam", List.of(SA), TokenSpec.policies("app"));
         String pem = "-----BEGIN PRIVATE KEY-----\\n"
-                + Base64.getMimeEncoder(64, "\\n".getBytes(StandardCharsets.US_ASCII))
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                         .encodeToString(key.getPrivate().getEncoded())
+                        .replace("\n", "\\n") // JSON-escaped, as in the file Google hands out
                 + "\\n-----END PRIVATE KEY-----\\n";
         Path file = Files.writeString(
                 tmp.resolve("sa.json"),
@@ -125,7 +126,8 @@ class RotorVaultCloudAuthTest {
 
     @Test
     void awsIam_settingOfAnotherMethod_failsNamingTheConflict() {
-        runner("rotor.vault.auth.method=aws-iam",
+        runner(
+                        "rotor.vault.auth.method=aws-iam",
                         "rotor.vault.auth.role=orders",
                         "rotor.vault.auth.resource=https://vault.example.com/")
                 .run(context -> assertThat(context)

@@ -177,7 +177,9 @@ final class VaultSources {
                     null,
                     SCHEME);
         }
-        if (ref.scheme().equals("file") && ref.field().isEmpty() && ref.parameters().isEmpty()) {
+        if (ref.scheme().equals("file")
+                && ref.field().isEmpty()
+                && ref.parameters().isEmpty()) {
             return VaultAuth.ldap(username, Path.of(ref.path()));
         }
         String password = refs.read(A + "password-ref", passwordRef);

@@ -21,11 +21,16 @@ import java.time.Duration;
  * ({@code Metadata-Flavor: Google}, {@code Metadata: true}), no redirects, a 2 s connect and a 5 s answer deadline, at
  * most 64 KiB read. The answer (a token) is never quoted in a message. Thread-safe; the JDK client is made at the first
  * call.
+ *
+ * <p>Plain HTTP is accepted only to the addresses the platforms serve their metadata at ({@code 169.254.169.254},
+ * {@code metadata.google.internal}) and to loopback (a local proxy or emulator); any other address must be HTTPS.
  */
 final class MetadataClient {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_BODY = 64 * 1024;
+    private static final java.util.Set<String> PLAIN_HTTP_HOSTS = java.util.Set.of(
+            "169.254.169.254", "metadata.google.internal", "127.0.0.1", "localhost", "[::1]");
 
     private final URI base;
     private final String header;
@@ -47,6 +52,14 @@ final class MetadataClient {
         }
         if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
             throw new SecretConfigurationException("VaultAuth " + option + " must be an http(s) URL", null, null);
+        }
+        if ("http".equals(u.getScheme())
+                && !PLAIN_HTTP_HOSTS.contains(u.getHost().toLowerCase(java.util.Locale.ROOT))) {
+            throw new SecretConfigurationException(
+                    "VaultAuth " + option + " may use plain http only for the platform's metadata address or loopback;"
+                            + " use https for " + u.getHost(),
+                    null,
+                    null);
         }
         if (u.getRawQuery() != null || u.getRawUserInfo() != null) {
             throw new SecretConfigurationException(
