@@ -576,7 +576,7 @@ public final class VaultFakeCloudAuth {
     }
 
     // ======================================================================================================
-    // Dispatch and helpers
+    // Dispatch and small utilities
     // ======================================================================================================
 
     /** Checks a login at {@code auth/<mount>/login...} of {@code type}; called under the fake's lock. */
