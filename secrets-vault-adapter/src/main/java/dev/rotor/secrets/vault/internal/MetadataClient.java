@@ -29,8 +29,8 @@ final class MetadataClient {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_BODY = 64 * 1024;
-    private static final java.util.Set<String> PLAIN_HTTP_HOSTS = java.util.Set.of(
-            "169.254.169.254", "metadata.google.internal", "127.0.0.1", "localhost", "[::1]");
+    private static final java.util.Set<String> PLAIN_HTTP_HOSTS =
+            java.util.Set.of("169.254.169.254", "metadata.google.internal", "127.0.0.1", "localhost", "[::1]");
 
     private final URI base;
     private final String header;

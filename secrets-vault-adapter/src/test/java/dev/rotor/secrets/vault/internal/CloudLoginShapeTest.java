@@ -115,12 +115,14 @@ class CloudLoginShapeTest {
     @Test
     void metadataAddress_plainHttpOnlyToThePlatformsAddressOrLoopback() {
         assertThat(GcpAuth.gce("orders", GcpAuth.METADATA).toString()).contains("metadata.google.internal");
-        assertThat(AzureAuth.of("orders", AzureAuth.DEFAULT_RESOURCE, "http://127.0.0.1:8080").toString())
+        assertThat(AzureAuth.of("orders", AzureAuth.DEFAULT_RESOURCE, "http://127.0.0.1:8080")
+                        .toString())
                 .contains("127.0.0.1");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> GcpAuth.gce("orders", "http://example.com")))
                 .isInstanceOf(dev.rotor.secrets.SecretConfigurationException.class)
                 .hasMessageContaining("https");
-        assertThat(AzureAuth.of("orders", AzureAuth.DEFAULT_RESOURCE, "https://imds-proxy.example.com").toString())
+        assertThat(AzureAuth.of("orders", AzureAuth.DEFAULT_RESOURCE, "https://imds-proxy.example.com")
+                        .toString())
                 .contains("imds-proxy.example.com");
     }
 
