@@ -579,7 +579,17 @@ public class RotorProperties {
         /** A TLS client certificate (see {@code rotor.vault.tls.*}). */
         CERT,
         /** A user name and a password read from a Rotor ref: for development. */
-        USERPASS
+        USERPASS,
+        /** AWS IAM: an STS GetCallerIdentity request signed with the AWS SDK's default credentials, and a role. */
+        AWS_IAM,
+        /** Google Cloud gce: the instance's identity token from the metadata server, and a role. */
+        GCP_GCE,
+        /** Google Cloud iam: a JWT self-signed with a service-account key file, and a role. */
+        GCP_IAM,
+        /** Azure managed identity: the machine's token and instance fields from the metadata service, and a role. */
+        AZURE,
+        /** LDAP: a user name and a password read from a Rotor ref (a file: ref is read again at every login). */
+        LDAP
     }
 
     /** {@code rotor.vault.*}: bound to a source only when the Vault adapter is on the class path. */
@@ -720,7 +730,7 @@ public class RotorProperties {
             /** The mount path of the auth method; unset means the method's default path (approle, kubernetes, ...). */
             private String mount;
 
-            /** The role to log in as (kubernetes, jwt), or the certificate role (cert). */
+            /** The role to log in as (kubernetes, jwt, aws-iam, gcp-gce, gcp-iam, azure), or the certificate role (cert). */
             private String role;
 
             /** AppRole: the role id (not a secret). */
@@ -743,6 +753,21 @@ public class RotorProperties {
 
             /** Userpass: a Rotor ref to the password. */
             private String passwordRef;
+
+            /** AWS IAM: the region of the STS endpoint to sign for; unset means the global endpoint and us-east-1. */
+            private String awsRegion;
+
+            /** AWS IAM: the X-Vault-AWS-IAM-Server-ID header value Vault requires; unset means none. */
+            private String awsServerId;
+
+            /** Google Cloud iam: the service-account key JSON file, read at every login. */
+            private Path serviceAccountKeyFile;
+
+            /** Google Cloud gce or Azure: the metadata service address; unset means the platform's documented one. */
+            private String metadataAddress;
+
+            /** Azure: the resource the managed identity's token is for; unset means https://management.azure.com/. */
+            private String resource;
 
             public VaultAuthMethod getMethod() {
                 return method;
@@ -822,6 +847,46 @@ public class RotorProperties {
 
             public void setPasswordRef(String passwordRef) {
                 this.passwordRef = passwordRef;
+            }
+
+            public String getAwsRegion() {
+                return awsRegion;
+            }
+
+            public void setAwsRegion(String awsRegion) {
+                this.awsRegion = awsRegion;
+            }
+
+            public String getAwsServerId() {
+                return awsServerId;
+            }
+
+            public void setAwsServerId(String awsServerId) {
+                this.awsServerId = awsServerId;
+            }
+
+            public Path getServiceAccountKeyFile() {
+                return serviceAccountKeyFile;
+            }
+
+            public void setServiceAccountKeyFile(Path serviceAccountKeyFile) {
+                this.serviceAccountKeyFile = serviceAccountKeyFile;
+            }
+
+            public String getMetadataAddress() {
+                return metadataAddress;
+            }
+
+            public void setMetadataAddress(String metadataAddress) {
+                this.metadataAddress = metadataAddress;
+            }
+
+            public String getResource() {
+                return resource;
+            }
+
+            public void setResource(String resource) {
+                this.resource = resource;
             }
         }
 

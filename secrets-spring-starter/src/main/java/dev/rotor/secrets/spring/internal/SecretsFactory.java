@@ -363,6 +363,11 @@ public final class SecretsFactory {
         put(set, "jwt-file", a.getJwtFile());
         put(set, "username", a.getUsername());
         put(set, "password-ref", a.getPasswordRef());
+        put(set, "aws-region", a.getAwsRegion());
+        put(set, "aws-server-id", a.getAwsServerId());
+        put(set, "service-account-key-file", a.getServiceAccountKeyFile());
+        put(set, "metadata-address", a.getMetadataAddress());
+        put(set, "resource", a.getResource());
         return set;
     }
 

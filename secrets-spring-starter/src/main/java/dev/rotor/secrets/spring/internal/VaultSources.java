@@ -125,6 +125,32 @@ final class VaultSources {
                 auth = VaultAuth.userpass(
                         user, refs.read(A + "password-ref", required(method, "password-ref", a.getPasswordRef())));
                 break;
+            case AWS_IAM:
+                auth = VaultAuth.awsIam(required(method, "role", a.getRole()), a.getAwsRegion(), a.getAwsServerId());
+                break;
+            case GCP_GCE:
+                auth = a.getMetadataAddress() == null
+                        ? VaultAuth.gcpGce(required(method, "role", a.getRole()))
+                        : VaultAuth.gcpGce(required(method, "role", a.getRole()), a.getMetadataAddress());
+                break;
+            case GCP_IAM:
+                auth = VaultAuth.gcpIam(
+                        required(method, "role", a.getRole()),
+                        required(method, "service-account-key-file", a.getServiceAccountKeyFile()));
+                break;
+            case AZURE:
+                String azureRole = required(method, "role", a.getRole());
+                String resource = a.getResource() == null ? "https://management.azure.com/" : a.getResource();
+                auth = a.getMetadataAddress() == null
+                        ? VaultAuth.azure(azureRole, resource)
+                        : VaultAuth.azure(azureRole, resource, a.getMetadataAddress());
+                break;
+            case LDAP:
+                auth = ldap(
+                        required(method, "username", a.getUsername()),
+                        required(method, "password-ref", a.getPasswordRef()),
+                        refs);
+                break;
             default:
                 throw new SecretConfigurationException(A + "method " + method + " is not supported", null, SCHEME);
         }
@@ -135,6 +161,30 @@ final class VaultSources {
             auth = auth.withMount(a.getMount().strip());
         }
         return auth;
+    }
+
+    /**
+     * LDAP: a {@code file:} ref (no field, no parameters) is a file the adapter reads at every login; any other ref is
+     * read once, and the password is handed to the login from there.
+     */
+    private static VaultAuth ldap(String username, String passwordRef, RefReader refs) {
+        SecretRef ref;
+        try {
+            ref = SecretRef.parse(passwordRef);
+        } catch (RuntimeException e) {
+            // the text is not echoed: a password pasted where its ref belongs is a credential
+            throw new SecretConfigurationException(
+                    A + "password-ref is not a Rotor ref (scheme:path, for example file:/run/secrets/ldap-password)",
+                    null,
+                    SCHEME);
+        }
+        if (ref.scheme().equals("file")
+                && ref.field().isEmpty()
+                && ref.parameters().isEmpty()) {
+            return VaultAuth.ldap(username, Path.of(ref.path()));
+        }
+        String password = refs.read(A + "password-ref", passwordRef);
+        return VaultAuth.ldap(username, () -> password);
     }
 
     /** A {@code file:} ref (no field, no parameters) stays a file the adapter re-reads; any other ref is read once. */
@@ -169,7 +219,16 @@ final class VaultSources {
             case CERT:
                 return Set.of("mount", "role");
             case USERPASS:
+            case LDAP:
                 return Set.of("mount", "username", "password-ref");
+            case AWS_IAM:
+                return Set.of("mount", "role", "aws-region", "aws-server-id");
+            case GCP_GCE:
+                return Set.of("mount", "role", "metadata-address");
+            case GCP_IAM:
+                return Set.of("mount", "role", "service-account-key-file");
+            case AZURE:
+                return Set.of("mount", "role", "resource", "metadata-address");
             default:
                 return Set.of();
         }

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>leases owned by the token that created them (revoking the token, or its expiry, revokes them); {@code
  *       sys/leases/renew} capped at the lease's max TTL, {@code sys/leases/revoke};
  *   <li>logins: AppRole (with response-wrapped, single-use secret ids and {@code sys/wrapping/unwrap}), Kubernetes,
- *       JWT and userpass;
+ *       JWT and userpass; AWS IAM, Google Cloud, Azure and LDAP through {@link #cloudAuth()};
  *   <li>KV v1 and KV v2 mounts: versions, soft delete, undelete, destroy, the metadata endpoint; a deleted or destroyed
  *       version answers 404 with its metadata;
  *   <li>the database secrets engine: dynamic roles ({@code database/creds/<role>}) and static roles ({@code
@@ -108,6 +108,7 @@ public final class VaultFake implements AutoCloseable {
     private final Map<String, Map<String, UserLogin>> userLogins = new LinkedHashMap<>();
     private final List<DatabaseCredentialsListener> dbListeners = new CopyOnWriteArrayList<>();
     private final List<LoggedRequest> log = new ArrayList<>();
+    private final VaultFakeCloudAuth cloudAuth;
     private final AtomicInteger userCounter = new AtomicInteger();
     private boolean sealed;
     private boolean standby;
@@ -124,6 +125,7 @@ public final class VaultFake implements AutoCloseable {
 
     private VaultFake(Builder b) {
         this.clock = b.clock;
+        this.cloudAuth = new VaultFakeCloudAuth(this, b.clock, this::authMount);
         policies.put("default", defaultPolicy());
         mounts.put("secret/", new Mount("secret/", "kv", 2));
         mounts.put("cubbyhole/", new Mount("cubbyhole/", "cubbyhole", 0));
@@ -535,6 +537,11 @@ public final class VaultFake implements AutoCloseable {
                 .jwts
                 .add(jwt);
         return this;
+    }
+
+    /** The AWS IAM, Google Cloud, Azure and LDAP logins: their roles, keys, users and checks. */
+    public VaultFakeCloudAuth cloudAuth() {
+        return cloudAuth;
     }
 
     /** A userpass user at {@code auth/<mount>} ({@code userpass} by default in the adapter). */
@@ -1174,8 +1181,22 @@ public final class VaultFake implements AutoCloseable {
             case "userpass":
                 return userpassLogin(c, mount);
             default:
+                if (VaultFakeCloudAuth.TYPES.contains(m.type)) {
+                    return cloudLogin(c, mount, m.type);
+                }
                 throw new Refusal(400, "unsupported login for mount " + mount);
         }
+    }
+
+    private Answer cloudLogin(Call c, String mount, String type) {
+        VaultFakeCloudAuth.Grant g;
+        try {
+            g = cloudAuth.login(type, mount, c.path, c.body);
+        } catch (VaultFakeCloudAuth.Denied d) {
+            throw new Refusal(d.status, d.getMessage());
+        }
+        Token t = newToken(g.display, g.policies, g.spec, c.path);
+        return auth(t, t.creationTtl);
     }
 
     private Answer appRoleLogin(Call c) {

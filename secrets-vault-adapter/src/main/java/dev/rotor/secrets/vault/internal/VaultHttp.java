@@ -288,6 +288,11 @@ public final class VaultHttp implements AutoCloseable {
         }
     }
 
+    /** The client's wall clock: a login that signs a request with a time (AWS SigV4, a self-signed JWT) reads it. */
+    TimeSource clock() {
+        return clock;
+    }
+
     @Override
     public void close() {
         client.dispatcher().executorService().shutdown();
