@@ -100,11 +100,11 @@ class AwsIdentityTest {
     @Test
     void givenClient_stsUsesTheClientsCredentialsAndEndpoint() throws Exception {
         aws.caller("AKIDEXAMPLETEST", "arn:aws:iam::123456789012:user/ci/deployer");
-        aws.createSecret("prod/api", "k-1");
+        aws.createSecret("prod/api", "api-key-1");
         SecretsManagerClient client = FakeClients.client(aws);
-        try (LeakCheck leaks = LeakCheck.builder().plant("k-1").start()) {
+        try (LeakCheck leaks = LeakCheck.builder().plant("api-key-1").start()) {
             start(AwsSecretsManagerSource.builder().client(client).build(), leaks);
-            assertThat(secrets.value("aws-sm:prod/api")).isEqualTo("k-1");
+            assertThat(secrets.value("aws-sm:prod/api")).isEqualTo("api-key-1");
 
             SourceIdentity id = secrets.identity("aws-sm").orElseThrow();
             assertThat(id.principal()).contains("arn:aws:iam::123456789012:user/ci/deployer");

@@ -23,14 +23,13 @@ class AuditContextTest {
     @Test
     void detect_readsTheDownwardApiVariables_andTheApplicationsOwn() {
         AuditContext c = AuditContext.detect(Map.of(
-                        "HOSTNAME", "orders-7d9f",
-                        "POD_NAME", "orders-7d9f-x2",
-                        "POD_NAMESPACE", "shop",
-                        "NODE_NAME", "node-3",
-                        "ROTOR_APPLICATION", "orders",
-                        "ROTOR_APPLICATION_VERSION", "4.2.0",
-                        "ROTOR_DEPLOYMENT", "blue")
-                ::get);
+                "HOSTNAME", "orders-7d9f",
+                "POD_NAME", "orders-7d9f-x2",
+                "POD_NAMESPACE", "shop",
+                "NODE_NAME", "node-3",
+                "ROTOR_APPLICATION", "orders",
+                "ROTOR_APPLICATION_VERSION", "4.2.0",
+                "ROTOR_DEPLOYMENT", "blue")::get);
 
         assertThat(c.host()).contains("orders-7d9f");
         assertThat(c.pod()).contains("orders-7d9f-x2");
@@ -44,8 +43,7 @@ class AuditContextTest {
 
     @Test
     void detect_inAPodWithoutPodName_thePodIsTheHostName() {
-        AuditContext c =
-                AuditContext.detect(Map.of("HOSTNAME", "web-5c7", "KUBERNETES_SERVICE_HOST", "10.0.0.1")::get);
+        AuditContext c = AuditContext.detect(Map.of("HOSTNAME", "web-5c7", "KUBERNETES_SERVICE_HOST", "10.0.0.1")::get);
         assertThat(c.pod()).contains("web-5c7");
         assertThat(c.namespace()).isEmpty();
     }
@@ -90,7 +88,8 @@ class AuditContextTest {
             secrets.get("mem:k");
             source.put("k", "v2");
             secrets.refresh("mem:k");
-            secrets.publish(SecretEvent.builder(SecretEventType.AUTH_LOGIN, scheduler.clock().now())
+            secrets.publish(SecretEvent.builder(
+                            SecretEventType.AUTH_LOGIN, scheduler.clock().now())
                     .source("mem")
                     .build());
         }

@@ -98,7 +98,8 @@ class FileIdentityTest {
 
     @Test
     void configuredIdentity_winsOverTheToken() {
-        SourceIdentity mine = SourceIdentity.builder("batch-host-7").role("reporting").build();
+        SourceIdentity mine =
+                SourceIdentity.builder("batch-host-7").role("reporting").build();
         FileSecretSource files = FileSecretSource.builder()
                 .serviceAccountTokenFile(dir.resolve("absent"))
                 .identity(mine)
@@ -117,7 +118,9 @@ class FileIdentityTest {
                 .serviceAccountTokenFile(tokenFile)
                 .watch(false)
                 .build();
-        try (LeakCheck leaks = LeakCheck.builder().plant(token, "claim-value-7731", "pw-file-2").start();
+        try (LeakCheck leaks = LeakCheck.builder()
+                        .plant(token, "claim-value-7731", "pw-file-2")
+                        .start();
                 Secrets secrets = client(files, leaks)) {
             assertThat(secrets.value("file:" + dir.resolve("key"))).isEqualTo("pw-file-2");
             SourceIdentity id = secrets.identity("file").orElseThrow();

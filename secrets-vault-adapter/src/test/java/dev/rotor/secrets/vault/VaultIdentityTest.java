@@ -70,9 +70,12 @@ class VaultIdentityTest {
     void appRole_recordsNameTheRolesEntity_itsRole_andItsPolicies() throws Exception {
         VaultFake fake = vault.fake().policy("orders", "secret/data/orders/*", "read");
         fake.kvPut("secret", "orders/db", Map.of("password", "pw-1"));
-        VaultFake.AppRole role = fake.appRole("orders", TokenSpec.policies("orders").ttl(Duration.ofHours(1)));
+        VaultFake.AppRole role =
+                fake.appRole("orders", TokenSpec.policies("orders").ttl(Duration.ofHours(1)));
         String secretId = role.newSecretId();
-        try (LeakCheck leaks = LeakCheck.builder().plant(role.roleId(), secretId, "pw-1").start();
+        try (LeakCheck leaks = LeakCheck.builder()
+                        .plant(role.roleId(), secretId, "pw-1")
+                        .start();
                 Secrets secrets = client(VaultAuth.appRole(role.roleId(), secretId), leaks)) {
             assertThat(secrets.value("vault:secret/orders/db#password")).isEqualTo("pw-1");
 
@@ -95,11 +98,11 @@ class VaultIdentityTest {
     @Test
     void givenToken_identityComesFromLookupSelf_andNoRecordHoldsTheToken() throws Exception {
         VaultFake fake = vault.fake().policy("billing", "secret/data/billing/*", "read");
-        fake.kvPut("secret", "billing/key", Map.of("key", "k-1"));
+        fake.kvPut("secret", "billing/key", Map.of("key", "billing-key-1"));
         String token = fake.createToken(TokenSpec.policies("billing").ttl(Duration.ofHours(1)));
-        try (LeakCheck leaks = LeakCheck.builder().plant(token, "k-1").start();
+        try (LeakCheck leaks = LeakCheck.builder().plant(token, "billing-key-1").start();
                 Secrets secrets = client(VaultAuth.token(token), leaks)) {
-            assertThat(secrets.value("vault:secret/billing/key#key")).isEqualTo("k-1");
+            assertThat(secrets.value("vault:secret/billing/key#key")).isEqualTo("billing-key-1");
 
             SourceIdentity id = secrets.identity("vault").orElseThrow();
             assertThat(id.principal()).contains("token");
@@ -133,6 +136,7 @@ class VaultIdentityTest {
 
             assertThat(secrets.identity("vault").orElseThrow().policies()).containsExactly("default", "writer");
             events.clear();
+            fake.kvPut("secret", "app/cfg", Map.of("v", "2"));
             secrets.refresh("vault:secret/app/cfg");
             JsonNode who = record(events.get(events.size() - 1)).get("who");
             assertThat(who.get("policies").toString()).isEqualTo("[\"default\",\"writer\"]");

@@ -36,7 +36,11 @@ final class StsQueryProtocol {
     private final String account;
 
     StsQueryProtocol(
-            Faults faults, TimeSource time, Consumer<FakeRequest> log, Function<String, String> callerOf, String account) {
+            Faults faults,
+            TimeSource time,
+            Consumer<FakeRequest> log,
+            Function<String, String> callerOf,
+            String account) {
         this.faults = faults;
         this.time = time;
         this.log = log;
@@ -68,7 +72,8 @@ final class StsQueryProtocol {
                 }
                 if (!OPERATION.equals(action) || !"2011-06-15".equals(form.get("Version"))) {
                     throw SecretsManagerFakeException.client(
-                            "InvalidAction", "Could not find operation " + action + " for version " + form.get("Version"));
+                            "InvalidAction",
+                            "Could not find operation " + action + " for version " + form.get("Version"));
                 }
                 faults.check(OPERATION);
                 String arn = callerOf.apply(accessKey(exchange));

@@ -315,11 +315,12 @@ public final class TokenSession implements AutoCloseable {
         if (e.outcome() == SecretEvent.Outcome.FAILURE) {
             b.failure(failureOf(e.errorClass().orElse(""), detail));
         }
-        context.publish(b.build());
         if (e.type() == SecretEventType.LOADED || e.type() == SecretEventType.ROTATED) {
-            // a new token may belong to someone else (a new entity, other policies): the records say so from now on
+            // a new token may belong to someone else (a new entity, other policies): the records say so from now on,
+            // starting with this login's own record where the client's executor learns it at once
             context.identityChanged();
         }
+        context.publish(b.build());
         if (e.type() == SecretEventType.ROTATED) {
             // the new token is in service: leases issued under the old one must be re-issued before it ends
             e.version().ifPresent(onReplaced);
