@@ -158,7 +158,8 @@ public final class SecretsManagerFake implements AutoCloseable {
      * an assumed role's ARN, such as {@code arn:aws:sts::123456789012:assumed-role/orders/i-0abc}. The fake serves
      * that operation on its own port (the AWS Query protocol, as STS documents it), so an STS client given the same
      * {@code endpointOverride} learns who the Secrets Manager client calls as. Callers not set here are {@code
-     * arn:aws:iam::<account>:user/test}. Its faults are set with the operation name {@code GetCallerIdentity}.
+     * arn:aws:iam::<account>:user/test}. Faults apply to it only when set for the operation name {@code
+     * GetCallerIdentity}: those set for every operation are Secrets Manager's.
      */
     public SecretsManagerFake caller(String accessKeyId, String arn) {
         callers.put(Objects.requireNonNull(accessKeyId, "accessKeyId"), Objects.requireNonNull(arn, "arn"));

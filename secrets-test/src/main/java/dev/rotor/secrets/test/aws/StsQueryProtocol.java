@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * <GetCallerIdentityResponse><GetCallerIdentityResult><Arn/><UserId/><Account/></GetCallerIdentityResult>
  * <ResponseMetadata><RequestId/></ResponseMetadata></GetCallerIdentityResponse>} ({@code text/xml}); a failure is an
  * {@code <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>}. The caller is found by
- * the access key id of the request's signature (the signature itself is not verified).
+ * the access key id of the request's signature (the signature itself is not verified). Only faults set for {@code
+ * GetCallerIdentity} by name apply: STS is another service, and the call needs no permission.
  */
 final class StsQueryProtocol {
     static final String OPERATION = "GetCallerIdentity";
@@ -75,7 +76,7 @@ final class StsQueryProtocol {
                             "InvalidAction",
                             "Could not find operation " + action + " for version " + form.get("Version"));
                 }
-                faults.check(OPERATION);
+                faults.checkNamed(OPERATION);
                 String arn = callerOf.apply(accessKey(exchange));
                 answer = "<GetCallerIdentityResponse xmlns=\"" + NS + "\">\n  <GetCallerIdentityResult>\n    <Arn>"
                         + xml(arn) + "</Arn>\n    <UserId>" + xml(userId(arn)) + "</UserId>\n    <Account>"
