@@ -37,10 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
-import software.amazon.awssdk.services.sts.StsClient;
-import software.amazon.awssdk.services.sts.StsClientBuilder;
-import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -53,6 +49,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
 import software.amazon.awssdk.services.secretsmanager.model.APIErrorType;
 import software.amazon.awssdk.services.secretsmanager.model.BatchGetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
@@ -60,6 +57,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueReques
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.RotateSecretResponse;
 import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
 
 /**
  * AWS Secrets Manager as a Rotor {@link SecretSource} for refs of the scheme {@code aws-sm}:
@@ -159,6 +159,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
     private final Supplier<SecretsManagerClient> clientFactory;
     /** Builds the STS client that asks who the application is; null when the builder turned that off. */
     private final Function<SecretsManagerClient, StsClient> stsFactory;
+
     private final boolean ownsClient;
     /** The deadline of a whole call on the client this source builds; null for a client of the user's. */
     private final Duration apiCallTimeout;
@@ -772,7 +773,8 @@ public final class AwsSecretsManagerSource implements SecretSource {
             GetCallerIdentityResponse r = sts.getCallerIdentity();
             return Optional.of(CallerIdentity.of(r.arn(), r.account(), r.userId()));
         } catch (AwsServiceException e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            String code =
+                    e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
             String what = "STS GetCallerIdentity failed (" + (code != null ? code : "HTTP " + e.statusCode()) + ")";
             if (e.statusCode() == 403 || "AccessDenied".equals(code)) {
                 throw new SecretAccessDeniedException(what, null, name);

@@ -33,7 +33,8 @@ class AwsIdentityTest {
     private static final String SECRET_KEY = "orders-secret-access-key-0001";
 
     private final ManualScheduler scheduler = new ManualScheduler();
-    private final SecretsManagerFake aws = SecretsManagerFake.builder().scheduler(scheduler).start();
+    private final SecretsManagerFake aws =
+            SecretsManagerFake.builder().scheduler(scheduler).start();
     private final List<SecretEvent> events = new CopyOnWriteArrayList<>();
     private Secrets secrets;
 
@@ -61,7 +62,8 @@ class AwsIdentityTest {
         return AwsSecretsManagerSource.builder()
                 .endpointOverride(aws.endpoint())
                 .region(Region.EU_WEST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, SECRET_KEY)));
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, SECRET_KEY)));
     }
 
     private long stsCalls() {
@@ -127,7 +129,8 @@ class AwsIdentityTest {
             assertThat(id.isKnown()).isFalse();
             assertThat(id.reason()).contains(SourceIdentity.FAILED);
             assertThat(id.errorClass()).contains(SecretAccessDeniedException.class.getName());
-            JsonNode who = JSON.readTree(JsonAuditLogger.toJson(events.get(events.size() - 1))).get("who");
+            JsonNode who = JSON.readTree(JsonAuditLogger.toJson(events.get(events.size() - 1)))
+                    .get("who");
             assertThat(who.get("known").asBoolean()).isFalse();
             assertThat(who.get("errorClass").asText()).isEqualTo(SecretAccessDeniedException.class.getName());
             assertThat(who.get("error").asText()).contains("AccessDenied").contains("aws-sm");

@@ -12,7 +12,8 @@ public final class CallerIdentity {
     private CallerIdentity() {}
 
     public static SourceIdentity of(String arn, String account, String userId) {
-        SourceIdentity.Builder b = SourceIdentity.builder(arn).attribute("account", account).attribute("userId", userId);
+        SourceIdentity.Builder b =
+                SourceIdentity.builder(arn).attribute("account", account).attribute("userId", userId);
         String[] parts = arn == null ? new String[0] : arn.split(":", 6);
         if (parts.length == 6) {
             String resource = parts[5];
