@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +131,7 @@ public final class JsonAuditLogger implements SecretEventListener {
         }
         if (!who.attributes().isEmpty()) {
             g.writeObjectFieldStart("attributes");
-            for (String name : new java.util.TreeSet<>(who.attributes().keySet())) {
+            for (String name : new TreeSet<>(who.attributes().keySet())) {
                 g.writeStringField(name, who.attributes().get(name));
             }
             g.writeEndObject();

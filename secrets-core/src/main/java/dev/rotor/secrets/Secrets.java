@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,7 +163,7 @@ public final class Secrets implements AutoCloseable {
      * dev.rotor.secrets.spi.SecretSource#identity()}): {@link SourceIdentity#pending()} until the source answered,
      * empty when the source was not started yet. Never blocks.
      */
-    public java.util.Optional<SourceIdentity> identity(String scheme) {
+    public Optional<SourceIdentity> identity(String scheme) {
         return engine.identity(scheme);
     }
 

@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -713,9 +714,9 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Who the application is to the source of {@code scheme}, as last learned; empty before the source started. */
-    public java.util.Optional<SourceIdentity> identity(String scheme) {
+    public Optional<SourceIdentity> identity(String scheme) {
         Identity id = identities.get(scheme);
-        return id == null ? java.util.Optional.empty() : java.util.Optional.of(id.value);
+        return id == null ? Optional.empty() : Optional.of(id.value);
     }
 
     /**
