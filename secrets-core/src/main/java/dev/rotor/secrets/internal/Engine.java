@@ -13,6 +13,7 @@ import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
@@ -164,6 +165,7 @@ public final class Engine implements AutoCloseable {
             public void identityChanged() {
                 Identity id = identities.get(source.scheme());
                 if (id != null && id.source == source) {
+                    id.started.set(true);
                     learn(id);
                 }
             }
@@ -663,10 +665,6 @@ public final class Engine implements AutoCloseable {
             g.onRecovered(() -> scheduler.schedule(() -> recovered(g), Duration.ZERO));
             return g;
         });
-        Identity id = identities.get(ref.scheme());
-        if (id != null && id.started.compareAndSet(false, true)) {
-            learn(id);
-        }
         return created;
     }
 
@@ -695,11 +693,21 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Completes an event with where the client runs and who the application is to the event's source. */
+    /**
+     * Completes an event with where the client runs and who the application is to the event's source. The first
+     * successful load of a source's secret starts learning its identity: a source that never answered has nothing to
+     * tell, and a ref refused before any call makes no call for it either.
+     */
     private SecretEvent audit(SecretEvent e) {
         Identity id = null;
         if (e.ref().isPresent()) {
             id = identities.get(e.ref().get().scheme());
+            if (id != null
+                    && e.type() == SecretEventType.LOADED
+                    && e.outcome() == SecretEvent.Outcome.SUCCESS
+                    && id.started.compareAndSet(false, true)) {
+                learn(id);
+            }
         }
         if (id == null && e.source().isPresent()) {
             String name = e.source().get();
