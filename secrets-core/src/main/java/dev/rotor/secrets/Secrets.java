@@ -160,8 +160,8 @@ public final class Secrets implements AutoCloseable {
 
     /**
      * Who the application is to the source of {@code scheme}, as the client last learned it (see {@link
-     * dev.rotor.secrets.spi.SecretSource#identity()}): {@link SourceIdentity#pending()} until the source answered,
-     * empty when the source was not started yet. Never blocks.
+     * dev.rotor.secrets.spi.SecretSource#identity()}): {@link SourceIdentity#pending()} until one of its secrets
+     * loaded and the source answered, empty when the source was not started yet. Never blocks.
      */
     public Optional<SourceIdentity> identity(String scheme) {
         return engine.identity(scheme);
