@@ -32,6 +32,9 @@ public final class SecretEvent {
     private final String errorClass;
     private final String errorMessage;
     private final String detail;
+    private final String consumer;
+    private final AuditContext where;
+    private final SourceIdentity who;
 
     private SecretEvent(Builder b) {
         this.type = b.type;
@@ -46,6 +49,27 @@ public final class SecretEvent {
         this.errorClass = b.error == null ? null : b.error.getClass().getName();
         this.errorMessage = b.error instanceof SecretException ? b.error.getMessage() : null;
         this.detail = b.detail;
+        this.consumer = b.consumer;
+        this.where = b.where;
+        this.who = b.who;
+    }
+
+    private SecretEvent(SecretEvent e, AuditContext where, SourceIdentity who) {
+        this.type = e.type;
+        this.time = e.time;
+        this.ref = e.ref;
+        this.source = e.source;
+        this.version = e.version;
+        this.previousVersion = e.previousVersion;
+        this.leaseExpiry = e.leaseExpiry;
+        this.outcome = e.outcome;
+        this.duration = e.duration;
+        this.errorClass = e.errorClass;
+        this.errorMessage = e.errorMessage;
+        this.detail = e.detail;
+        this.consumer = e.consumer;
+        this.where = e.where != null ? e.where : where;
+        this.who = e.who != null ? e.who : who;
     }
 
     public static Builder builder(SecretEventType type, Instant time) {
@@ -103,9 +127,42 @@ public final class SecretEvent {
         return Optional.ofNullable(detail);
     }
 
+    /**
+     * The consumer that took (or refused) the version, for a {@link SecretEventType#HANDED_OVER} event: the pool's or
+     * the SSL context's name.
+     */
+    public Optional<String> consumer() {
+        return Optional.ofNullable(consumer);
+    }
+
+    /** Where the application runs; the client sets it on every event it publishes. */
+    public Optional<AuditContext> where() {
+        return Optional.ofNullable(where);
+    }
+
+    /**
+     * Who the application is to the event's source (for a hand-over, the source of its secret); the client sets it on
+     * every event whose source it knows, possibly as an unknown identity with the reason.
+     */
+    public Optional<SourceIdentity> who() {
+        return Optional.ofNullable(who);
+    }
+
+    /**
+     * This event with {@code where} and {@code who} filled in where it has none of its own; the client calls it on
+     * every event it publishes. Either argument may be null.
+     */
+    public SecretEvent withAudit(AuditContext where, SourceIdentity who) {
+        if ((where == null || this.where != null) && (who == null || this.who != null)) {
+            return this;
+        }
+        return new SecretEvent(this, where, who);
+    }
+
     @Override
     public String toString() {
         return "SecretEvent{" + type + " " + outcome + " ref=" + ref + " source=" + source
+                + (consumer == null ? "" : " consumer=" + consumer)
                 + (version == null ? "" : " version=" + version)
                 + (errorClass == null ? "" : " error=" + errorClass)
                 + (detail == null ? "" : " detail=" + detail) + "}";
@@ -124,6 +181,9 @@ public final class SecretEvent {
         private Duration duration;
         private Throwable error;
         private String detail;
+        private String consumer;
+        private AuditContext where;
+        private SourceIdentity who;
 
         private Builder(SecretEventType type, Instant time) {
             this.type = Objects.requireNonNull(type, "type");
@@ -169,6 +229,24 @@ public final class SecretEvent {
 
         public Builder detail(String detail) {
             this.detail = detail;
+            return this;
+        }
+
+        /** The consumer that took or refused the version (a pool's or an SSL context's name). */
+        public Builder consumer(String consumer) {
+            this.consumer = consumer;
+            return this;
+        }
+
+        /** Where the application runs; left empty, the client fills in its own {@link AuditContext}. */
+        public Builder where(AuditContext where) {
+            this.where = where;
+            return this;
+        }
+
+        /** Who the application is to the source; left empty, the client fills in the source's identity. */
+        public Builder who(SourceIdentity who) {
+            this.who = who;
             return this;
         }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -157,6 +158,15 @@ public final class Secrets implements AutoCloseable {
         return engine.timeSource();
     }
 
+    /**
+     * Who the application is to the source of {@code scheme}, as the client last learned it (see {@link
+     * dev.rotor.secrets.spi.SecretSource#identity()}): {@link SourceIdentity#pending()} until one of its secrets
+     * loaded and the source answered, empty when the source was not started yet. Never blocks.
+     */
+    public Optional<SourceIdentity> identity(String scheme) {
+        return engine.identity(scheme);
+    }
+
     /** Adds a listener for every lifecycle event. */
     public Subscription addEventListener(SecretEventListener listener) {
         engine.addEventListener(listener);
@@ -197,6 +207,7 @@ public final class Secrets implements AutoCloseable {
         private boolean revokeOnClose;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CircuitBreakerConfig circuitBreaker;
+        private AuditContext auditContext;
 
         private Builder() {}
 
@@ -336,6 +347,16 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the application runs, for the {@code where} of every audit record and event (default: {@link
+         * AuditContext#detect()}, once per process). Start from the detected one to add a field: {@code
+         * auditContext(AuditContext.detect().newBuilder().deployment("blue").build())}.
+         */
+        public Builder auditContext(AuditContext context) {
+            this.auditContext = Objects.requireNonNull(context, "auditContext");
+            return this;
+        }
+
         public Secrets build() {
             if (maximumEntries < 1) {
                 throw new SecretConfigurationException(
@@ -398,7 +419,8 @@ public final class Secrets implements AutoCloseable {
                         maximumEntries,
                         revokeOnClose,
                         closeTimeout,
-                        circuitBreaker));
+                        circuitBreaker,
+                        auditContext != null ? auditContext : Detected.CONTEXT));
             } catch (RuntimeException e) {
                 if (ownedScheduler != null) {
                     ownedScheduler.close();
@@ -409,5 +431,10 @@ public final class Secrets implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** The context detected from this process's environment, once, at the first client built without one. */
+    private static final class Detected {
+        static final AuditContext CONTEXT = AuditContext.detect();
     }
 }

@@ -131,7 +131,7 @@ class AuditLogTest {
         assertThat(logged.getLevel()).isEqualTo(Level.INFO);
         JsonNode line = lines().get(0);
         assertThat(fieldNames(line))
-                .startsWith("time", "event", "outcome", "ref", "source", "version")
+                .startsWith("schema", "time", "event", "outcome", "ref", "source", "version")
                 .contains("leaseExpiry", "durationMs")
                 .doesNotContain("errorClass", "error", "previousVersion");
         assertThat(line.get("time").asText()).isEqualTo(loadedAt.toString());
@@ -323,6 +323,7 @@ class AuditLogTest {
         JsonNode n = JSON.readTree(json);
         assertThat(fieldNames(n))
                 .containsExactly(
+                        "schema",
                         "time",
                         "event",
                         "outcome",
@@ -333,6 +334,7 @@ class AuditLogTest {
                         "leaseExpiry",
                         "durationMs",
                         "detail");
+        assertThat(n.get("schema").asText()).isEqualTo(JsonAuditLogger.SCHEMA);
         assertThat(n.get("time").asText()).isEqualTo("2026-11-25T10:00:00Z");
         assertThat(n.get("leaseExpiry").asText()).isEqualTo("2026-11-25T11:00:00Z");
         assertThat(n.get("durationMs").asLong()).isEqualTo(4);

@@ -8,8 +8,11 @@ import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceIdentity;
+import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
 import dev.rotor.secrets.aws.internal.AwsErrors;
+import dev.rotor.secrets.aws.internal.CallerIdentity;
 import dev.rotor.secrets.aws.internal.ErrorMessageRedactor;
 import dev.rotor.secrets.aws.internal.ResponseSizeLimit;
 import dev.rotor.secrets.aws.internal.SecretContent;
@@ -32,6 +35,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +43,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClientBuilder;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerServiceClientConfiguration;
 import software.amazon.awssdk.services.secretsmanager.model.APIErrorType;
 import software.amazon.awssdk.services.secretsmanager.model.BatchGetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
@@ -51,6 +57,9 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueReques
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.RotateSecretResponse;
 import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
 
 /**
  * AWS Secrets Manager as a Rotor {@link SecretSource} for refs of the scheme {@code aws-sm}:
@@ -148,6 +157,9 @@ public final class AwsSecretsManagerSource implements SecretSource {
 
     private final String name;
     private final Supplier<SecretsManagerClient> clientFactory;
+    /** Builds the STS client that asks who the application is; null when the builder turned that off. */
+    private final Function<SecretsManagerClient, StsClient> stsFactory;
+
     private final boolean ownsClient;
     /** The deadline of a whole call on the client this source builds; null for a client of the user's. */
     private final Duration apiCallTimeout;
@@ -183,6 +195,11 @@ public final class AwsSecretsManagerSource implements SecretSource {
             this.ownsClient = true;
             this.apiCallTimeout = callTimeout;
         }
+        Duration stsCallTimeout = b.effectiveApiCallTimeout();
+        Duration stsAttemptTimeout = b.effectiveApiCallAttemptTimeout();
+        this.stsFactory = !b.callerIdentity
+                ? null
+                : sm -> stsClient(sm.serviceClientConfiguration(), stsCallTimeout, stsAttemptTimeout);
         EnumSet<SourceCapability> caps = EnumSet.of(SourceCapability.FETCH_ALL);
         if (describe) {
             caps.add(SourceCapability.PROBE_VERSION);
@@ -739,6 +756,53 @@ public final class AwsSecretsManagerSource implements SecretSource {
         }
     }
 
+    /**
+     * Who the application is to AWS, for audit records: the caller STS {@code GetCallerIdentity} names (ARN as
+     * principal, role and session of an assumed role, account and user id), asked once through an STS client with the
+     * Secrets Manager client's region, credentials and endpoint override, and closed after the call. Empty when
+     * {@link Builder#callerIdentity(boolean)} turned it off. A refusal is a {@link SecretAccessDeniedException}, any
+     * other failure a {@link SourceUnavailableException}; neither fails a read.
+     */
+    @Override
+    public Optional<SourceIdentity> identity() {
+        if (stsFactory == null) {
+            return Optional.empty();
+        }
+        SecretsManagerClient sm = client(null);
+        try (StsClient sts = stsFactory.apply(sm)) {
+            GetCallerIdentityResponse r = sts.getCallerIdentity();
+            return Optional.of(CallerIdentity.of(r.arn(), r.account(), r.userId()));
+        } catch (AwsServiceException e) {
+            String code =
+                    e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            String what = "STS GetCallerIdentity failed (" + (code != null ? code : "HTTP " + e.statusCode()) + ")";
+            if (e.statusCode() == 403 || "AccessDenied".equals(code)) {
+                throw new SecretAccessDeniedException(what, null, name);
+            }
+            throw new SourceUnavailableException(what, null, name);
+        } catch (SdkException e) {
+            throw new SourceUnavailableException(
+                    "STS GetCallerIdentity failed (" + e.getClass().getSimpleName() + ")", null, name);
+        }
+    }
+
+    private static StsClient stsClient(
+            SecretsManagerServiceClientConfiguration sm, Duration callTimeout, Duration attemptTimeout) {
+        StsClientBuilder b = StsClient.builder()
+                .httpClientBuilder(ApacheHttpClient.builder())
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy())
+                        .apiCallTimeout(callTimeout)
+                        .apiCallAttemptTimeout(attemptTimeout));
+        if (sm.region() != null) {
+            b.region(sm.region());
+        }
+        sm.endpointOverride().ifPresent(b::endpointOverride);
+        if (sm.credentialsProvider() != null) {
+            b.credentialsProvider(sm.credentialsProvider());
+        }
+        return b.build();
+    }
+
     private static SecretsManagerClient defaultClient(
             Region region,
             URI endpoint,
@@ -784,6 +848,7 @@ public final class AwsSecretsManagerSource implements SecretSource {
         private Duration apiCallTimeout;
         private Duration apiCallAttemptTimeout;
         private boolean allowInsecureHttp;
+        private boolean callerIdentity = true;
 
         private Builder() {}
 
@@ -891,6 +956,16 @@ public final class AwsSecretsManagerSource implements SecretSource {
         /** How soon to look again while a rotation is under way (default 15 s). */
         public Builder rotationCheckInterval(Duration interval) {
             this.rotationCheckInterval = Objects.requireNonNull(interval, "rotationCheckInterval");
+            return this;
+        }
+
+        /**
+         * Whether to ask STS {@code GetCallerIdentity} once who the application is, for the {@code who} of audit
+         * records (default true). It needs no IAM permission; turn it off where STS cannot be reached (a private
+         * network with a Secrets Manager endpoint only), and the records say the identity is unsupported.
+         */
+        public Builder callerIdentity(boolean ask) {
+            this.callerIdentity = ask;
             return this;
         }
 

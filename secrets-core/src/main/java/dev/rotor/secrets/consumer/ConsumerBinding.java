@@ -261,6 +261,7 @@ public final class ConsumerBinding implements Subscription {
         SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.HANDED_OVER, h.time())
                 .ref(ref)
                 .source(h.target())
+                .consumer(h.target())
                 .version(h.version())
                 .duration(h.duration())
                 .detail(consumer.kind());

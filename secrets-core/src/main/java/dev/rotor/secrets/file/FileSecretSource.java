@@ -7,8 +7,10 @@ import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceIdentity;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.internal.ServiceAccountClaims;
 import dev.rotor.secrets.spi.ContentVersion;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
@@ -122,6 +124,8 @@ public final class FileSecretSource implements SecretSource {
     private final boolean watchEnabled;
     private final List<Path> confinedTo;
     private volatile FileWatch watch;
+    private final Path serviceAccountTokenFile;
+    private final SourceIdentity identity;
 
     /**
      * The refresh policy that fits a local file, which costs nothing to read: a poll every 10 s as the fallback for
@@ -134,7 +138,15 @@ public final class FileSecretSource implements SecretSource {
             .build();
 
     private FileSecretSource(
-            Path baseDirectory, long maxFileSize, TimeSource timeSource, boolean watch, List<Path> confinedTo) {
+            Path baseDirectory,
+            long maxFileSize,
+            TimeSource timeSource,
+            boolean watch,
+            List<Path> confinedTo,
+            Path serviceAccountTokenFile,
+            SourceIdentity identity) {
+        this.serviceAccountTokenFile = serviceAccountTokenFile;
+        this.identity = identity;
         this.confinedTo = confinedTo;
         this.baseDirectory = baseDirectory;
         this.maxFileSize = maxFileSize;
@@ -232,6 +244,22 @@ public final class FileSecretSource implements SecretSource {
     /** The largest file (and directory, all files together) this source reads, in bytes. */
     public long maxFileSize() {
         return maxFileSize;
+    }
+
+    /**
+     * Who the application is, for audit records: the identity given to {@link Builder#identity(SourceIdentity)}, else
+     * the Kubernetes service account of the pod, from the claims of the mounted service-account token ({@link
+     * Builder#serviceAccountTokenFile(Path)}, read once, its signature not verified): principal {@code
+     * system:serviceaccount:<namespace>:<name>}, attributes {@code namespace}, {@code serviceaccount} and {@code
+     * pod}. Empty when there is no such file (not in a pod); a file that is not a service-account JWT is a {@link
+     * SecretFormatException} that names the file, never its content.
+     */
+    @Override
+    public Optional<SourceIdentity> identity() {
+        if (identity != null) {
+            return Optional.of(identity);
+        }
+        return ServiceAccountClaims.read(serviceAccountTokenFile, SCHEME);
     }
 
     @Override
@@ -585,8 +613,25 @@ public final class FileSecretSource implements SecretSource {
         private TimeSource timeSource;
         private boolean watch = true;
         private final List<Path> confineTo = new ArrayList<>();
+        private Path serviceAccountTokenFile = ServiceAccountClaims.DEFAULT_TOKEN_FILE;
+        private SourceIdentity identity;
 
         private Builder() {}
+
+        /**
+         * The service-account token whose claims tell who the application is (see {@link
+         * FileSecretSource#identity()}); default {@code /var/run/secrets/kubernetes.io/serviceaccount/token}.
+         */
+        public Builder serviceAccountTokenFile(Path file) {
+            this.serviceAccountTokenFile = Objects.requireNonNull(file, "serviceAccountTokenFile");
+            return this;
+        }
+
+        /** Who the application is, as the application states it; wins over the service-account token. */
+        public Builder identity(SourceIdentity identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
 
         /**
          * Confines the source to these directories (relative ones against the base directory): a ref whose path, once
@@ -651,7 +696,13 @@ public final class FileSecretSource implements SecretSource {
                 roots.add((d.isAbsolute() ? d : base.toAbsolutePath().resolve(d)).normalize());
             }
             return new FileSecretSource(
-                    base.toAbsolutePath().normalize(), maxFileSize, timeSource, watch, List.copyOf(roots));
+                    base.toAbsolutePath().normalize(),
+                    maxFileSize,
+                    timeSource,
+                    watch,
+                    List.copyOf(roots),
+                    serviceAccountTokenFile,
+                    identity);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.rotor.secrets.AuditContext;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
@@ -12,12 +13,14 @@ import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.SecretValidator;
+import dev.rotor.secrets.SourceIdentity;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.StalePolicy;
 import dev.rotor.secrets.Subscription;
@@ -36,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +48,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -93,6 +99,25 @@ public final class Engine implements AutoCloseable {
     // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
     private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final AuditContext where;
+    /** Who the application is to each started source, by scheme. */
+    private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+
+    /**
+     * A source's identity as last learned: pending until the first answer. Asked on the executor; the answer to the
+     * latest ask wins, so an old answer that arrives late never replaces a newer one.
+     */
+    private static final class Identity {
+        final SecretSource source;
+        final AtomicBoolean started = new AtomicBoolean();
+        final AtomicLong asks = new AtomicLong();
+        volatile SourceIdentity value = SourceIdentity.pending();
+
+        Identity(SecretSource source) {
+            this.source = source;
+        }
+    }
+
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -135,6 +160,15 @@ public final class Engine implements AutoCloseable {
             public void refresh(Predicate<SecretRef> which) {
                 Engine.this.refreshMatching(source, which);
             }
+
+            @Override
+            public void identityChanged() {
+                Identity id = identities.get(source.scheme());
+                if (id != null && id.source == source) {
+                    id.started.set(true);
+                    learn(id);
+                }
+            }
         };
     }
 
@@ -158,7 +192,10 @@ public final class Engine implements AutoCloseable {
             long maximumEntries,
             boolean revokeOnClose,
             Duration closeTimeout,
-            CircuitBreakerConfig breakerConfig) {
+            CircuitBreakerConfig breakerConfig,
+            AuditContext where) {
+        this.where = where;
+        events.enrichWith(this::audit);
         this.sources = new Sources(registered, discover, loader);
         this.scheduler = scheduler;
         this.ownedScheduler = ownedScheduler;
@@ -619,14 +656,75 @@ public final class Engine implements AutoCloseable {
             return gate;
         }
         SecretSource source = sources.sourceFor(ref);
-        return gates.computeIfAbsent(ref.scheme(), s -> {
+        SourceGate created = gates.computeIfAbsent(ref.scheme(), s -> {
             RefreshPolicy p = policyFor(source);
             source.start(contextFor(source, p));
+            identities.put(s, new Identity(source));
             SourceGate g = new SourceGate(
                     source, executor, new RefreshRules(p, random), breakerConfig, time, scheduler, events::publish);
             g.onRecovered(() -> scheduler.schedule(() -> recovered(g), Duration.ZERO));
             return g;
         });
+        return created;
+    }
+
+    /** Asks the source who the application is, on the executor; a failure or a refused task leaves it unknown. */
+    private void learn(Identity id) {
+        long ask = id.asks.incrementAndGet();
+        Runnable task = () -> {
+            SourceIdentity answer;
+            try {
+                answer = id.source.identity().orElse(SourceIdentity.unsupported());
+            } catch (RuntimeException e) {
+                answer = SourceIdentity.failed(e);
+                LOG.debug(
+                        "Rotor could not learn who the application is to source {}: {}",
+                        id.source.name(),
+                        e.getClass().getName());
+            }
+            if (id.asks.get() == ask) {
+                id.value = answer;
+            }
+        };
+        try {
+            executor.execute(task);
+        } catch (RuntimeException rejected) {
+            id.value = SourceIdentity.failed(rejected);
+        }
+    }
+
+    /**
+     * Completes an event with where the client runs and who the application is to the event's source. The first
+     * successful load of a source's secret starts learning its identity: a source that never answered has nothing to
+     * tell, and a ref refused before any call makes no call for it either.
+     */
+    private SecretEvent audit(SecretEvent e) {
+        Identity id = null;
+        if (e.ref().isPresent()) {
+            id = identities.get(e.ref().get().scheme());
+            if (id != null
+                    && e.type() == SecretEventType.LOADED
+                    && e.outcome() == SecretEvent.Outcome.SUCCESS
+                    && id.started.compareAndSet(false, true)) {
+                learn(id);
+            }
+        }
+        if (id == null && e.source().isPresent()) {
+            String name = e.source().get();
+            for (Identity candidate : identities.values()) {
+                if (candidate.source.name().equals(name)) {
+                    id = candidate;
+                    break;
+                }
+            }
+        }
+        return e.withAudit(where, id == null ? null : id.value);
+    }
+
+    /** Who the application is to the source of {@code scheme}, as last learned; empty before the source started. */
+    public Optional<SourceIdentity> identity(String scheme) {
+        Identity id = identities.get(scheme);
+        return id == null ? Optional.empty() : Optional.of(id.value);
     }
 
     /**

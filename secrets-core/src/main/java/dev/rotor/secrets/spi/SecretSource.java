@@ -5,6 +5,7 @@ import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceIdentity;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -83,6 +84,21 @@ public interface SecretSource extends AutoCloseable {
      * nothing.
      */
     default void start(SourceContext context) {}
+
+    /**
+     * Who the application is to the store (a Vault entity and its policies, an AWS ARN, a Kubernetes service account),
+     * for the {@code who} of audit records; empty when the source cannot tell. Never a token or a credential.
+     *
+     * <p>The client asks once, after the first successful load of one of the source's secrets, on its executor (never
+     * on a reader's thread unless the executor runs tasks inline), keeps the answer, and asks again when the source
+     * calls {@link SourceContext#identityChanged()} (a Vault token was replaced). It may block on the network. An
+     * exception fails nothing: the records say the identity is unknown, with the exception's class. A source that
+     * cannot tell yet answers {@link SourceIdentity#pending()} and calls {@code identityChanged()} when it can. The
+     * default answers empty.
+     */
+    default Optional<SourceIdentity> identity() {
+        return Optional.empty();
+    }
 
     /** Fetches the current version of a secret. Required. */
     Secret fetch(FetchRequest request);

@@ -57,4 +57,11 @@ public interface SourceContext {
      * The default does nothing, for contexts that have no engine behind them.
      */
     default void refresh(Predicate<SecretRef> which) {}
+
+    /**
+     * Tells the client that who the application is to the store may have changed (a new Vault token from a new
+     * login): it asks {@link SecretSource#identity()} again, in the background, and later records carry the new
+     * answer. Returns at once. The default does nothing, for contexts that have no client behind them.
+     */
+    default void identityChanged() {}
 }

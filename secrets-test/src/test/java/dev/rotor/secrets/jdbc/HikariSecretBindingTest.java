@@ -145,6 +145,8 @@ class HikariSecretBindingTest {
         assertThat(HikariSupport.holds(pool, "app_b", passwordB)).isTrue();
         assertThat(events.ofType(SecretEventType.HANDED_OVER)).singleElement().satisfies(e -> {
             assertThat(e.source()).hasValue("binding-test");
+            assertThat(e.consumer()).hasValue("binding-test");
+            assertThat(dev.rotor.secrets.JsonAuditLogger.toJson(e)).contains("\"consumer\":\"binding-test\"");
             assertThat(e.version()).hasValue(h.version());
             assertThat(e.previousVersion()).isEqualTo(h.previousVersion());
             assertThat(e.outcome()).isEqualTo(SecretEvent.Outcome.SUCCESS);

@@ -6,6 +6,7 @@ import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SourceIdentity;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
@@ -128,6 +129,18 @@ public final class VaultSource implements SecretSource {
      * Reads the secret; a ref outside the allowed paths (see {@link Builder#allowPaths(String...)}) is refused with a
      * {@link SecretAccessDeniedException} before any call to Vault.
      */
+    /**
+     * Who the application is to Vault, for audit records: from the answer of the login (or, for a given token, of
+     * {@code auth/token/lookup-self}): the entity id as principal (else the token's display name), the display name,
+     * the role ({@code role_name} or {@code role} of the login's metadata), the token's policies, and the entity and
+     * path as attributes. Learned again whenever the token is replaced. Logs in when no token was obtained yet.
+     */
+    @Override
+    public Optional<SourceIdentity> identity() {
+        TokenSession s = session;
+        return s == null ? Optional.empty() : Optional.of(s.identity());
+    }
+
     @Override
     public Secret fetch(FetchRequest request) {
         paths.check(request.ref(), name);

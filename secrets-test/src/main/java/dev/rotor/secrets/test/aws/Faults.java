@@ -114,6 +114,27 @@ final class Faults {
         }
     }
 
+    /**
+     * As {@link #check}, for an operation of another service on the fake's port (STS): only faults set for it by name
+     * apply, never those set for every operation, which are Secrets Manager's.
+     */
+    synchronized void checkNamed(String operation) {
+        if (takeNamed(failing, operation)) {
+            throw new SecretsManagerFakeException("InternalFailure", 500, "An internal error occurred.");
+        }
+        if (takeNamed(throttled, operation)) {
+            throw SecretsManagerFakeException.client("Throttling", "Rate exceeded");
+        }
+        if (deniedOperations.contains(operation)) {
+            throw SecretsManagerFakeException.client(
+                    "AccessDeniedException", "User is not authorized to perform: sts:" + operation);
+        }
+    }
+
+    private static boolean takeNamed(Map<String, Integer> from, String operation) {
+        return from.containsKey(operation) && take(from, operation);
+    }
+
     /** Whether {@code operation} on the secret named {@code name} is denied. */
     synchronized boolean denied(String operation, String name) {
         Set<String> ops = name == null ? null : deniedSecrets.get(name);

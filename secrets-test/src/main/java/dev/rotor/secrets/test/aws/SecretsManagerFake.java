@@ -88,6 +88,8 @@ public final class SecretsManagerFake implements AutoCloseable {
     private final TimeSource time;
     private final List<FakeRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger functionNames = new AtomicInteger();
+    private final Map<String, String> callers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final String defaultCaller;
 
     private SecretsManagerFake(Builder b) {
         Scheduler scheduler = b.scheduler;
@@ -108,7 +110,21 @@ public final class SecretsManagerFake implements AutoCloseable {
         }
         handlers = Executors.newFixedThreadPool(4, r -> daemon(r, "secrets-manager-fake-http"));
         server.setExecutor(handlers);
-        server.createContext("/", new JsonProtocol(store, faults, time, requests::add));
+        this.defaultCaller = "arn:aws:iam::" + b.accountId + ":user/test";
+        JsonProtocol json = new JsonProtocol(store, faults, time, requests::add);
+        StsQueryProtocol sts = new StsQueryProtocol(
+                faults,
+                time,
+                requests::add,
+                key -> key == null ? defaultCaller : callers.getOrDefault(key, defaultCaller),
+                b.accountId);
+        server.createContext("/", exchange -> {
+            if (StsQueryProtocol.accepts(exchange)) {
+                sts.handle(exchange);
+            } else {
+                json.handle(exchange);
+            }
+        });
         server.start();
     }
 
@@ -135,6 +151,19 @@ public final class SecretsManagerFake implements AutoCloseable {
     /** The port it listens on. */
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * The caller STS {@code GetCallerIdentity} names for requests signed with {@code accessKeyId}: an IAM user's or
+     * an assumed role's ARN, such as {@code arn:aws:sts::123456789012:assumed-role/orders/i-0abc}. The fake serves
+     * that operation on its own port (the AWS Query protocol, as STS documents it), so an STS client given the same
+     * {@code endpointOverride} learns who the Secrets Manager client calls as. Callers not set here are {@code
+     * arn:aws:iam::<account>:user/test}. Faults apply to it only when set for the operation name {@code
+     * GetCallerIdentity}: those set for every operation are Secrets Manager's.
+     */
+    public SecretsManagerFake caller(String accessKeyId, String arn) {
+        callers.put(Objects.requireNonNull(accessKeyId, "accessKeyId"), Objects.requireNonNull(arn, "arn"));
+        return this;
     }
 
     // ---- the store, as its owner sees it ----

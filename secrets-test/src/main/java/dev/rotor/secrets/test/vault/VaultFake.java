@@ -103,6 +103,8 @@ public final class VaultFake implements AutoCloseable {
     private final Map<String, StaticRole> staticRoles = new LinkedHashMap<>();
     private final Map<String, PkiEngine> pki = new LinkedHashMap<>();
     private final Map<String, AppRole> appRolesById = new LinkedHashMap<>();
+    // identity entities, one per auth method and alias (an AppRole role id, a user), created at the first login
+    private final Map<String, String> entities = new LinkedHashMap<>();
     // auth mount -> role or user name -> login
     private final Map<String, Map<String, JwtLogin>> jwtLogins = new LinkedHashMap<>();
     private final Map<String, Map<String, UserLogin>> userLogins = new LinkedHashMap<>();
@@ -1062,7 +1064,7 @@ public final class VaultFake implements AutoCloseable {
         d.put("creation_time", t.created.getEpochSecond());
         d.put("creation_ttl", t.neverExpires ? 0 : t.creationTtl.toSeconds());
         d.put("display_name", t.displayName);
-        d.put("entity_id", "");
+        d.put("entity_id", t.entityId);
         if (t.neverExpires) {
             d.putNull("expire_time");
         } else {
@@ -1071,7 +1073,7 @@ public final class VaultFake implements AutoCloseable {
         d.put("explicit_max_ttl", t.explicitMaxTtl.toSeconds());
         d.put("id", t.id);
         d.put("issue_time", t.created.toString());
-        d.putNull("meta");
+        putMeta(d, "meta", t.meta);
         d.put("num_uses", 0);
         d.put("orphan", true);
         d.put("path", t.path);
@@ -1154,13 +1156,27 @@ public final class VaultFake implements AutoCloseable {
         t.policies.forEach(p::add);
         ArrayNode tp = a.putArray("token_policies");
         t.policies.forEach(tp::add);
-        a.putNull("metadata");
+        putMeta(a, "metadata", t.meta);
         a.put("lease_duration", ttl.toSeconds());
         a.put("renewable", t.renewable);
-        a.put("entity_id", "");
+        a.put("entity_id", t.entityId);
         a.put("token_type", "service");
         a.put("orphan", true);
         return new Answer(200, n);
+    }
+
+    private static void putMeta(ObjectNode n, String field, Map<String, String> meta) {
+        if (meta == null) {
+            n.putNull(field);
+        } else {
+            ObjectNode m = n.putObject(field);
+            meta.forEach(m::put);
+        }
+    }
+
+    /** The entity of a login's alias: Vault creates one at the first login through the alias and keeps it. */
+    private String entity(String alias) {
+        return entities.computeIfAbsent(alias, a -> randomUuid());
     }
 
     // ---- logins and wrapping ----
@@ -1218,6 +1234,8 @@ public final class VaultFake implements AutoCloseable {
             r.secretIds.remove(secretId);
         }
         Token t = newToken("approle", r.spec.policies, r.spec, "auth/approle/login");
+        t.entityId = entity("approle:" + roleId);
+        t.meta = Map.of("role_name", r.name);
         return auth(t, t.creationTtl);
     }
 
@@ -1237,6 +1255,8 @@ public final class VaultFake implements AutoCloseable {
             throw new Refusal(type.equals("kubernetes") ? 403 : 400, "permission denied");
         }
         Token t = newToken(mount + "-" + role, l.spec.policies, l.spec, "auth/" + mount + "/login");
+        t.entityId = entity(mount + ":" + role);
+        t.meta = Map.of("role", role);
         return auth(t, t.creationTtl);
     }
 
@@ -1927,6 +1947,9 @@ public final class VaultFake implements AutoCloseable {
         JsonNode wrapped;
         String displayName;
         String path;
+        // the identity entity of a login's alias ("" for a token created directly) and the login's metadata
+        String entityId = "";
+        Map<String, String> meta;
 
         boolean valid(Instant now) {
             return !revoked && (neverExpires || now.isBefore(expireAt));
@@ -2150,6 +2173,13 @@ public final class VaultFake implements AutoCloseable {
 
         public String roleId() {
             return roleId;
+        }
+
+        /** The id of the identity entity Vault ties this role's logins to (created at the first login). */
+        public String entityId() {
+            synchronized (VaultFake.this) {
+                return entity("approle:" + roleId);
+            }
         }
 
         /** A new secret id without use limit or TTL. */

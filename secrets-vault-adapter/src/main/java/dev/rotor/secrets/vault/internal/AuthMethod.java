@@ -77,7 +77,8 @@ public abstract class AuthMethod implements VaultAuth {
         String token = Json.text(auth, "client_token", what, ref, source);
         long ttl = Json.optionalNumber(auth, "lease_duration", 0, what, ref, source);
         boolean renewable = Json.optionalBoolean(auth, "renewable", false, what, ref, source);
-        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable);
+        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable)
+                .identity(VaultIdentity.fromAuth(auth, "token"));
     }
 
     /**
@@ -114,6 +115,7 @@ public abstract class AuthMethod implements VaultAuth {
         long created = Json.optionalNumber(data, "creation_time", 0, what, ref, http.source());
         Instant maxEnd =
                 explicitMax > 0 && created > 0 ? Instant.ofEpochSecond(created).plusSeconds(explicitMax) : null;
-        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable, maxEnd);
+        return new LoginResult(token, Duration.ofSeconds(Math.max(0, ttl)), renewable, maxEnd)
+                .identity(VaultIdentity.fromLookup(data));
     }
 }

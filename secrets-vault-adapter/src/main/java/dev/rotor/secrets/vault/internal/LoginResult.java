@@ -1,5 +1,6 @@
 package dev.rotor.secrets.vault.internal;
 
+import dev.rotor.secrets.SourceIdentity;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,6 +17,9 @@ public final class LoginResult {
      */
     final Instant maxExpiresAt;
 
+    /** Who the token belongs to, as Vault said it; null when the answer did not say. */
+    SourceIdentity identity;
+
     LoginResult(String token, Duration ttl, boolean renewable) {
         this(token, ttl, renewable, null);
     }
@@ -25,6 +29,12 @@ public final class LoginResult {
         this.ttl = ttl;
         this.renewable = renewable;
         this.maxExpiresAt = maxExpiresAt;
+    }
+
+    /** This result with who the token belongs to. */
+    LoginResult identity(SourceIdentity identity) {
+        this.identity = identity;
+        return this;
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.rotor.secrets.SecretFormatException;
 import dev.rotor.secrets.SecretNotFoundException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SourceIdentity;
 import dev.rotor.secrets.SourceThrottledException;
 import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.StalePolicy;
@@ -186,6 +187,22 @@ public final class TokenSession implements AutoCloseable {
     }
 
     /**
+     * Who the token in service belongs to, as Vault said at the last login (or lookup of a given token); logs in first
+     * when no token was obtained yet. Blocks on the network then: call it off the read path.
+     */
+    public SourceIdentity identity() {
+        SourceIdentity id = source.identity;
+        if (id == null) {
+            current(null);
+            id = source.identity;
+        }
+        if (id == null) {
+            throw new SourceUnavailableException("Vault's answer did not say who the token belongs to", null, name);
+        }
+        return id;
+    }
+
+    /**
      * After Vault refused {@code used} (403): one forced login (or lookup of the given token) unless another thread
      * already replaced it. Never loops.
      */
@@ -298,6 +315,11 @@ public final class TokenSession implements AutoCloseable {
         if (e.outcome() == SecretEvent.Outcome.FAILURE) {
             b.failure(failureOf(e.errorClass().orElse(""), detail));
         }
+        if (e.type() == SecretEventType.LOADED || e.type() == SecretEventType.ROTATED) {
+            // a new token may belong to someone else (a new entity, other policies): the records say so from now on,
+            // starting with this login's own record where the client's executor learns it at once
+            context.identityChanged();
+        }
         context.publish(b.build());
         if (e.type() == SecretEventType.ROTATED) {
             // the new token is in service: leases issued under the old one must be re-issued before it ends
@@ -349,6 +371,8 @@ public final class TokenSession implements AutoCloseable {
         // what the engine asked for last: a failure event it publishes follows its call on the same thread
         private volatile String lastCall = "login";
         volatile boolean closing;
+        // who the token in service belongs to, as the last login or lookup said
+        volatile SourceIdentity identity;
 
         TokenSource(VaultHttp http, AuthMethod auth, TimeSource time, String name) {
             this.http = http;
@@ -378,6 +402,9 @@ public final class TokenSession implements AutoCloseable {
         public Secret fetch(FetchRequest request) {
             lastCall = "login";
             LoginResult r = auth.login(http, REF);
+            if (r.identity != null) {
+                identity = r.identity;
+            }
             Instant now = time.now();
             String version;
             synchronized (this) {
