@@ -66,6 +66,7 @@ final class VaultSources {
             b.clientCertificatePem(tls.getClientCertificate(), tls.getClientKey());
         }
         v.getKvVersions().forEach(b::kvVersion);
+        b.checkCapabilitiesAtStart(v.isCheckCapabilitiesAtStart());
         try {
             return b.build();
         } catch (SecretConfigurationException e) {
