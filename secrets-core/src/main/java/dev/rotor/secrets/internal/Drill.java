@@ -119,6 +119,8 @@ final class Drill {
                 after.set(fresh);
             } catch (SecretException ex) {
                 return failed(ref, source, action, reasonOf(ex), before.version(), null, t0, List.of());
+            } finally {
+                e.withdrawRotation();
             }
             String version = after.get().version();
             if (version.equals(before.version())) {

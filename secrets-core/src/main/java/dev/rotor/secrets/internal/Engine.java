@@ -668,6 +668,9 @@ public final class Engine implements AutoCloseable {
         for (Map.Entry<String, List<SecretRef>> m : byScheme.entrySet()) {
             SourceGate gate;
             try {
+                if (!checksAccess(sources.sourceFor(m.getValue().get(0)))) {
+                    continue; // never start a source that has nothing to check
+                }
                 gate = gateFor(m.getValue().get(0));
             } catch (SecretConfigurationException noSource) {
                 continue; // an allow-list entry for a scheme no source answers: nothing to check, reads will fail
@@ -708,6 +711,16 @@ public final class Engine implements AutoCloseable {
             }
         }
         accessWarnings = List.copyOf(warnings);
+    }
+
+    /** Whether {@code source} has a permission check of its own (overrides {@link SecretSource#checkAccess}). */
+    private static boolean checksAccess(SecretSource source) {
+        try {
+            return source.getClass().getMethod("checkAccess", Collection.class).getDeclaringClass()
+                    != SecretSource.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     /** The warnings of the start-up permission check (see {@link #checkAccess()}). */

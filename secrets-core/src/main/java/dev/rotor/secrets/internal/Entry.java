@@ -426,6 +426,11 @@ final class Entry implements Runnable {
         rotateNext = true;
     }
 
+    /** Withdraws a rotation request that no fetch took up (the drill joined a flight that had already fetched). */
+    void withdrawRotation() {
+        rotateNext = false;
+    }
+
     private Secret fetchAndSwap(FetchReason reason, Secret old, long t0) {
         Secret fresh = null;
         boolean drillRotation = rotateNext;
