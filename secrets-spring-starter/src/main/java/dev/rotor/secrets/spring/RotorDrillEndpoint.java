@@ -1,8 +1,8 @@
 package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.DrillReport;
-import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.InvalidSecretRefException;
+import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.Secrets;
 import java.time.Duration;
@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code rotor} Actuator endpoint with its write operation: a rotation drill ({@link Secrets#drill}) of the

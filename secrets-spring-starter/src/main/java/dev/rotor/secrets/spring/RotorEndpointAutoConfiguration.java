@@ -34,8 +34,7 @@ public class RotorEndpointAutoConfiguration {
     @ConditionalOnProperty(name = "rotor.endpoint.drill.enabled", havingValue = "true")
     public RotorDrillEndpoint rotorDrillEndpoint(
             Secrets secrets, RotorEndpointProperties properties, RotorDrillProperties drill) {
-        return new RotorDrillEndpoint(
-                secrets, properties.getShowDetails(), properties.getRoles(), drill.getTimeout());
+        return new RotorDrillEndpoint(secrets, properties.getShowDetails(), properties.getRoles(), drill.getTimeout());
     }
 
     @Bean

@@ -67,15 +67,16 @@ class RotorDrillEndpointTest {
 
     @Test
     void drill_enabled_reissuesAndReportsTheConsumer_withoutValues() {
-        exposed().withPropertyValues("rotor.endpoint.drill.enabled=true", "rotor.endpoint.drill.timeout=10s")
+        exposed()
+                .withPropertyValues("rotor.endpoint.drill.enabled=true", "rotor.endpoint.drill.timeout=10s")
                 .run(context -> {
                     assertThat(context).hasSingleBean(RotorEndpoint.class).hasSingleBean(RotorDrillEndpoint.class);
                     Secrets secrets = context.getBean(Secrets.class);
                     Client client = new Client();
                     ConsumerBinding.bind(secrets, client, "mem:db/creds");
 
-                    Map<String, Object> out = context.getBean(RotorDrillEndpoint.class)
-                            .drill("drill", List.of("mem:db/creds"));
+                    Map<String, Object> out =
+                            context.getBean(RotorDrillEndpoint.class).drill("drill", List.of("mem:db/creds"));
 
                     assertThat(out).containsEntry("succeeded", true);
                     @SuppressWarnings("unchecked")
@@ -96,8 +97,7 @@ class RotorDrillEndpointTest {
     void drill_ofARefTheClientDoesNotKnow_isRefused_withoutAStoreCall() {
         exposed().withPropertyValues("rotor.endpoint.drill.enabled=true").run(context -> {
             fx.source.resetCounts();
-            Map<String, Object> out =
-                    context.getBean(RotorDrillEndpoint.class).drill("drill", List.of("mem:app/key"));
+            Map<String, Object> out = context.getBean(RotorDrillEndpoint.class).drill("drill", List.of("mem:app/key"));
             assertThat(out).containsEntry("succeeded", false);
             assertThat(out.toString()).contains("not held or declared");
             assertThat(fx.source.count(Operation.FETCH)).isZero();

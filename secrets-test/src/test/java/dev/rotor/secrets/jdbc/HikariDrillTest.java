@@ -130,13 +130,15 @@ class HikariDrillTest {
         assertThat(issued).hasSize(2);
 
         // the old password no longer logs in; the pool's new connections use the new one
-        assertThatThrownBy(() -> DriverManager.getConnection(db.url(), "app", oldPassword).close())
+        assertThatThrownBy(() -> DriverManager.getConnection(db.url(), "app", oldPassword)
+                        .close())
                 .isInstanceOf(SQLException.class);
         pool.getHikariPoolMXBean().softEvictConnections();
         for (int i = 0; i < 3; i++) {
             assertThat(items(pool)).isEqualTo(3);
         }
-        assertThat(events.ofType(SecretEventType.DRILL_RESULT)).singleElement()
+        assertThat(events.ofType(SecretEventType.DRILL_RESULT))
+                .singleElement()
                 .satisfies(e -> assertThat(e.detail()).get().asString().contains("1 of 1 consumers"));
     }
 
@@ -166,7 +168,9 @@ class HikariDrillTest {
     void drillReport_andEvents_neverCarryThePasswords() throws SQLException {
         try (LeakCheck leaks = LeakCheck.builder().plant(issued.get(0)).start()) {
             secrets.addEventListener(leaks);
-            HikariSecretBinding.builder(secrets, pool, REF).drainTimeout(Duration.ZERO).bind();
+            HikariSecretBinding.builder(secrets, pool, REF)
+                    .drainTimeout(Duration.ZERO)
+                    .bind();
             DrillReport report = secrets.drill(List.of(REF));
             storeChangesPassword = false;
             DrillReport failed = secrets.drill(List.of(REF));
