@@ -13,7 +13,9 @@ import java.util.List;
  *   <li>{@link Status#UP} otherwise.
  * </ul>
  *
- * The entries that made it less than up are listed, never with a value. Immutable.
+ * The entries that made it less than up are listed, never with a value. {@link #warnings()} lists what the sources
+ * found when they checked their permissions at start (more granted than needed, a check the store would not answer);
+ * warnings never lower the status. Immutable.
  */
 public final class Health {
     /** The overall state. */
@@ -25,14 +27,21 @@ public final class Health {
 
     private final Status status;
     private final List<InventoryEntry> problems;
+    private final List<String> warnings;
 
-    private Health(Status status, List<InventoryEntry> problems) {
+    private Health(Status status, List<InventoryEntry> problems, List<String> warnings) {
         this.status = status;
         this.problems = List.copyOf(problems);
+        this.warnings = List.copyOf(warnings);
     }
 
     /** Health as the given inventory implies it. */
     public static Health of(List<InventoryEntry> inventory) {
+        return of(inventory, List.of());
+    }
+
+    /** Health as the given inventory implies it, with the start-up check's {@code warnings} (never a value). */
+    public static Health of(List<InventoryEntry> inventory, List<String> warnings) {
         Status status = Status.UP;
         List<InventoryEntry> problems = new java.util.ArrayList<>();
         for (InventoryEntry e : inventory) {
@@ -50,7 +59,7 @@ public final class Health {
                 status = Status.DEGRADED;
             }
         }
-        return new Health(status, problems);
+        return new Health(status, problems, warnings);
     }
 
     public Status status() {
@@ -62,8 +71,17 @@ public final class Health {
         return problems;
     }
 
+    /**
+     * What the sources found when they checked their permissions at start, as warnings: capabilities granted beyond
+     * what the declared secrets need, a root token, a check the store would not answer. Never a value or a token.
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
     @Override
     public String toString() {
-        return "Health{" + status + ", problems=" + problems.size() + "}";
+        return "Health{" + status + ", problems=" + problems.size()
+                + (warnings.isEmpty() ? "" : ", warnings=" + warnings.size()) + "}";
     }
 }

@@ -40,5 +40,18 @@ public enum SecretEventType {
      * detail says how long the engine waits before it calls again for that secret (at least what the store asked
      * for). Not a store failure: the circuit breaker does not count it.
      */
-    THROTTLED
+    THROTTLED,
+    /**
+     * The client's allow-list refused a ref before any call to the store ({@link SecretPolicyException}). Published at
+     * most once per ref per minute, and at most 100 times a minute in all, so a loop of refused reads cannot flood the
+     * audit log; the detail counts the refusals left unreported.
+     */
+    REFUSED_BY_POLICY,
+    /** A rotation drill started ({@link Secrets#drill}); the detail lists how many secrets it covers. */
+    DRILL_STARTED,
+    /**
+     * A rotation drill finished one secret: a failure when the secret could not be re-issued or rotated, or a consumer
+     * did not report its hand-over in time; the detail says how many consumers took the new version.
+     */
+    DRILL_RESULT
 }

@@ -2,6 +2,7 @@ package dev.rotor.secrets;
 
 import dev.rotor.secrets.internal.Engine;
 import dev.rotor.secrets.internal.EventBus;
+import dev.rotor.secrets.internal.RefAllowList;
 import dev.rotor.secrets.internal.SystemScheduler;
 import dev.rotor.secrets.spi.SecretSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -130,6 +131,52 @@ public final class Secrets implements AutoCloseable {
         return engine.alternates(ref);
     }
 
+    /**
+     * A rotation drill, with a timeout of {@link #DEFAULT_DRILL_TIMEOUT} per secret: see {@link #drill(Collection,
+     * Duration)}.
+     */
+    public DrillReport drill(Collection<String> refs) {
+        return drill(refs, DEFAULT_DRILL_TIMEOUT);
+    }
+
+    /**
+     * A rotation drill: proves, on demand, that the named secrets can be replaced and that everything using them
+     * follows. For each secret, one after another: a leased secret is re-issued (a new lease, as when the old one
+     * ends); a secret whose source can rotate ({@link dev.rotor.secrets.spi.SourceCapability#ROTATE}) is rotated;
+     * any other is reported {@link DrillReport.Outcome#NOT_SUPPORTED}. Then the drill waits, at most {@code timeout}
+     * on the client's clock (and at most as long in real time), for every {@link
+     * dev.rotor.secrets.consumer.ConsumerBinding} bound to the secret to report the hand-over of the new version (a
+     * HikariCP pool getting the new credentials), and reports per secret and per consumer what happened and how long
+     * it took. The previous version is retired as after any re-issue or rotation: its lease is revoked once the
+     * consumers let go of it.
+     *
+     * <p>The drill is audited: {@link SecretEventType#DRILL_STARTED}, then one {@link SecretEventType#DRILL_RESULT}
+     * per secret. It replaces real credentials, so run it when a rotation would be acceptable. Blocks the caller; a
+     * secret's re-issue waits at most its {@link RefreshPolicy#loadTimeout()}.
+     *
+     * @throws InvalidSecretRefException before anything is done, when a ref does not parse
+     */
+    public DrillReport drill(Collection<String> refs, Duration timeout) {
+        Objects.requireNonNull(refs, "refs");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new SecretConfigurationException("drill timeout must be positive, was " + timeout, null, null);
+        }
+        return engine.drill(refs, timeout);
+    }
+
+    /** How long {@link #drill(Collection)} waits for the consumers of each secret: 30 s. */
+    public static final Duration DEFAULT_DRILL_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Tells the client that {@code binding} follows its secret, so that a {@link #drill rotation drill} waits for its
+     * hand-overs; {@link dev.rotor.secrets.consumer.ConsumerBinding} calls it itself when bound, and closing the
+     * answer (the binding's {@code close()} does) forgets it. Reads nothing and calls no source.
+     */
+    public Subscription attach(dev.rotor.secrets.consumer.ConsumerBinding binding) {
+        return engine.attachConsumer(Objects.requireNonNull(binding, "binding"));
+    }
+
     /** Every secret held or declared, with its state and freshness. Never a value. */
     public List<InventoryEntry> inventory() {
         return engine.inventory();
@@ -146,7 +193,7 @@ public final class Secrets implements AutoCloseable {
 
     /** Up, degraded or down, as the inventory implies (see {@link Health}). */
     public Health health() {
-        return Health.of(engine.inventory());
+        return Health.of(engine.inventory(), engine.accessWarnings());
     }
 
     /**
@@ -208,8 +255,43 @@ public final class Secrets implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CircuitBreakerConfig circuitBreaker;
         private AuditContext auditContext;
+        private final List<String> allowedRefs = new ArrayList<>();
+        private boolean allowRefsCalled;
 
         private Builder() {}
+
+        /**
+         * The only secrets this client may read: exact refs and patterns, each {@code scheme:path}. Any other ref is
+         * refused where the client would first load it (by {@code get}, {@code value}, {@code handle}, {@code watch},
+         * {@code refresh}, {@code compromised}, {@code preload}, {@code alternates} or a drill), before any call to a
+         * store, with a {@link SecretPolicyException} naming the ref and the source, and a {@link
+         * SecretEventType#REFUSED_BY_POLICY} audit event (at most one per ref a minute). A declared secret outside the
+         * list fails {@link #build()}. May be called more than once; the entries add up.
+         *
+         * <pre>{@code
+         * Secrets.builder().allowRefs("vault:secret/orders/*", "vault:database/creds/orders", "file:/run/secrets/**")
+         * }</pre>
+         *
+         * <p><b>Syntax.</b> The scheme is literal. In the path, {@code *} matches any run of characters within one
+         * segment (no {@code /}), {@code **} any run of characters across segments ({@code /} included, so {@code
+         * vault:secret/**} allows every path under {@code secret/}, and {@code vault:secret/app/*} allows {@code
+         * secret/app/db} but not {@code secret/app/db/admin}); every other character matches itself. An entry without
+         * a wildcard is an exact ref (and is also handed to the sources' start-up permission check). The match is on
+         * scheme and path only: a ref's {@code #field} and {@code ?params} take no part (every field and every
+         * parameter of an allowed secret is allowed), and an entry holding {@code #} or {@code ?} is rejected.
+         *
+         * <p><b>Default.</b> Without it every ref is allowed. That is acceptable because refs come from the
+         * application's own code and configuration, not from its users, and the store's own policy (Vault's, IAM's)
+         * is what decides access; the allow-list is a second, local line for applications that build refs from
+         * input or want a typo or an injected ref refused before it reaches the store. The check runs only when a
+         * ref is first loaded: reads of a loaded secret cost the same with or without it.
+         */
+        public Builder allowRefs(String... exactRefsOrPatterns) {
+            Objects.requireNonNull(exactRefsOrPatterns, "allowRefs");
+            allowRefsCalled = true;
+            allowedRefs.addAll(java.util.Arrays.asList(exactRefsOrPatterns));
+            return this;
+        }
 
         /** Registers a source; it wins over any discovered one for its scheme. */
         public Builder source(SecretSource source) {
@@ -366,6 +448,10 @@ public final class Secrets implements AutoCloseable {
                 throw new SecretConfigurationException(
                         "no sources: register one with source(...) or leave discoverSources on", null, null);
             }
+            if (allowRefsCalled && allowedRefs.isEmpty()) {
+                throw new SecretConfigurationException("allowRefs needs at least one ref or pattern", null, null);
+            }
+            RefAllowList allowList = RefAllowList.of(allowedRefs);
             SystemScheduler ownedScheduler = null;
             Scheduler sched = scheduler;
             if (sched == null) {
@@ -395,8 +481,9 @@ public final class Secrets implements AutoCloseable {
             if (loader == null) {
                 loader = Secrets.class.getClassLoader();
             }
+            Engine engine = null;
             try {
-                return new Secrets(new Engine(
+                engine = new Engine(
                         sources,
                         discover,
                         loader,
@@ -420,8 +507,14 @@ public final class Secrets implements AutoCloseable {
                         revokeOnClose,
                         closeTimeout,
                         circuitBreaker,
-                        auditContext != null ? auditContext : Detected.CONTEXT));
+                        auditContext != null ? auditContext : Detected.CONTEXT);
+                engine.allowList(allowList);
+                engine.checkAccess();
+                return new Secrets(engine);
             } catch (RuntimeException e) {
+                if (engine != null) {
+                    engine.close();
+                }
                 if (ownedScheduler != null) {
                     ownedScheduler.close();
                 }

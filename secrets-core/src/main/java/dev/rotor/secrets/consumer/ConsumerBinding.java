@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * #behind()} says so until a later version is handed over, and that hand-over's previous version is the consumer's,
  * not the refused one.
  *
+ * <p><b>Drills.</b> While bound, the binding is known to its client ({@link Secrets#attach}): a rotation drill of
+ * the secret ({@link Secrets#drill}) waits for its hand-over of the new version and reports it.
+ *
  * <p><b>Threads.</b> Thread-safe. Versions are offered on the engine thread that delivers them, one at a time and in
  * order; {@link HandOverListener}s run there too, right after the hand-over. A listener that throws is logged (by its
  * class and the exception's class) and isolated: the other listeners still run. Closing the binding stops offering
@@ -72,6 +75,7 @@ public final class ConsumerBinding implements Subscription {
     private volatile String latestVersion; // the latest version offered to the consumer; same
     private volatile boolean closed;
     private volatile Subscription watch;
+    private volatile Subscription attached;
 
     private ConsumerBinding(Builder b) {
         this.secrets = b.secrets;
@@ -186,12 +190,18 @@ public final class ConsumerBinding implements Subscription {
         if (w != null) {
             w.close();
         }
+        Subscription a = attached;
+        if (a != null) {
+            a.close();
+        }
     }
 
     private ConsumerBinding start() {
         watch = secrets.watch(ref.toString(), this::onChange);
+        attached = secrets.attach(this); // a rotation drill of the secret waits for this binding's hand-over
         if (closed) {
             watch.close();
+            attached.close();
         }
         return this;
     }

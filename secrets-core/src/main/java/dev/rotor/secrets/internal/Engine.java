@@ -5,10 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.rotor.secrets.AuditContext;
+import dev.rotor.secrets.DrillReport;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEvent;
@@ -17,6 +19,7 @@ import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
+import dev.rotor.secrets.SecretPolicyException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.SecretValidator;
@@ -25,6 +28,8 @@ import dev.rotor.secrets.SourceUnavailableException;
 import dev.rotor.secrets.StalePolicy;
 import dev.rotor.secrets.Subscription;
 import dev.rotor.secrets.TimeSource;
+import dev.rotor.secrets.consumer.ConsumerBinding;
+import dev.rotor.secrets.spi.AccessFinding;
 import dev.rotor.secrets.spi.FetchReason;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
@@ -118,6 +123,14 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The refs this client may read; consulted only where a new entry is made. */
+    private volatile RefAllowList allowList = RefAllowList.everything();
+
+    private final PolicyRefusals refusals;
+    /** The consumer bindings following each secret, for rotation drills. */
+    private final Map<SecretRef, Set<ConsumerBinding>> consumers = new ConcurrentHashMap<>();
+    /** What the sources' start-up permission checks warned about; never a value. */
+    private volatile List<String> accessWarnings = List.of();
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -215,6 +228,7 @@ public final class Engine implements AutoCloseable {
         // aliases are released on eviction, but a hostile caller can spell one ref many ways: bound them by the cache
         this.maxAliases = (int) Math.min(MAX_ALIASES, 2 * maximumEntries);
         this.breakerConfig = breakerConfig;
+        this.refusals = new PolicyRefusals(time, events::publish);
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maximumEntries)
                 .weigher((String k, Entry e) -> e.pinned ? 0 : 1)
@@ -260,6 +274,9 @@ public final class Engine implements AutoCloseable {
     /** The policy in force for one secret: its source's, under the declared secret's own when it has one. */
     public RefreshPolicy policyFor(String text) {
         SecretRef ref = SecretRef.parse(text).withoutField();
+        if (!allowList.allows(ref)) {
+            throw refused(ref);
+        }
         return rulesFor(ref, gateFor(ref)).policy;
     }
 
@@ -627,12 +644,156 @@ public final class Engine implements AutoCloseable {
         if (e != null) {
             return e;
         }
+        if (!allowList.allows(base)) {
+            throw refused(base);
+        }
         SourceGate gate = gateFor(base);
         base.requireParameters(gate.source().parameters(), gate.name());
         if (bound.weightedSize().orElse(0) >= bound.getMaximum()) {
             replayReads();
         }
         return entries.get(key, k -> new Entry(this, base, gate, rulesFor(base, gate)));
+    }
+
+    /** The refusal of a ref outside the allow-list, reported to the audit log at most once a window per ref. */
+    private SecretPolicyException refused(SecretRef ref) {
+        // name the source that would serve it, without starting one just to name it
+        SourceGate gate = gates.get(ref.scheme());
+        SecretPolicyException e = new SecretPolicyException(
+                "ref is not in the client's allow-list; refused before any call to the store",
+                ref,
+                gate == null ? ref.scheme() : gate.name());
+        refusals.refused(e);
+        return e;
+    }
+
+    /**
+     * Puts {@code list} in force: every declared secret must be in it.
+     *
+     * @throws SecretPolicyException naming the first declared secret outside it
+     */
+    public void allowList(RefAllowList list) {
+        for (SecretRef declared : declarations.keySet()) {
+            if (!list.allows(declared)) {
+                throw new SecretPolicyException(
+                        "declared secret is not in the client's allow-list", declared, declared.scheme());
+            }
+        }
+        this.allowList = list;
+    }
+
+    /**
+     * Asks each source, once, whether the store grants what its declared secrets and the allow-list's exact refs need
+     * ({@link SecretSource#checkAccess}); starts the sources concerned. Warnings are logged and kept for {@link
+     * #accessWarnings()}.
+     *
+     * @throws SecretAccessDeniedException when a capability a secret needs is missing, naming the ref, the path, the
+     *     capabilities needed and those granted
+     */
+    public void checkAccess() {
+        Map<String, List<SecretRef>> byScheme = new LinkedHashMap<>();
+        for (SecretRef d : declarations.keySet()) {
+            byScheme.computeIfAbsent(d.scheme(), k -> new ArrayList<>()).add(d);
+        }
+        for (SecretRef r : allowList.exactRefs()) {
+            List<SecretRef> refs = byScheme.computeIfAbsent(r.scheme(), k -> new ArrayList<>());
+            if (!refs.contains(r)) {
+                refs.add(r);
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        for (Map.Entry<String, List<SecretRef>> m : byScheme.entrySet()) {
+            SourceGate gate;
+            try {
+                if (!checksAccess(sources.sourceFor(m.getValue().get(0)))) {
+                    continue; // never start a source that has nothing to check
+                }
+                gate = gateFor(m.getValue().get(0));
+            } catch (SecretConfigurationException noSource) {
+                continue; // an allow-list entry for a scheme no source answers: nothing to check, reads will fail
+            }
+            List<AccessFinding> findings;
+            try {
+                findings = List.copyOf(gate.source().checkAccess(List.copyOf(m.getValue())));
+            } catch (RuntimeException ex) {
+                findings = List.of(AccessFinding.of(
+                        AccessFinding.Kind.UNCHECKED,
+                        null,
+                        null,
+                        List.of(),
+                        List.of(),
+                        "the permission check failed with " + ex.getClass().getName()));
+            }
+            SecretAccessDeniedException missing = null;
+            for (AccessFinding f : findings) {
+                if (f.kind() == AccessFinding.Kind.MISSING) {
+                    SecretAccessDeniedException e = new SecretAccessDeniedException(
+                            f.message() + ": path " + f.path().orElse("?") + " needs " + f.needed() + ", granted "
+                                    + f.granted(),
+                            f.ref().orElse(null),
+                            gate.name());
+                    if (missing == null) {
+                        missing = e;
+                    } else {
+                        missing.addSuppressed(e);
+                    }
+                } else {
+                    String w = gate.name() + ": " + f;
+                    warnings.add(w);
+                    LOG.warn("Rotor start-up permission check: {}", w);
+                }
+            }
+            if (missing != null) {
+                throw missing;
+            }
+        }
+        accessWarnings = List.copyOf(warnings);
+    }
+
+    /** Whether {@code source} has a permission check of its own (overrides {@link SecretSource#checkAccess}). */
+    private static boolean checksAccess(SecretSource source) {
+        try {
+            return source.getClass().getMethod("checkAccess", Collection.class).getDeclaringClass()
+                    != SecretSource.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    /** The warnings of the start-up permission check (see {@link #checkAccess()}). */
+    public List<String> accessWarnings() {
+        return accessWarnings;
+    }
+
+    /** Remembers that {@code binding} follows its secret, until the answer is closed. */
+    public Subscription attachConsumer(ConsumerBinding binding) {
+        SecretRef ref = binding.ref();
+        consumers.computeIfAbsent(ref, k -> ConcurrentHashMap.newKeySet()).add(binding);
+        return () -> consumers.computeIfPresent(ref, (k, set) -> {
+            set.remove(binding);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** The open bindings following {@code ref} (without field), in no particular order. */
+    List<ConsumerBinding> consumersOf(SecretRef ref) {
+        Set<ConsumerBinding> set = consumers.get(ref);
+        if (set == null) {
+            return List.of();
+        }
+        List<ConsumerBinding> out = new ArrayList<>();
+        for (ConsumerBinding b : set) {
+            if (!b.isClosed()) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /** Runs a rotation drill over {@code refs}; see {@link dev.rotor.secrets.Secrets#drill}. */
+    public DrillReport drill(Collection<String> refs, Duration timeout) {
+        checkOpen();
+        return new Drill(this, timeout).run(refs);
     }
 
     /**

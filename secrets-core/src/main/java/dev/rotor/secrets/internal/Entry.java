@@ -64,6 +64,7 @@ final class Entry implements Runnable {
     volatile boolean waitingForBudget;
 
     private volatile CompletableFuture<Secret> flight;
+    private volatile boolean rotateNext;
 
     private static final VarHandle FLIGHT;
 
@@ -420,9 +421,26 @@ final class Entry implements Runnable {
         return updated;
     }
 
+    /** The next fetch of this entry asks the source to rotate first (a rotation drill); cleared by that fetch. */
+    void rotateOnNextFetch() {
+        rotateNext = true;
+    }
+
+    /** Withdraws a rotation request that no fetch took up (the drill joined a flight that had already fetched). */
+    void withdrawRotation() {
+        rotateNext = false;
+    }
+
     private Secret fetchAndSwap(FetchReason reason, Secret old, long t0) {
         Secret fresh = null;
-        if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
+        boolean drillRotation = rotateNext;
+        if (drillRotation) {
+            rotateNext = false;
+        }
+        if (drillRotation && reason != FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
+            // a refusal fails this fetch: the drill reports it, and the version in service stays
+            fresh = gate.call(ref, () -> gate.source().rotate(ref));
+        } else if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
             try {
                 fresh = gate.call(ref, () -> gate.source().rotate(ref));
             } catch (SecretException refused) {

@@ -154,6 +154,19 @@ public interface SecretSource extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Checks, once at start, that the store grants what {@code refs} need and no more: the client calls it from {@link
+     * dev.rotor.secrets.Secrets.Builder#build()} with the declared secrets of this source and the exact refs of the
+     * client's allow-list (without fields), after {@link #start}. A {@link AccessFinding.Kind#MISSING} finding stops
+     * the build with a {@link dev.rotor.secrets.SecretAccessDeniedException}; the others are logged as warnings and
+     * shown in {@link dev.rotor.secrets.Health#warnings()}. A source that cannot tell answers nothing (the default);
+     * one whose check itself fails should answer an {@link AccessFinding.Kind#UNCHECKED} finding rather than throw.
+     * May call the store: it runs on the thread that builds the client.
+     */
+    default List<AccessFinding> checkAccess(Collection<SecretRef> refs) {
+        return List.of();
+    }
+
     /** Releases what the source holds (connections, sessions). Called once, when the client closes. */
     @Override
     default void close() {}

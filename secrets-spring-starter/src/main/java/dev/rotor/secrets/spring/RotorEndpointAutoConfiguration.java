@@ -7,6 +7,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -18,13 +19,24 @@ import org.springframework.context.annotation.Bean;
  * <pre>{@code
  * management.endpoints.web.exposure.include=health,rotor
  * management.endpoint.rotor.show-details=when-authorized   # the default; never, or always
+ * rotor.endpoint.drill.enabled=true                        # adds POST /actuator/rotor/drill (default off)
  * }</pre>
  */
 @AutoConfiguration(after = RotorAutoConfiguration.class)
 @ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @ConditionalOnBean(Secrets.class)
-@EnableConfigurationProperties(RotorEndpointProperties.class)
+@EnableConfigurationProperties({RotorEndpointProperties.class, RotorDrillProperties.class})
 public class RotorEndpointAutoConfiguration {
+    /** With {@code rotor.endpoint.drill.enabled=true}: the same endpoint with its drill write operation. */
+    @Bean
+    @ConditionalOnMissingBean(RotorEndpoint.class)
+    @ConditionalOnAvailableEndpoint(RotorEndpoint.class)
+    @ConditionalOnProperty(name = "rotor.endpoint.drill.enabled", havingValue = "true")
+    public RotorDrillEndpoint rotorDrillEndpoint(
+            Secrets secrets, RotorEndpointProperties properties, RotorDrillProperties drill) {
+        return new RotorDrillEndpoint(secrets, properties.getShowDetails(), properties.getRoles(), drill.getTimeout());
+    }
+
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(RotorEndpoint.class)

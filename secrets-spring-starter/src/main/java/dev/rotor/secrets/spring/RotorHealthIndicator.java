@@ -27,6 +27,9 @@ import org.springframework.boot.health.contributor.Status;
  * holds, the newest version Rotor knows of, and {@code BEHIND} when a refused version left it on older credentials
  * (which makes {@code rotor=DEGRADED}); a hand-over under way is not behind.
  *
+ * <p>{@code warnings} lists what the sources found when they checked their permissions at start (more granted than
+ * the secrets need, a root token, a check the store refused); warnings do not change the status.
+ *
  * <p>Details name refs, sources, versions, states and Rotor's own error messages; never a value. Thread-safe.
  *
  * <pre>{@code
@@ -70,6 +73,10 @@ public final class RotorHealthIndicator implements HealthIndicator {
                 .withDetail("problems", problems);
         if (!poolDetails.isEmpty()) {
             builder.withDetail("pools", poolDetails);
+        }
+        if (!health.warnings().isEmpty()) {
+            // what the sources' start-up permission checks warned about (excess capabilities, a root token)
+            builder.withDetail("warnings", health.warnings());
         }
         return builder.build();
     }

@@ -70,6 +70,9 @@ public class RotorProperties {
     /** HashiCorp Vault (or OpenBao); used when the Vault adapter is on the class path. */
     private final Vault vault = new Vault();
 
+    /** The client's own access policy: which refs it may read at all. */
+    private final Policy policy = new Policy();
+
     /** AWS Secrets Manager; used when the AWS adapter is on the class path. */
     private final Aws aws = new Aws();
 
@@ -90,6 +93,10 @@ public class RotorProperties {
 
     public boolean isEnabled() {
         return enabled;
+    }
+
+    public Policy getPolicy() {
+        return policy;
     }
 
     public void setEnabled(boolean enabled) {
@@ -635,6 +642,20 @@ public class RotorProperties {
          * recommends for short-lived certificates. Needs update on &lt;mount&gt;/revoke.
          */
         private boolean revokeReplacedCertificates = false;
+
+        /**
+         * Whether the client checks at start, with one sys/capabilities-self call, that the token may read the
+         * declared secrets and no more: a missing capability fails the start, an excess one is a warning.
+         */
+        private boolean checkCapabilitiesAtStart = true;
+
+        public boolean isCheckCapabilitiesAtStart() {
+            return checkCapabilitiesAtStart;
+        }
+
+        public void setCheckCapabilitiesAtStart(boolean checkCapabilitiesAtStart) {
+            this.checkCapabilitiesAtStart = checkCapabilitiesAtStart;
+        }
 
         /** How the client logs in. */
         private final Auth auth = new Auth();
@@ -1480,6 +1501,23 @@ public class RotorProperties {
 
         public void setProtocol(String protocol) {
             this.protocol = protocol;
+        }
+    }
+
+    /** {@code rotor.policy.*}: the client's ref allow-list (see {@code Secrets.Builder.allowRefs}). */
+    public static class Policy {
+        /**
+         * The only refs the application may read: exact refs and scheme:path patterns ('*' within one path segment,
+         * '**' across segments; fields and parameters take no part). Empty (the default) allows every ref.
+         */
+        private List<String> allowedRefs = new ArrayList<>();
+
+        public List<String> getAllowedRefs() {
+            return allowedRefs;
+        }
+
+        public void setAllowedRefs(List<String> allowedRefs) {
+            this.allowedRefs = allowedRefs;
         }
     }
 }

@@ -7,11 +7,13 @@ import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SourceIdentity;
+import dev.rotor.secrets.spi.AccessFinding;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
 import dev.rotor.secrets.spi.SourceContext;
 import dev.rotor.secrets.vault.internal.AuthMethod;
+import dev.rotor.secrets.vault.internal.CapabilityCheck;
 import dev.rotor.secrets.vault.internal.ClientCertificateFiles;
 import dev.rotor.secrets.vault.internal.PathPolicy;
 import dev.rotor.secrets.vault.internal.Text;
@@ -24,6 +26,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +74,7 @@ public final class VaultSource implements SecretSource {
     private final Executor sessionExecutor;
     private final VaultReads reads;
     private final PathPolicy paths;
+    private final boolean checkCapabilitiesAtStart;
     private volatile TokenSession session;
     private volatile SourceContext context;
 
@@ -82,6 +86,7 @@ public final class VaultSource implements SecretSource {
         this.auth = (AuthMethod) b.auth;
         this.sessionExecutor = b.sessionExecutor;
         this.paths = PathPolicy.of(b.allowedPaths);
+        this.checkCapabilitiesAtStart = b.checkCapabilitiesAtStart;
         this.reads = new VaultReads(http, name, b.kvVersions, this::withToken, b.revokeReplacedCertificates);
     }
 
@@ -145,6 +150,36 @@ public final class VaultSource implements SecretSource {
     public Secret fetch(FetchRequest request) {
         paths.check(request.ref(), name);
         return reads.fetch(request.ref());
+    }
+
+    /**
+     * The start-up least-privilege check (on unless {@link Builder#checkCapabilitiesAtStart(boolean)} turned it off):
+     * maps each ref to the API paths its reads call (a KV v2 secret's {@code <mount>data/<path>}, a PKI role's {@code
+     * <mount>issue/<role>}, a dynamic secret's path and {@code sys/leases/renew}) and the capability each needs, and
+     * asks Vault once, {@code POST sys/capabilities-self}, what the token may do there. A missing capability is a
+     * {@link AccessFinding.Kind#MISSING} finding (the client refuses to start, naming ref, path, needed and granted
+     * capabilities); more than needed, or a root token, is a warning; a Vault that refuses the check is a warning too.
+     * Logs in if the token session has not yet.
+     */
+    @Override
+    public List<AccessFinding> checkAccess(Collection<SecretRef> refs) {
+        if (!checkCapabilitiesAtStart || refs.isEmpty()) {
+            return List.of();
+        }
+        CapabilityCheck check = new CapabilityCheck(
+                name,
+                reads::neededCapabilities,
+                paths,
+                (ref, body) -> withToken(
+                        ref,
+                        t -> http.call(
+                                "POST",
+                                "sys/capabilities-self",
+                                body,
+                                t.value(),
+                                "capability check (sys/capabilities-self)",
+                                ref)));
+        return check.check(refs);
     }
 
     @Override
@@ -242,8 +277,24 @@ public final class VaultSource implements SecretSource {
         private Executor sessionExecutor;
         private final Map<String, Integer> kvVersions = new LinkedHashMap<>();
         private boolean revokeReplacedCertificates;
+        private boolean checkCapabilitiesAtStart = true;
 
         private Builder() {}
+
+        /**
+         * Whether the client checks at start, with one {@code sys/capabilities-self} call, that the token may read the
+         * declared secrets and the exact refs of the client's allow-list, and no more (default true). A missing
+         * capability fails {@code Secrets.Builder.build()} with a {@link SecretAccessDeniedException} naming the ref,
+         * the path and the capabilities needed and granted, instead of the first read failing later; write, delete,
+         * patch or sudo capabilities where a read is enough, and a root token, are logged as warnings and shown in
+         * the client's health. On by default because Vault's default policy grants {@code sys/capabilities-self} to
+         * every token; a token without it gets a warning, not a failure. Turn it off only where the check must not
+         * log in at start (the first read then logs in).
+         */
+        public Builder checkCapabilitiesAtStart(boolean check) {
+            this.checkCapabilitiesAtStart = check;
+            return this;
+        }
 
         /** Vault's address, for example {@code https://vault.internal:8200}. */
         public Builder address(String address) {

@@ -150,6 +150,10 @@ public final class SecretsFactory {
         for (int i = 0; i < declarations.size(); i++) {
             builder.declare(declaration(i, declarations.get(i)));
         }
+        List<String> allowed = properties.getPolicy().getAllowedRefs();
+        if (!allowed.isEmpty()) {
+            builder.allowRefs(allowed.stream().map(String::strip).toArray(String[]::new));
+        }
         customizers.forEach(c -> c.customize(builder));
         return builder;
     }

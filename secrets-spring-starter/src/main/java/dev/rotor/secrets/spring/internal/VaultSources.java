@@ -67,6 +67,7 @@ final class VaultSources {
         }
         v.getKvVersions().forEach(b::kvVersion);
         b.revokeReplacedCertificates(v.isRevokeReplacedCertificates());
+        b.checkCapabilitiesAtStart(v.isCheckCapabilitiesAtStart());
         try {
             return b.build();
         } catch (SecretConfigurationException e) {

@@ -22,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -174,6 +175,31 @@ public final class VaultReads {
             return readKv2(ref, m);
         }
         return readOther(ref, m);
+    }
+
+    /**
+     * The Vault API paths (without {@code /v1/}) a read of {@code ref} calls, each with the capability it needs there:
+     * a KV v2 secret's {@code <mount>data/<path>} (read), a PKI role's {@code <mount>issue/<role>} (update), any other
+     * path as written (read), and for a dynamic secret's {@code creds/} path also {@code sys/leases/renew} (update).
+     * May look the mount up ({@code sys/internal/ui/mounts}), as a first read does.
+     */
+    public Map<String, String> neededCapabilities(SecretRef ref) {
+        Mount m = mount(ref);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (issuesCertificates(ref, m)) {
+            out.put(ref.path(), "update");
+            return out;
+        }
+        if (m.kvVersion == 2) {
+            out.put(m.path + "data/" + relative(ref, m), "read");
+            return out;
+        }
+        out.put(ref.path(), "read");
+        String rel = (ref.path() + "/").substring(m.path.length());
+        if (m.kvVersion == 0 && rel.startsWith("creds/")) {
+            out.put("sys/leases/renew", "update");
+        }
+        return out;
     }
 
     /**
