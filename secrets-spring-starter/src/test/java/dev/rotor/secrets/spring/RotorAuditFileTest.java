@@ -1,0 +1,83 @@
+package dev.rotor.secrets.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.audit.AuditChainVerifier;
+import dev.rotor.secrets.audit.AuditVerdict;
+import dev.rotor.secrets.audit.ChainedAuditFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+
+/** {@code rotor.audit.file.*}: the tamper-evident audit file on the client, off unless path and key ref are set. */
+class RotorAuditFileTest {
+    private static final String KEY = "spring-audit-key-0123456789";
+
+    @TempDir
+    Path tmp;
+
+    private final Fixture fx = new Fixture();
+
+    {
+        fx.source.put("app/audit-key", KEY);
+    }
+
+    private org.springframework.boot.test.context.runner.ApplicationContextRunner runner() {
+        return fx.runner()
+                .withConfiguration(AutoConfigurations.of(
+                        RotorAutoConfiguration.class, RotorAuditFileAutoConfiguration.class));
+    }
+
+    @Test
+    void pathAndKeyRef_writeEveryEventToAChainThatVerifies() {
+        Path log = tmp.resolve("audit.jsonl");
+        runner().withPropertyValues(
+                        "rotor.audit.file.path=" + log,
+                        "rotor.audit.file.key-ref=mem:app/audit-key",
+                        "rotor.audit.file.max-size=2KB",
+                        "rotor.audit.file.queue-capacity=16")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(ChainedAuditFile.class);
+                    context.getBean(Secrets.class).get("mem:app/key");
+                });
+        // the context closed the file (with a close record) before the client
+        AuditVerdict verdict = AuditChainVerifier.builder()
+                .key("1", KEY.getBytes(StandardCharsets.UTF_8))
+                .requireClose(true)
+                .build()
+                .verifyChain(log);
+        assertThat(verdict.kind()).isEqualTo(AuditVerdict.Kind.OK);
+        assertThat(readAll(log)).contains("\"ref\":\"mem:app/key\"").doesNotContain(Fixture.STATIC_VALUE, KEY);
+    }
+
+    @Test
+    void withoutPathOrKeyRef_thereIsNoAuditFile() {
+        runner().run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+        runner().withPropertyValues("rotor.audit.file.path=" + tmp.resolve("a.jsonl"))
+                .run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+        runner().withPropertyValues("rotor.audit.file.key-ref=mem:app/audit-key")
+                .run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+        assertThat(tmp.resolve("a.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void properties_bindSizeAndCapacity_withDocumentedDefaults() {
+        RotorProperties.Audit.AuditFile defaults = new RotorProperties().getAudit().getFile();
+        assertThat(defaults.getMaxSize().toBytes()).isEqualTo(ChainedAuditFile.DEFAULT_MAX_SIZE);
+        assertThat(defaults.getQueueCapacity()).isEqualTo(ChainedAuditFile.DEFAULT_QUEUE_CAPACITY);
+        assertThat(defaults.getPath()).isNull();
+        assertThat(defaults.getKeyRef()).isNull();
+    }
+
+    private static String readAll(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
