@@ -12,7 +12,9 @@ import org.springframework.context.annotation.Bean;
 /**
  * Writes every lifecycle event of the {@link Secrets} bean to a tamper-evident {@link ChainedAuditFile} when both
  * {@code rotor.audit.file.path} and {@code rotor.audit.file.key-ref} are set (off otherwise). The file is closed,
- * with a close record, before the client. Backs off when the application defines its own {@link ChainedAuditFile}.
+ * with a close record, before the client. Published as a {@link
+ * RotorAuditFile} (not as an event listener bean, which the client would collect); backs off when the application
+ * defines its own {@link RotorAuditFile}.
  *
  * <pre>{@code
  * rotor.audit.file.path=/var/log/app/audit.jsonl
@@ -29,7 +31,7 @@ import org.springframework.context.annotation.Bean;
 public class RotorAuditFileAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public ChainedAuditFile rotorAuditFile(Secrets secrets, RotorProperties properties) {
+    public RotorAuditFile rotorAuditFile(Secrets secrets, RotorProperties properties) {
         RotorProperties.Audit.AuditFile file = properties.getAudit().getFile();
         ChainedAuditFile audit = ChainedAuditFile.builder()
                 .path(Path.of(file.getPath()))
@@ -38,6 +40,6 @@ public class RotorAuditFileAutoConfiguration {
                 .queueCapacity(file.getQueueCapacity())
                 .build();
         secrets.addEventListener(audit);
-        return audit;
+        return new RotorAuditFile(audit);
     }
 }

@@ -28,8 +28,8 @@ class RotorAuditFileTest {
 
     private org.springframework.boot.test.context.runner.ApplicationContextRunner runner() {
         return fx.runner()
-                .withConfiguration(AutoConfigurations.of(
-                        RotorAutoConfiguration.class, RotorAuditFileAutoConfiguration.class));
+                .withConfiguration(
+                        AutoConfigurations.of(RotorAutoConfiguration.class, RotorAuditFileAutoConfiguration.class));
     }
 
     @Test
@@ -41,7 +41,7 @@ class RotorAuditFileTest {
                         "rotor.audit.file.max-size=2KB",
                         "rotor.audit.file.queue-capacity=16")
                 .run(context -> {
-                    assertThat(context).hasSingleBean(ChainedAuditFile.class);
+                    assertThat(context).hasSingleBean(RotorAuditFile.class);
                     context.getBean(Secrets.class).get("mem:app/key");
                 });
         // the context closed the file (with a close record) before the client
@@ -56,17 +56,18 @@ class RotorAuditFileTest {
 
     @Test
     void withoutPathOrKeyRef_thereIsNoAuditFile() {
-        runner().run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+        runner().run(context -> assertThat(context).doesNotHaveBean(RotorAuditFile.class));
         runner().withPropertyValues("rotor.audit.file.path=" + tmp.resolve("a.jsonl"))
-                .run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+                .run(context -> assertThat(context).doesNotHaveBean(RotorAuditFile.class));
         runner().withPropertyValues("rotor.audit.file.key-ref=mem:app/audit-key")
-                .run(context -> assertThat(context).doesNotHaveBean(ChainedAuditFile.class));
+                .run(context -> assertThat(context).doesNotHaveBean(RotorAuditFile.class));
         assertThat(tmp.resolve("a.jsonl")).doesNotExist();
     }
 
     @Test
     void properties_bindSizeAndCapacity_withDocumentedDefaults() {
-        RotorProperties.Audit.AuditFile defaults = new RotorProperties().getAudit().getFile();
+        RotorProperties.Audit.AuditFile defaults =
+                new RotorProperties().getAudit().getFile();
         assertThat(defaults.getMaxSize().toBytes()).isEqualTo(ChainedAuditFile.DEFAULT_MAX_SIZE);
         assertThat(defaults.getQueueCapacity()).isEqualTo(ChainedAuditFile.DEFAULT_QUEUE_CAPACITY);
         assertThat(defaults.getPath()).isNull();
