@@ -458,10 +458,10 @@ public class RotorProperties {
             private String keyRef;
 
             /** The size at which the active file rolls to a numbered segment. */
-            private DataSize maxSize = DataSize.ofBytes(dev.rotor.secrets.audit.ChainedAuditFile.DEFAULT_MAX_SIZE);
+            private DataSize maxSize = DataSize.ofMegabytes(10);
 
             /** How many events may wait for the writer; past it events are dropped and counted in a gap record. */
-            private int queueCapacity = dev.rotor.secrets.audit.ChainedAuditFile.DEFAULT_QUEUE_CAPACITY;
+            private int queueCapacity = 8192;
 
             public String getPath() {
                 return path;

@@ -74,6 +74,30 @@ class RotorAuditFileTest {
         assertThat(defaults.getKeyRef()).isNull();
     }
 
+    @Test
+    void metadata_describesTheAuditFileProperties_withTheirDefaults() throws Exception {
+        java.net.URL url = RotorProperties.class.getClassLoader().getResource("META-INF/spring-configuration-metadata.json");
+        assertThat(url).isNotNull();
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> props = new java.util.HashMap<>();
+        try (java.io.InputStream in = url.openStream()) {
+            for (com.fasterxml.jackson.databind.JsonNode p :
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("properties")) {
+                props.put(p.get("name").asText(), p);
+            }
+        }
+        for (String name : java.util.List.of(
+                "rotor.audit.file.path",
+                "rotor.audit.file.key-ref",
+                "rotor.audit.file.max-size",
+                "rotor.audit.file.queue-capacity")) {
+            assertThat(props.get(name)).as(name).isNotNull();
+            assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
+        }
+        assertThat(props.get("rotor.audit.file.max-size").path("defaultValue").asText()).isEqualTo("10MB");
+        assertThat(props.get("rotor.audit.file.queue-capacity").path("defaultValue").asInt()).isEqualTo(8192);
+        assertThat(props.get("rotor.audit.file.path").has("defaultValue")).isFalse();
+    }
+
     private static String readAll(Path log) {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
