@@ -76,12 +76,14 @@ class RotorAuditFileTest {
 
     @Test
     void metadata_describesTheAuditFileProperties_withTheirDefaults() throws Exception {
-        java.net.URL url = RotorProperties.class.getClassLoader().getResource("META-INF/spring-configuration-metadata.json");
+        java.net.URL url =
+                RotorProperties.class.getClassLoader().getResource("META-INF/spring-configuration-metadata.json");
         assertThat(url).isNotNull();
         java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> props = new java.util.HashMap<>();
         try (java.io.InputStream in = url.openStream()) {
-            for (com.fasterxml.jackson.databind.JsonNode p :
-                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(in).get("properties")) {
+            for (com.fasterxml.jackson.databind.JsonNode p : new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(in)
+                    .get("properties")) {
                 props.put(p.get("name").asText(), p);
             }
         }
@@ -93,8 +95,12 @@ class RotorAuditFileTest {
             assertThat(props.get(name)).as(name).isNotNull();
             assertThat(props.get(name).path("description").asText()).as(name).isNotBlank();
         }
-        assertThat(props.get("rotor.audit.file.max-size").path("defaultValue").asText()).isEqualTo("10MB");
-        assertThat(props.get("rotor.audit.file.queue-capacity").path("defaultValue").asInt()).isEqualTo(8192);
+        assertThat(props.get("rotor.audit.file.max-size").path("defaultValue").asText())
+                .isEqualTo("10MB");
+        assertThat(props.get("rotor.audit.file.queue-capacity")
+                        .path("defaultValue")
+                        .asInt())
+                .isEqualTo(8192);
         assertThat(props.get("rotor.audit.file.path").has("defaultValue")).isFalse();
     }
 
