@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code rotor.*} configuration properties: how the client refreshes, what it does with expired values, whether
@@ -451,12 +452,69 @@ public class RotorProperties {
         /** Whether every lifecycle event is logged as JSON to the SLF4J logger "rotor.audit". */
         private boolean enabled = true;
 
+        /** The tamper-evident audit file; off unless both its path and its key ref are set. */
+        private final AuditFile file = new AuditFile();
+
         public boolean isEnabled() {
             return enabled;
         }
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+
+        public AuditFile getFile() {
+            return file;
+        }
+
+        /**
+         * {@code rotor.audit.file.*}: a {@link dev.rotor.secrets.audit.ChainedAuditFile} on the client, written when
+         * both {@code path} and {@code key-ref} are set.
+         */
+        public static class AuditFile {
+            /** The active audit file, for example /var/log/app/audit.jsonl; rolled segments get .1, .2, ... */
+            private String path;
+
+            /** The secret ref of the HMAC key (at least 16 bytes), for example file:/run/secrets/audit-key. */
+            private String keyRef;
+
+            /** The size at which the active file rolls to a numbered segment. */
+            private DataSize maxSize = DataSize.ofMegabytes(10);
+
+            /** How many events may wait for the writer; past it events are dropped and counted in a gap record. */
+            private int queueCapacity = 8192;
+
+            public String getPath() {
+                return path;
+            }
+
+            public void setPath(String path) {
+                this.path = path;
+            }
+
+            public String getKeyRef() {
+                return keyRef;
+            }
+
+            public void setKeyRef(String keyRef) {
+                this.keyRef = keyRef;
+            }
+
+            public DataSize getMaxSize() {
+                return maxSize;
+            }
+
+            public void setMaxSize(DataSize maxSize) {
+                this.maxSize = maxSize;
+            }
+
+            public int getQueueCapacity() {
+                return queueCapacity;
+            }
+
+            public void setQueueCapacity(int queueCapacity) {
+                this.queueCapacity = queueCapacity;
+            }
         }
     }
 
