@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -157,6 +158,14 @@ public final class Secrets implements AutoCloseable {
         return engine.timeSource();
     }
 
+    /**
+     * The flight observer given to the builder ({@link Builder#observer(FlightObserver)}), for code that runs steps
+     * of its own on this client (a consumer binding's hand-overs); empty when none was given.
+     */
+    public Optional<FlightObserver> observer() {
+        return Optional.ofNullable(engine.observer());
+    }
+
     /** Adds a listener for every lifecycle event. */
     public Subscription addEventListener(SecretEventListener listener) {
         engine.addEventListener(listener);
@@ -197,6 +206,7 @@ public final class Secrets implements AutoCloseable {
         private boolean revokeOnClose;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CircuitBreakerConfig circuitBreaker;
+        private FlightObserver observer;
 
         private Builder() {}
 
@@ -336,6 +346,15 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sees each store call (load, poll, probe, renewal, rotation, a source's own login) and each hand-over to a
+         * consumer from its start to its end, off the read path (default: none, and no work is done for it).
+         */
+        public Builder observer(FlightObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         public Secrets build() {
             if (maximumEntries < 1) {
                 throw new SecretConfigurationException(
@@ -375,7 +394,7 @@ public final class Secrets implements AutoCloseable {
                 loader = Secrets.class.getClassLoader();
             }
             try {
-                return new Secrets(new Engine(
+                Engine engine = new Engine(
                         sources,
                         discover,
                         loader,
@@ -398,7 +417,9 @@ public final class Secrets implements AutoCloseable {
                         maximumEntries,
                         revokeOnClose,
                         closeTimeout,
-                        circuitBreaker));
+                        circuitBreaker);
+                engine.observe(observer);
+                return new Secrets(engine);
             } catch (RuntimeException e) {
                 if (ownedScheduler != null) {
                     ownedScheduler.close();

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,6 +95,8 @@ public final class Engine implements AutoCloseable {
     // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
     private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Set once before the client is published; null when none was given (see {@link FlightObserver}). */
+    private FlightObserver observer;
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -134,6 +138,11 @@ public final class Engine implements AutoCloseable {
             @Override
             public void refresh(Predicate<SecretRef> which) {
                 Engine.this.refreshMatching(source, which);
+            }
+
+            @Override
+            public Optional<FlightObserver> observer() {
+                return Optional.ofNullable(observer);
             }
         };
     }
@@ -198,6 +207,16 @@ public final class Engine implements AutoCloseable {
         for (SecretDeclaration d : declarations.values()) {
             d.refreshPolicy().ifPresent(p -> p.over(clientPolicy.over(RefreshPolicy.defaults())));
         }
+    }
+
+    /** Sets the flight observer; called once, before the client is published. */
+    public void observe(FlightObserver observer) {
+        this.observer = observer;
+    }
+
+    /** The flight observer, or null. */
+    public FlightObserver observer() {
+        return observer;
     }
 
     /**
@@ -405,7 +424,9 @@ public final class Engine implements AutoCloseable {
         CompletableFuture<List<Secret>> f = new CompletableFuture<>();
         gate.submit(SourceGate.Priority.FIRST_LOAD, () -> {
             try {
-                f.complete(List.copyOf(gate.call(e.ref, () -> gate.source().alternates(e.ref))));
+                f.complete(List.copyOf(
+                        Observed.call(observer, FlightObserver.Kind.REFRESH, gate, e.ref, () -> gate.source()
+                                .alternates(e.ref))));
             } catch (Throwable t) {
                 f.completeExceptionally(gate.map(e.ref, t));
             }
