@@ -77,7 +77,8 @@ public final class RotorObservations implements FlightObserver {
                 .highCardinalityKeyValue(REF, ref == null ? "batch" : ref.scheme() + ":" + ref.path())
                 .start();
         return (outcome, error) -> {
-            observation.lowCardinalityKeyValue(KeyValue.of(OUTCOME, outcome.name().toLowerCase(Locale.ROOT)));
+            observation.lowCardinalityKeyValue(
+                    KeyValue.of(OUTCOME, outcome.name().toLowerCase(Locale.ROOT)));
             observation.lowCardinalityKeyValue(KeyValue.of(ERROR, error == null ? "none" : error.getSimpleName()));
             observation.stop();
         };

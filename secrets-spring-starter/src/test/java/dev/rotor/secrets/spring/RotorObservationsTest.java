@@ -146,7 +146,9 @@ class RotorObservationsTest {
         RotorObservations observations = new RotorObservations(registry);
         SecretRef token = SecretRef.parse("vault-token:session");
         for (FlightObserver.Kind kind : FlightObserver.Kind.values()) {
-            observations.start(kind, kind == FlightObserver.Kind.REFRESH ? null : token, "vault").stop(null);
+            observations
+                    .start(kind, kind == FlightObserver.Kind.REFRESH ? null : token, "vault")
+                    .stop(null);
         }
 
         assertThat(List.of(FlightObserver.Kind.values()).stream().map(RotorObservations::name))
@@ -193,21 +195,12 @@ class RotorObservationsTest {
     }
 
     @Test
-    void closedContext_detachesTheObservations() {
-        List<Secrets> kept = new ArrayList<>();
-        runner().withBean("keepOpen", Secrets.class, () -> Secrets.builder()
-                        .source(fx.source)
-                        .discoverSources(false)
-                        .auditLog(false)
-                        .build())
-                .run(context -> assertThat(context)
-                        .getBean(RotorObservationAutoConfiguration.RotorObservationAttachment.class)
-                        .isNotNull()
-                        .satisfies(a -> kept.add(context.getBean(Secrets.class))));
-        // the application's own client carries no slot: nothing was attached to it, nothing is observed
-        kept.get(0).get("mem:app/key");
-        TestObservationRegistryAssert.assertThat(registry).doesNotHaveAnyObservation();
-        kept.get(0).close();
+    void applicationsOwnClient_isLeftAlone_nothingIsAttachedToIt() {
+        runner().withUserConfiguration(Fixture.OwnClient.class).run(context -> {
+            assertThat(context).hasSingleBean(RotorObservationAutoConfiguration.RotorObservationAttachment.class);
+            context.getBean(Secrets.class).get("mem:app/key");
+            TestObservationRegistryAssert.assertThat(registry).doesNotHaveAnyObservation();
+        });
     }
 
     @Test

@@ -178,7 +178,8 @@ class RotorRebindTest {
         MountedSecretDirectory db =
                 MountedSecretDirectory.in(tmp.resolve("db")).write(Map.of("username", USER, "password", PASS));
         String ref = "file:" + db.dir();
-        try (ConfigurableApplicationContext context = start("--spring.config.import=rotor:" + ref + "?prefix=app.db.")) {
+        try (ConfigurableApplicationContext context =
+                start("--spring.config.import=rotor:" + ref + "?prefix=app.db.")) {
             DbProperties props = context.getBean(DbProperties.class);
             OtherProperties other = context.getBean(OtherProperties.class);
             assertThat(props.getPassword()).isEqualTo(PASS);

@@ -116,7 +116,8 @@ public final class PropertiesRebinder implements ApplicationListener<RotorSecret
         try {
             fresh = BeanUtils.instantiateClass(type);
         } catch (RuntimeException e) {
-            return "no fresh instance of " + type.getName() + " could be made (" + e.getClass().getSimpleName() + ")";
+            return "no fresh instance of " + type.getName() + " could be made ("
+                    + e.getClass().getSimpleName() + ")";
         }
         try {
             ConfigurationPropertiesBindingPostProcessor binder = context.getBean(
@@ -140,7 +141,9 @@ public final class PropertiesRebinder implements ApplicationListener<RotorSecret
         for (Throwable c = e; c != null && depth < 16; c = c.getCause(), depth++) {
             if (c instanceof BindException) {
                 return c.getClass().getSimpleName() + " at property " + ((BindException) c).getName()
-                        + (c.getCause() == null ? "" : ", " + c.getCause().getClass().getSimpleName());
+                        + (c.getCause() == null
+                                ? ""
+                                : ", " + c.getCause().getClass().getSimpleName());
             }
         }
         return e.getClass().getSimpleName();
