@@ -214,6 +214,14 @@ public final class Secrets implements AutoCloseable {
         return engine.identity(scheme);
     }
 
+    /**
+     * The flight observer given to the builder ({@link Builder#observer(FlightObserver)}), for code that runs steps
+     * of its own on this client (a consumer binding's hand-overs); empty when none was given.
+     */
+    public Optional<FlightObserver> observer() {
+        return Optional.ofNullable(engine.observer());
+    }
+
     /** Adds a listener for every lifecycle event. */
     public Subscription addEventListener(SecretEventListener listener) {
         engine.addEventListener(listener);
@@ -257,6 +265,7 @@ public final class Secrets implements AutoCloseable {
         private AuditContext auditContext;
         private final List<String> allowedRefs = new ArrayList<>();
         private boolean allowRefsCalled;
+        private FlightObserver observer;
 
         private Builder() {}
 
@@ -439,6 +448,15 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sees each store call (load, poll, probe, renewal, rotation, a source's own login) and each hand-over to a
+         * consumer from its start to its end, off the read path (default: none, and no work is done for it).
+         */
+        public Builder observer(FlightObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         public Secrets build() {
             if (maximumEntries < 1) {
                 throw new SecretConfigurationException(
@@ -508,6 +526,7 @@ public final class Secrets implements AutoCloseable {
                         closeTimeout,
                         circuitBreaker,
                         auditContext != null ? auditContext : Detected.CONTEXT);
+                engine.observe(observer);
                 engine.allowList(allowList);
                 engine.checkAccess();
                 return new Secrets(engine);

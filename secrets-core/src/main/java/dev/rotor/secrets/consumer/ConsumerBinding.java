@@ -1,5 +1,6 @@
 package dev.rotor.secrets.consumer;
 
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretChange;
 import dev.rotor.secrets.SecretEvent;
@@ -67,6 +68,7 @@ public final class ConsumerBinding implements Subscription {
     private final boolean validateOnDelivery;
     private final List<HandOverListener> listeners;
     private final TimeSource time;
+    private final FlightObserver observer; // the client's, or null
     private final AtomicInteger handOvers = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicReference<HandOver> last = new AtomicReference<>();
@@ -84,6 +86,7 @@ public final class ConsumerBinding implements Subscription {
         this.validateOnDelivery = b.validateOnDelivery;
         this.listeners = List.copyOf(b.listeners);
         this.time = b.time == null ? b.secrets.timeSource() : b.time;
+        this.observer = b.secrets.observer().orElse(null);
     }
 
     /**
@@ -215,24 +218,29 @@ public final class ConsumerBinding implements Subscription {
         // after a refusal the engine's previous version is not the consumer's: report the one it really has
         String previousVersion = consumerVersion;
         latestVersion = current.version();
+        FlightObserver.Flight flight = null;
         try {
             if (change.previous().isEmpty() && consumer.inUse(current)) {
                 took(current);
                 return; // built with these values: nothing to hand over
             }
+            flight = FlightObserver.startQuietly(observer, FlightObserver.Kind.HAND_OVER, ref, consumer.name());
             if (validateOnDelivery) {
                 Secret had = inUse;
                 consumer.validate(current, had == null || had.isWiped() ? Optional.empty() : Optional.of(had));
             }
             consumer.accept(change);
         } catch (SecretRejectedException e) {
+            stop(flight, e);
             refuse(current, previousVersion, t0, e.reason());
             return;
         } catch (RuntimeException e) {
+            stop(flight, e);
             // the class only: a client's message can quote what it was given
             refuse(current, previousVersion, t0, "failed: " + e.getClass().getName());
             return;
         }
+        stop(flight, null);
         took(current);
         HandOver h =
                 new HandOver(ref, consumer.name(), current.version(), previousVersion, time.now(), elapsed(t0), null);
@@ -245,6 +253,12 @@ public final class ConsumerBinding implements Subscription {
                 consumer.kind(),
                 h.target(),
                 h.duration().toMillis());
+    }
+
+    private static void stop(FlightObserver.Flight flight, RuntimeException error) {
+        if (flight != null) {
+            flight.stop(error);
+        }
     }
 
     private void took(Secret current) {

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.rotor.secrets.AuditContext;
 import dev.rotor.secrets.DrillReport;
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
@@ -131,6 +132,8 @@ public final class Engine implements AutoCloseable {
     private final Map<SecretRef, Set<ConsumerBinding>> consumers = new ConcurrentHashMap<>();
     /** What the sources' start-up permission checks warned about; never a value. */
     private volatile List<String> accessWarnings = List.of();
+    /** Set once before the client is published; null when none was given (see {@link FlightObserver}). */
+    private FlightObserver observer;
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -181,6 +184,11 @@ public final class Engine implements AutoCloseable {
                     id.started.set(true);
                     learn(id);
                 }
+            }
+
+            @Override
+            public Optional<FlightObserver> observer() {
+                return Optional.ofNullable(observer);
             }
         };
     }
@@ -249,6 +257,16 @@ public final class Engine implements AutoCloseable {
         for (SecretDeclaration d : declarations.values()) {
             d.refreshPolicy().ifPresent(p -> p.over(clientPolicy.over(RefreshPolicy.defaults())));
         }
+    }
+
+    /** Sets the flight observer; called once, before the client is published. */
+    public void observe(FlightObserver observer) {
+        this.observer = observer;
+    }
+
+    /** The flight observer, or null. */
+    public FlightObserver observer() {
+        return observer;
     }
 
     /**
@@ -459,7 +477,9 @@ public final class Engine implements AutoCloseable {
         CompletableFuture<List<Secret>> f = new CompletableFuture<>();
         gate.submit(SourceGate.Priority.FIRST_LOAD, () -> {
             try {
-                f.complete(List.copyOf(gate.call(e.ref, () -> gate.source().alternates(e.ref))));
+                f.complete(List.copyOf(
+                        Observed.call(observer, FlightObserver.Kind.REFRESH, gate, e.ref, () -> gate.source()
+                                .alternates(e.ref))));
             } catch (Throwable t) {
                 f.completeExceptionally(gate.map(e.ref, t));
             }

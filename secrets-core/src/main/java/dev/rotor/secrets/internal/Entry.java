@@ -1,5 +1,6 @@
 package dev.rotor.secrets.internal;
 
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.LeaseExpiredException;
@@ -294,7 +295,9 @@ final class Entry implements Runnable {
         long t0 = batch.get(0).engine.time.nanoTime();
         Map<SecretRef, Secret> answer;
         try {
-            answer = gate.call(null, () -> gate.source().fetchAll(refs));
+            answer = Observed.call(
+                    batch.get(0).engine.observer(), FlightObserver.Kind.REFRESH, gate, null, () -> gate.source()
+                            .fetchAll(refs));
         } catch (SecretException ex) {
             answer = Map.of();
         }
@@ -360,7 +363,8 @@ final class Entry implements Runnable {
                 // find room, and the change would never be picked up).
                 if (lease == null && !newerKnown && gate.supports(SourceCapability.PROBE_VERSION)) {
                     Optional<VersionProbe> probed =
-                            gate.call(ref, () -> gate.source().probe(ref));
+                            Observed.call(engine.observer(), FlightObserver.Kind.REFRESH, gate, ref, () -> gate.source()
+                                    .probe(ref));
                     if (probed.isPresent() && probed.get().version().equals(old.version())) {
                         succeededWithoutChange(old, probed.get().checkAgainAt().orElse(null));
                         return old;
@@ -388,7 +392,8 @@ final class Entry implements Runnable {
         }
         Lease renewed;
         try {
-            renewed = gate.call(ref, () -> gate.source().renew(ref, lease, base));
+            renewed = Observed.call(engine.observer(), FlightObserver.Kind.RENEWAL, gate, ref, () -> gate.source()
+                    .renew(ref, lease, base));
         } catch (LeaseExpiredException e) {
             synchronized (this) {
                 extra().nextReason = FetchReason.REISSUE;
@@ -442,7 +447,8 @@ final class Entry implements Runnable {
             fresh = gate.call(ref, () -> gate.source().rotate(ref));
         } else if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
             try {
-                fresh = gate.call(ref, () -> gate.source().rotate(ref));
+                fresh = Observed.call(engine.observer(), FlightObserver.Kind.ROTATION, gate, ref, () -> gate.source()
+                        .rotate(ref));
             } catch (SecretException refused) {
                 // The store would not rotate (no rotation function, one already under way, not allowed): say so, and
                 // what to do, then re-read what it holds; the compromised version is watched until it is replaced.
@@ -461,8 +467,8 @@ final class Entry implements Runnable {
         }
         if (fresh == null) {
             FetchReason r = reason;
-            fresh = gate.call(
-                    ref, () -> gate.source().fetch(FetchRequest.of(ref, r, old == null ? null : old.version())));
+            fresh = Observed.call(engine.observer(), Observed.fetchKind(r, old), gate, ref, () -> gate.source()
+                    .fetch(FetchRequest.of(ref, r, old == null ? null : old.version())));
         }
         checkAnswer(fresh);
         if (old != null && fresh.version().equals(old.version())) {

@@ -1,10 +1,12 @@
 package dev.rotor.secrets.spi;
 
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Scheduler;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.TimeSource;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -64,4 +66,14 @@ public interface SourceContext {
      * answer. Returns at once. The default does nothing, for contexts that have no client behind them.
      */
     default void identityChanged() {}
+
+    /**
+     * The client's flight observer, for a source that makes calls of its own outside the engine's (a login, the
+     * renewal of its own token): it reports them as {@link FlightObserver.Kind#LOGIN} through {@link
+     * FlightObserver#startQuietly}. Empty when the client has none (the default, for contexts with no engine behind
+     * them).
+     */
+    default Optional<FlightObserver> observer() {
+        return Optional.empty();
+    }
 }

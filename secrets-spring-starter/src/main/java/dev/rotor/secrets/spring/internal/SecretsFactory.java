@@ -101,7 +101,9 @@ public final class SecretsFactory {
                 .maximumEntries(properties.getMaximumEntries())
                 .auditLog(properties.getAudit().isEnabled())
                 .refreshPolicy(refreshPolicy(properties.getRefresh()))
-                .stalePolicy(stalePolicy(properties.getStale()));
+                .stalePolicy(stalePolicy(properties.getStale()))
+                // filled with Micrometer observations once the context has a registry (built before it, for imports)
+                .observer(new ObserverSlot());
         for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
             builder.source(source);
             Double budget = null;

@@ -1,6 +1,7 @@
 package dev.rotor.secrets.vault.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.Lease;
 import dev.rotor.secrets.LeaseExpiredException;
 import dev.rotor.secrets.Secret;
@@ -133,8 +134,12 @@ public final class TokenSession implements AutoCloseable {
                 base.execute(task);
             }
         };
-        this.inner = Secrets.builder()
-                .discoverSources(false)
+        Secrets.Builder builder = Secrets.builder();
+        // the token's logins, renewals and re-logins are the outer client's LOGIN flights, under this source's name
+        context.observer()
+                .ifPresent(outer -> builder.observer(
+                        (kind, ref, src) -> FlightObserver.startQuietly(outer, FlightObserver.Kind.LOGIN, ref, name)));
+        this.inner = builder.discoverSources(false)
                 .source(source)
                 .scheduler(context.scheduler())
                 .executor(executor)
