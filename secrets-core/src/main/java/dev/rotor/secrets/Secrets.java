@@ -174,6 +174,13 @@ public final class Secrets implements AutoCloseable {
         engine.close();
     }
 
+    private static Engine monitored(Duration interval, Engine engine) {
+        if (!interval.isZero()) {
+            engine.monitor(interval);
+        }
+        return engine;
+    }
+
     /**
      * Builds {@link Secrets}. Every option has a default; {@link #build()} rejects conflicting options with a
      * message naming them. Not thread-safe.
@@ -197,6 +204,7 @@ public final class Secrets implements AutoCloseable {
         private boolean revokeOnClose;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CircuitBreakerConfig circuitBreaker;
+        private Duration monitorInterval;
 
         private Builder() {}
 
@@ -293,6 +301,21 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often the engine evaluates freshness objectives ({@link SecretSlo}) and anomaly signals (the {@link
+         * SecretEventType} values from {@code SLO_BREACHED} on), on its scheduler. Default: every 30 s when the
+         * application declares at least one secret, off otherwise; {@link Duration#ZERO} turns it off.
+         */
+        public Builder monitorInterval(Duration interval) {
+            Objects.requireNonNull(interval, "monitorInterval");
+            if (interval.isNegative()) {
+                throw new SecretConfigurationException(
+                        "monitorInterval must not be negative, was " + interval, null, null);
+            }
+            this.monitorInterval = interval;
+            return this;
+        }
+
         public Builder declare(SecretDeclaration declaration) {
             declarations.put(declaration.ref(), declaration);
             return this;
@@ -375,30 +398,35 @@ public final class Secrets implements AutoCloseable {
                 loader = Secrets.class.getClassLoader();
             }
             try {
-                return new Secrets(new Engine(
-                        sources,
-                        discover,
-                        loader,
-                        sched,
-                        ownedScheduler,
-                        exec,
-                        ownedExecutor,
-                        refreshPolicy,
-                        sourcePolicies,
-                        stalePolicy,
-                        // jitter is drawn on several engine threads at once: each thread its own generator
-                        random != null
-                                ? random
-                                : (RandomGenerator)
-                                        () -> ThreadLocalRandom.current().nextLong(),
-                        bus,
-                        validators,
-                        refValidators,
-                        declarations,
-                        maximumEntries,
-                        revokeOnClose,
-                        closeTimeout,
-                        circuitBreaker));
+                Duration monitorEvery = monitorInterval != null
+                        ? monitorInterval
+                        : declarations.isEmpty() ? Duration.ZERO : Engine.defaultMonitorInterval();
+                return new Secrets(monitored(
+                        monitorEvery,
+                        new Engine(
+                                sources,
+                                discover,
+                                loader,
+                                sched,
+                                ownedScheduler,
+                                exec,
+                                ownedExecutor,
+                                refreshPolicy,
+                                sourcePolicies,
+                                stalePolicy,
+                                // jitter is drawn on several engine threads at once: each thread its own generator
+                                random != null
+                                        ? random
+                                        : (RandomGenerator) () ->
+                                                ThreadLocalRandom.current().nextLong(),
+                                bus,
+                                validators,
+                                refValidators,
+                                declarations,
+                                maximumEntries,
+                                revokeOnClose,
+                                closeTimeout,
+                                circuitBreaker)));
             } catch (RuntimeException e) {
                 if (ownedScheduler != null) {
                     ownedScheduler.close();

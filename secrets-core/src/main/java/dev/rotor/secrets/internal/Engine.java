@@ -16,6 +16,7 @@ import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretSlo;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.SourceUnavailableException;
@@ -93,6 +94,8 @@ public final class Engine implements AutoCloseable {
     // versions replaced or evicted but not wiped yet (held by a listener, or waiting out wipeDelay): close wipes them
     private final Set<Secret> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Freshness objectives and anomaly signals; off until {@link #monitor(Duration)}. */
+    final SloMonitor monitor;
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -198,6 +201,26 @@ public final class Engine implements AutoCloseable {
         for (SecretDeclaration d : declarations.values()) {
             d.refreshPolicy().ifPresent(p -> p.over(clientPolicy.over(RefreshPolicy.defaults())));
         }
+        this.monitor = new SloMonitor(this, this.declarations);
+        events.add(monitor);
+    }
+
+    /**
+     * Starts the periodic evaluation of freshness objectives and anomaly signals (see {@link SloMonitor}) every
+     * {@code interval}, on the engine's scheduler.
+     */
+    public void monitor(Duration interval) {
+        monitor.start(interval);
+    }
+
+    /** The default evaluation interval of {@link #monitor(Duration)}. */
+    public static Duration defaultMonitorInterval() {
+        return SloMonitor.DEFAULT_INTERVAL;
+    }
+
+    /** The entries held (a live view). */
+    Collection<Entry> held() {
+        return entries.asMap().values();
     }
 
     /**
@@ -268,6 +291,7 @@ public final class Engine implements AutoCloseable {
             if (!e.recentlyRead) {
                 e.recentlyRead = true;
             }
+            e.reads++;
             Object c = e.current;
             if (c instanceof Secret) {
                 return (Secret) c;
@@ -293,6 +317,7 @@ public final class Engine implements AutoCloseable {
     public Secret get(SecretRef ref) {
         Entry e = entryFor(ref);
         e.recentlyRead = true;
+        e.reads++;
         return e.read();
     }
 
@@ -439,7 +464,12 @@ public final class Engine implements AutoCloseable {
                                 d.owner().orElse(null),
                                 d.maxAge().orElse(null),
                                 d.required(),
-                                false));
+                                false,
+                                null,
+                                false,
+                                d.criticality(),
+                                d.rotationCadence().orElse(null),
+                                SecretSlo.unused()));
             }
         }
         return List.copyOf(out.values());
@@ -480,6 +510,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        monitor.stop();
         List<Entry> all = new ArrayList<>(entries.asMap().values());
         for (Entry e : all) {
             e.cancelTasks();
@@ -743,6 +774,7 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public Secret current() {
+            entry.reads++;
             Object c = entry.current;
             if (c instanceof Secret) {
                 return (Secret) c;
