@@ -215,7 +215,9 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
                 case CONSUMER_REFUSING:
                 case UNDECLARED_READ:
                 case READ_RATE_SPIKE:
-                    registry.counter(ANOMALIES, tags.and("type", lower(event.type().name())))
+                    registry.counter(
+                                    ANOMALIES,
+                                    tags.and("type", lower(event.type().name())))
                             .increment();
                     break;
                 case AUTH_LOGIN:
@@ -453,13 +455,14 @@ public final class RotorMetrics implements MeterBinder, AutoCloseable {
     }
 
     private double maxAgeSeconds(String ref) {
-        return any(ref).flatMap(InventoryEntry::maxAge).map(RotorMetrics::seconds).orElse(Double.NaN);
+        return any(ref).flatMap(InventoryEntry::maxAge)
+                .map(RotorMetrics::seconds)
+                .orElse(Double.NaN);
     }
 
     private double refreshFailing(String ref) {
-        return any(ref).map(e -> e.lastError().isPresent() && e.state() != dev.rotor.secrets.SecretState.ACTIVE
-                        ? 1.0
-                        : 0.0)
+        return any(ref).map(
+                        e -> e.lastError().isPresent() && e.state() != dev.rotor.secrets.SecretState.ACTIVE ? 1.0 : 0.0)
                 .orElse(Double.NaN);
     }
 

@@ -90,7 +90,8 @@ class MonitoringTemplatesTest {
         catchThrowable(() -> secrets.refresh("mem:app/key"));
         SecretRef db = SecretRef.parse("mem:db/creds");
         // what a consumer binding publishes when its pool refuses a version
-        secrets.publish(SecretEvent.builder(SecretEventType.HANDED_OVER, fx.scheduler.clock().now())
+        secrets.publish(SecretEvent.builder(
+                        SecretEventType.HANDED_OVER, fx.scheduler.clock().now())
                 .ref(db)
                 .source("pool-orders")
                 .version("2")
@@ -116,8 +117,9 @@ class MonitoringTemplatesTest {
             new ObjectMapper().readTree(DOCS.resolve("rotor-dashboard.json").toFile()); // valid JSON
 
             assertThat(scrape)
-                    .containsPattern("rotor_secret_slo_fresh\\{[^}]*criticality=\"critical\"[^}]*owner=\"payments-team\""
-                            + "[^}]*ref=\"mem:db/creds\"[^}]*} 0\\.0")
+                    .containsPattern(
+                            "rotor_secret_slo_fresh\\{[^}]*criticality=\"critical\"[^}]*owner=\"payments-team\""
+                                    + "[^}]*ref=\"mem:db/creds\"[^}]*} 0\\.0")
                     .containsPattern("rotor_consumer_behind\\{consumer=\"pool-orders\",ref=\"mem:db/creds\"} 1\\.0")
                     .containsPattern("rotor_anomalies_total\\{source=\"mem\",type=\"undeclared_read\"} 1\\.0")
                     .containsPattern("rotor_slo_breaches_total\\{source=\"mem\"} 1\\.0");
@@ -140,18 +142,24 @@ class MonitoringTemplatesTest {
             Map<String, Object> out = new RotorEndpoint(secrets, Show.ALWAYS, Set.of()).inventory(SecurityContext.NONE);
             @SuppressWarnings("unchecked")
             Map<String, Object> db = ((List<Map<String, Object>>) out.get("secrets"))
-                    .stream().filter(m -> m.get("ref").equals("mem:db/creds")).findFirst().orElseThrow();
+                    .stream()
+                            .filter(m -> m.get("ref").equals("mem:db/creds"))
+                            .findFirst()
+                            .orElseThrow();
             assertThat(db).containsEntry("criticality", "CRITICAL").containsEntry("rotationCadence", "PT168H");
-            assertThat(db.get("slo")).isEqualTo(Map.of(
-                    "met", false,
-                    "breach", "MAX_AGE",
-                    "ageSeconds", 1860L,
-                    "sinceLastCheckSeconds", 1860L,
-                    "leaseRemainingSeconds", 1740L));
+            assertThat(db.get("slo"))
+                    .isEqualTo(Map.of(
+                            "met", false,
+                            "breach", "MAX_AGE",
+                            "ageSeconds", 1860L,
+                            "sinceLastCheckSeconds", 1860L,
+                            "leaseRemainingSeconds", 1740L));
 
-            Map<String, Object> health = new RotorHealthIndicator(secrets).health().getDetails();
-            assertThat(health.get("sloBreaches")).asList().singleElement().satisfies(b -> assertThat(
-                            (Map<?, ?>) b)
+            Map<String, Object> health =
+                    new RotorHealthIndicator(secrets).health().getDetails();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> breaches = (List<Map<String, Object>>) health.get("sloBreaches");
+            assertThat(breaches).singleElement().satisfies(b -> assertThat(b)
                     .containsEntry("ref", "mem:db/creds")
                     .containsEntry("owner", "payments-team")
                     .containsEntry("breach", "MAX_AGE"));
