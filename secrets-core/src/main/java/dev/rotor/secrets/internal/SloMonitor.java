@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -137,7 +136,15 @@ final class SloMonitor implements SecretEventListener, Runnable {
     private List<SecretEvent> evaluate() {
         Instant now = engine.time.now();
         long nanos = engine.time.nanoTime();
-        Collection<Entry> held = engine.held();
+        // the entries' own state first, outside this lock: an entry's lock is never taken while this one is held
+        Map<Entry, InventoryEntry> declared = new IdentityHashMap<>();
+        List<Entry> held = new ArrayList<>(engine.held());
+        for (Entry e : held) {
+            SecretDeclaration d = declarations.get(e.ref);
+            if (d != null) {
+                declared.put(e, e.inventory(d, now));
+            }
+        }
         List<SecretEvent> out = new ArrayList<>();
         synchronized (this) {
             Set<Entry> present = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -154,7 +161,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
                     }
                 }
                 if (d != null) {
-                    sloTransition(e, d, w, now, out);
+                    sloTransition(e, declared.get(e), w, now, out);
                 }
                 readRate(e, w, nanos, now, out);
             }
@@ -172,8 +179,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
         return out;
     }
 
-    private void sloTransition(Entry e, SecretDeclaration d, Watch w, Instant now, List<SecretEvent> out) {
-        InventoryEntry inv = e.inventory(d, now);
+    private void sloTransition(Entry e, InventoryEntry inv, Watch w, Instant now, List<SecretEvent> out) {
         SecretSlo.Breach breach = inv.slo().breach().orElse(null);
         if (breach != null && w.breach == null) {
             out.add(event(SecretEventType.SLO_BREACHED, e, now)
