@@ -372,6 +372,66 @@ class AnomalySignalsTest {
         }
     }
 
+    // ---- under real threads ----
+
+    @Test
+    void readersRotationsAndEvaluations_onRealThreads_signalOnceAndNeverStall() throws Exception {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v0");
+            f.source.put("other", "o");
+            f.start(f.builder().declare(SecretDeclaration.of("mem:db").rotationCadence(Duration.ofDays(1))));
+            SecretHandle handle = f.secrets.handle("mem:db");
+            f.secrets.get("mem:other");
+            int readers = 4;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(readers + 1);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(readers + 1);
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors =
+                    new java.util.concurrent.ConcurrentLinkedQueue<>();
+            try {
+                for (int r = 0; r < readers; r++) {
+                    pool.execute(() -> {
+                        try {
+                            for (int i = 0; i < 200_000; i++) {
+                                assertThat(i % 2 == 0 ? handle.current() : f.secrets.get("mem:other"))
+                                        .isNotNull();
+                            }
+                        } catch (Throwable t) {
+                            errors.add(t);
+                        } finally {
+                            done.countDown();
+                        }
+                    });
+                }
+                pool.execute(() -> {
+                    try {
+                        for (int i = 1; i <= 20; i++) {
+                            f.source.put("db", "v" + i);
+                            f.secrets.refresh("mem:db");
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!done.await(1, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    f.advance(TICK);
+                    assertThat(System.nanoTime() - deadline).as("bounded wait").isNegative();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            f.advance(TICK);
+            assertThat(errors).isEmpty();
+            assertThat(of(f, SecretEventType.ROTATED)).hasSize(20);
+            assertThat(of(f, SecretEventType.ROTATION_TOO_FREQUENT)).hasSize(1);
+            assertThat(of(f, SecretEventType.UNDECLARED_READ)).singleElement().satisfies(ev -> assertThat(
+                            ev.ref().orElseThrow().toString())
+                    .isEqualTo("mem:other"));
+        }
+    }
+
     // ---- no values anywhere ----
 
     @Test
