@@ -291,7 +291,9 @@ public final class Engine implements AutoCloseable {
             if (!e.recentlyRead) {
                 e.recentlyRead = true;
             }
-            e.reads++;
+            if (e.countReads) {
+                e.reads++;
+            }
             Object c = e.current;
             if (c instanceof Secret) {
                 return (Secret) c;
@@ -317,7 +319,9 @@ public final class Engine implements AutoCloseable {
     public Secret get(SecretRef ref) {
         Entry e = entryFor(ref);
         e.recentlyRead = true;
-        e.reads++;
+        if (e.countReads) {
+            e.reads++;
+        }
         return e.read();
     }
 
@@ -774,7 +778,9 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public Secret current() {
-            entry.reads++;
+            if (entry.countReads) {
+                entry.reads++;
+            }
             Object c = entry.current;
             if (c instanceof Secret) {
                 return (Secret) c;

@@ -67,6 +67,12 @@ final class Entry implements Runnable {
      */
     int reads;
 
+    /**
+     * Whether reads bump {@link #reads}: only while the engine's monitor runs (it is started before the first entry
+     * is made), so that a client without monitoring keeps reads that write nothing to shared memory.
+     */
+    final boolean countReads;
+
     /** Whether this entry's next call waits for its source's request budget; written by the gate. */
     volatile boolean waitingForBudget;
 
@@ -92,6 +98,7 @@ final class Entry implements Runnable {
         this.ref = ref;
         this.gate = gate;
         this.rules = rules;
+        this.countReads = engine.monitor.enabled();
     }
 
     /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link SecretEventType#READ_RATE_SPIKE}: after {@value #SPIKE_WARMUP} evaluations, an interval with at least
  *       {@value #SPIKE_MIN_READS} reads and more than {@value #SPIKE_FACTOR} times the secret's exponentially weighted
  *       moving average read rate (weight {@value #EWMA_ALPHA} for the newest interval). Reads are counted by a plain,
- *       racy per-entry counter that the read path bumps without a lock, an allocation or a clock read; the evaluation
- *       samples it, so a lost increment only blurs the count.
+ *       racy per-entry counter that the read path bumps without a lock, an allocation or a clock read, only while this
+ *       monitor runs; the evaluation samples it, so a lost increment only blurs the count.
  * </ul>
  *
  * Every per-secret state lives as long as its entry is held, so the memory is bounded by the engine's cache.
