@@ -24,6 +24,9 @@ public final class InventoryEntry {
     private final boolean fresh;
     private final Instant checkedAt;
     private final boolean waitingForBudget;
+    private final Criticality criticality;
+    private final Duration rotationCadence;
+    private final SecretSlo slo;
 
     @SuppressWarnings("ParameterNumber")
     public InventoryEntry(
@@ -81,6 +84,55 @@ public final class InventoryEntry {
             boolean fresh,
             Instant checkedAt,
             boolean waitingForBudget) {
+        this(
+                ref,
+                source,
+                version,
+                state,
+                fetchedAt,
+                expiresAt,
+                nextRefresh,
+                lastError,
+                lastErrorAt,
+                owner,
+                maxAge,
+                required,
+                fresh,
+                checkedAt,
+                waitingForBudget,
+                Criticality.MEDIUM,
+                null,
+                SecretSlo.unused());
+    }
+
+    /**
+     * @param criticality the declared criticality ({@link Criticality#MEDIUM} for an undeclared secret)
+     * @param rotationCadence the declared rotation cadence; null when none is declared
+     * @param slo the freshness objective's state
+     */
+    @SuppressWarnings("ParameterNumber")
+    public InventoryEntry(
+            SecretRef ref,
+            String source,
+            String version,
+            SecretState state,
+            Instant fetchedAt,
+            Instant expiresAt,
+            Instant nextRefresh,
+            String lastError,
+            Instant lastErrorAt,
+            String owner,
+            Duration maxAge,
+            boolean required,
+            boolean fresh,
+            Instant checkedAt,
+            boolean waitingForBudget,
+            Criticality criticality,
+            Duration rotationCadence,
+            SecretSlo slo) {
+        this.criticality = java.util.Objects.requireNonNull(criticality, "criticality");
+        this.rotationCadence = rotationCadence;
+        this.slo = java.util.Objects.requireNonNull(slo, "slo");
         this.checkedAt = checkedAt;
         this.waitingForBudget = waitingForBudget;
         this.ref = ref;
@@ -164,6 +216,21 @@ public final class InventoryEntry {
         return required;
     }
 
+    /** The declared criticality; {@link Criticality#MEDIUM} when undeclared. */
+    public Criticality criticality() {
+        return criticality;
+    }
+
+    /** The declared rotation cadence, if any. */
+    public Optional<Duration> rotationCadence() {
+        return Optional.ofNullable(rotationCadence);
+    }
+
+    /** The freshness objective: met or why not, the version's age, the time since its last check, the lease left. */
+    public SecretSlo slo() {
+        return slo;
+    }
+
     /**
      * Whether the version in service is younger than the declared maximum age (by its fetch time) and not expired;
      * true when no maximum age is declared and a servable version is held.
@@ -179,6 +246,7 @@ public final class InventoryEntry {
                 + (lastError == null ? "" : ", lastError=" + lastError) + (owner == null ? "" : ", owner=" + owner)
                 + (maxAge == null ? "" : ", maxAge=" + maxAge) + ", fresh=" + fresh
                 + (checkedAt == null ? "" : ", checkedAt=" + checkedAt)
-                + (waitingForBudget ? ", waitingForBudget=true" : "") + "}";
+                + (waitingForBudget ? ", waitingForBudget=true" : "") + ", criticality=" + criticality
+                + (slo.met() ? "" : ", slo=" + slo.breach().orElseThrow()) + "}";
     }
 }

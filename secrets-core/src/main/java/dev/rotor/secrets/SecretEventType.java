@@ -53,5 +53,43 @@ public enum SecretEventType {
      * A rotation drill finished one secret: a failure when the secret could not be re-issued or rotated, or a consumer
      * did not report its hand-over in time; the detail says how many consumers took the new version.
      */
-    DRILL_RESULT
+    DRILL_RESULT,
+    /**
+     * A secret stopped meeting its freshness objective ({@link SecretSlo}); the detail names the breach. Published once
+     * per transition, from the engine's periodic evaluation (never from a read).
+     */
+    SLO_BREACHED,
+    /** A secret that had breached its freshness objective meets it again. Published once per transition. */
+    SLO_RECOVERED,
+    /**
+     * A secret got more than three new versions within one declared {@linkplain
+     * SecretDeclaration#rotationCadence(java.time.Duration) rotation cadence}. Once per episode: again only after the
+     * count within a cadence fell back to three or fewer.
+     */
+    ROTATION_TOO_FREQUENT,
+    /**
+     * A new version that neither this client caused nor the store scheduled: seen by a poll or probe of a static
+     * secret without a known rotation date, or replacing a leased secret before its renewal point.
+     */
+    UNEXPECTED_VERSION,
+    /**
+     * A burst of access denied answers from one source: five or more within one minute. Once per burst: again only
+     * after a minute with fewer.
+     */
+    ACCESS_DENIED_BURST,
+    /**
+     * New versions of a secret refused three times in a row: vetoed by a validator (reset by an accepted version), or
+     * refused by a consumer (reset by a hand-over that succeeded). Once per run of refusals.
+     */
+    CONSUMER_REFUSING,
+    /**
+     * A ref no declaration names was used, while the application declares at least one secret. Once per ref (up to
+     * a bound on the refs remembered).
+     */
+    UNDECLARED_READ,
+    /**
+     * A secret read far more often than its own baseline: at least 100 reads in one evaluation interval and more than
+     * ten times the moving average of its earlier intervals. Once per spike.
+     */
+    READ_RATE_SPIKE
 }

@@ -239,6 +239,13 @@ public final class Secrets implements AutoCloseable {
         engine.close();
     }
 
+    private static Engine monitored(Duration interval, Engine engine) {
+        if (!interval.isZero()) {
+            engine.monitor(interval);
+        }
+        return engine;
+    }
+
     /**
      * Builds {@link Secrets}. Every option has a default; {@link #build()} rejects conflicting options with a
      * message naming them. Not thread-safe.
@@ -266,6 +273,7 @@ public final class Secrets implements AutoCloseable {
         private final List<String> allowedRefs = new ArrayList<>();
         private boolean allowRefsCalled;
         private FlightObserver observer;
+        private Duration monitorInterval;
 
         private Builder() {}
 
@@ -392,6 +400,21 @@ public final class Secrets implements AutoCloseable {
             refValidators
                     .computeIfAbsent(SecretRef.parse(ref).withoutField(), k -> new ArrayList<>())
                     .add(Objects.requireNonNull(validator, "validator"));
+            return this;
+        }
+
+        /**
+         * How often the engine evaluates freshness objectives ({@link SecretSlo}) and anomaly signals (the {@link
+         * SecretEventType} values from {@code SLO_BREACHED} on), on its scheduler. Default: every 30 s when the
+         * application declares at least one secret, off otherwise; {@link Duration#ZERO} turns it off.
+         */
+        public Builder monitorInterval(Duration interval) {
+            Objects.requireNonNull(interval, "monitorInterval");
+            if (interval.isNegative()) {
+                throw new SecretConfigurationException(
+                        "monitorInterval must not be negative, was " + interval, null, null);
+            }
+            this.monitorInterval = interval;
             return this;
         }
 
@@ -529,6 +552,10 @@ public final class Secrets implements AutoCloseable {
                 engine.observe(observer);
                 engine.allowList(allowList);
                 engine.checkAccess();
+                Duration monitorEvery = monitorInterval != null
+                        ? monitorInterval
+                        : declarations.isEmpty() ? Duration.ZERO : Engine.defaultMonitorInterval();
+                monitored(monitorEvery, engine);
                 return new Secrets(engine);
             } catch (RuntimeException e) {
                 if (engine != null) {

@@ -22,6 +22,7 @@ import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
 import dev.rotor.secrets.SecretPolicyException;
 import dev.rotor.secrets.SecretRef;
+import dev.rotor.secrets.SecretSlo;
 import dev.rotor.secrets.SecretState;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.SourceIdentity;
@@ -134,6 +135,8 @@ public final class Engine implements AutoCloseable {
     private volatile List<String> accessWarnings = List.of();
     /** Set once before the client is published; null when none was given (see {@link FlightObserver}). */
     private FlightObserver observer;
+    /** Freshness objectives and anomaly signals; off until {@link #monitor(Duration)}. */
+    final SloMonitor monitor;
     /** What the client lends {@code source}: its clock, scheduler, executor and events, and the source's own policy. */
     private SourceContext contextFor(SecretSource source, RefreshPolicy sourcePolicy) {
         return new SourceContext() {
@@ -257,6 +260,26 @@ public final class Engine implements AutoCloseable {
         for (SecretDeclaration d : declarations.values()) {
             d.refreshPolicy().ifPresent(p -> p.over(clientPolicy.over(RefreshPolicy.defaults())));
         }
+        this.monitor = new SloMonitor(this, this.declarations);
+        events.add(monitor);
+    }
+
+    /**
+     * Starts the periodic evaluation of freshness objectives and anomaly signals (see {@link SloMonitor}) every
+     * {@code interval}, on the engine's scheduler.
+     */
+    public void monitor(Duration interval) {
+        monitor.start(interval);
+    }
+
+    /** The default evaluation interval of {@link #monitor(Duration)}. */
+    public static Duration defaultMonitorInterval() {
+        return SloMonitor.DEFAULT_INTERVAL;
+    }
+
+    /** The entries held (a live view). */
+    Collection<Entry> held() {
+        return entries.asMap().values();
     }
 
     /** Sets the flight observer; called once, before the client is published. */
@@ -340,6 +363,9 @@ public final class Engine implements AutoCloseable {
             if (!e.recentlyRead) {
                 e.recentlyRead = true;
             }
+            if (e.countReads) {
+                e.reads++;
+            }
             Object c = e.current;
             if (c instanceof Secret) {
                 return (Secret) c;
@@ -365,6 +391,9 @@ public final class Engine implements AutoCloseable {
     public Secret get(SecretRef ref) {
         Entry e = entryFor(ref);
         e.recentlyRead = true;
+        if (e.countReads) {
+            e.reads++;
+        }
         return e.read();
     }
 
@@ -513,7 +542,12 @@ public final class Engine implements AutoCloseable {
                                 d.owner().orElse(null),
                                 d.maxAge().orElse(null),
                                 d.required(),
-                                false));
+                                false,
+                                null,
+                                false,
+                                d.criticality(),
+                                d.rotationCadence().orElse(null),
+                                SecretSlo.unused()));
             }
         }
         return List.copyOf(out.values());
@@ -554,6 +588,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        monitor.stop();
         List<Entry> all = new ArrayList<>(entries.asMap().values());
         for (Entry e : all) {
             e.cancelTasks();
@@ -1022,6 +1057,9 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public Secret current() {
+            if (entry.countReads) {
+                entry.reads++;
+            }
             Object c = entry.current;
             if (c instanceof Secret) {
                 return (Secret) c;

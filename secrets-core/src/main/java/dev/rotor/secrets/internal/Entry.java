@@ -1,5 +1,6 @@
 package dev.rotor.secrets.internal;
 
+import dev.rotor.secrets.Criticality;
 import dev.rotor.secrets.FlightObserver;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Lease;
@@ -61,6 +62,18 @@ final class Entry implements Runnable {
     /** Set by reads, cleared when the engine replays them to the cache (see Engine#replayReads); racy on purpose. */
     boolean recentlyRead;
 
+    /**
+     * Reads since the entry was made: a plain field bumped by every read without a lock, an allocation or a clock read,
+     * so concurrent reads may lose increments; {@link SloMonitor} samples it for the read rate. Wraps around.
+     */
+    int reads;
+
+    /**
+     * Whether reads bump {@link #reads}: only while the engine's monitor runs (it is started before the first entry
+     * is made), so that a client without monitoring keeps reads that write nothing to shared memory.
+     */
+    final boolean countReads;
+
     /** Whether this entry's next call waits for its source's request budget; written by the gate. */
     volatile boolean waitingForBudget;
 
@@ -87,6 +100,7 @@ final class Entry implements Runnable {
         this.ref = ref;
         this.gate = gate;
         this.rules = rules;
+        this.countReads = engine.monitor.enabled();
     }
 
     /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */
@@ -557,6 +571,7 @@ final class Entry implements Runnable {
             ev.previousVersion(old.version());
         }
         publish(ev);
+        engine.monitor.swapped(this, old, fresh, reason);
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
         // added after the swap above gets this version once, as its initial delivery.
         SerialQueue queue = watching.isEmpty() ? null : deliveryQueue();
@@ -1040,7 +1055,17 @@ final class Entry implements Runnable {
                 decl != null && decl.required(),
                 fresh,
                 v == null || checkedEpochNanos == NONE ? null : fromEpochNanos(checkedEpochNanos),
-                waitingForBudget);
+                waitingForBudget,
+                decl == null ? Criticality.MEDIUM : decl.criticality(),
+                decl == null ? null : decl.rotationCadence().orElse(null),
+                SloMonitor.slo(
+                        v,
+                        servable,
+                        extra != null && extra.lastError != null,
+                        checkedEpochNanos == NONE ? null : fromEpochNanos(checkedEpochNanos),
+                        maxAge,
+                        rules.policy,
+                        now));
     }
 
     private static final long NONE = Long.MIN_VALUE;

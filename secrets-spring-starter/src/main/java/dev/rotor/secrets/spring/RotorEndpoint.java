@@ -1,6 +1,7 @@
 package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.InventoryEntry;
+import dev.rotor.secrets.SecretSlo;
 import dev.rotor.secrets.Secrets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +16,9 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The {@code rotor} Actuator endpoint: every secret's inventory entry (ref, source, version, state, fetch time,
- * lease end, next refresh, last error, owner, maximum age, required, fresh) and the overall Rotor health. Never a
+ * lease end, next refresh, last error, owner, maximum age, required, fresh, criticality, rotation cadence, and its
+ * freshness objective under {@code slo}: met, the breach, age, time since the last check and lease left in seconds)
+ * and the overall Rotor health. Never a
  * value. Expose it like any endpoint: {@code management.endpoints.web.exposure.include=health,rotor}.
  *
  * <p>Version ids and last-error text are details, shown as {@code management.endpoint.rotor.show-details} says
@@ -89,6 +92,20 @@ public class RotorEndpoint {
         e.maxAge().ifPresent(t -> m.put("maxAge", t.toString()));
         m.put("required", e.required());
         m.put("fresh", e.fresh());
+        m.put("criticality", e.criticality().name());
+        e.rotationCadence().ifPresent(t -> m.put("rotationCadence", t.toString()));
+        m.put("slo", describe(e.slo()));
+        return m;
+    }
+
+    /** The freshness objective: met, the breach if any, and its measures in seconds. */
+    static Map<String, Object> describe(SecretSlo slo) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("met", slo.met());
+        slo.breach().ifPresent(b -> m.put("breach", b.name()));
+        slo.age().ifPresent(d -> m.put("ageSeconds", d.toSeconds()));
+        slo.sinceLastCheck().ifPresent(d -> m.put("sinceLastCheckSeconds", d.toSeconds()));
+        slo.leaseRemaining().ifPresent(d -> m.put("leaseRemainingSeconds", d.toSeconds()));
         return m;
     }
 }

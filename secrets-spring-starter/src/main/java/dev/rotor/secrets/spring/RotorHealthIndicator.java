@@ -25,7 +25,9 @@ import org.springframework.boot.health.contributor.Status;
  *
  * With {@code rotor.datasource.ref}, the detail {@code pools} lists the bound pool: the version whose credentials it
  * holds, the newest version Rotor knows of, and {@code BEHIND} when a refused version left it on older credentials
- * (which makes {@code rotor=DEGRADED}); a hand-over under way is not behind.
+ * (which makes {@code rotor=DEGRADED}); a hand-over under way is not behind. The detail {@code sloBreaches} lists the
+ * secrets that miss their freshness objective ({@link dev.rotor.secrets.SecretSlo}), with owner, criticality and the
+ * breach; a breach alone does not change the status (the version held still works until its lease ends).
  *
  * <p>{@code warnings} lists what the sources found when they checked their permissions at start (more granted than
  * the secrets need, a root token, a check the store refused); warnings do not change the status.
@@ -67,10 +69,24 @@ public final class RotorHealthIndicator implements HealthIndicator {
                 rotor = dev.rotor.secrets.Health.Status.DEGRADED.name();
             }
         }
+        List<InventoryEntry> inventory = secrets.inventory();
+        List<Map<String, Object>> breaches = new ArrayList<>();
+        for (InventoryEntry e : inventory) {
+            if (!e.slo().met()) {
+                Map<String, Object> b = new java.util.LinkedHashMap<>();
+                b.put("ref", e.ref().toString());
+                b.put("source", e.source());
+                e.owner().ifPresent(o -> b.put("owner", o));
+                b.put("criticality", e.criticality().name());
+                b.putAll(RotorEndpoint.describe(e.slo()));
+                breaches.add(b);
+            }
+        }
         Health.Builder builder = Health.status(status)
                 .withDetail("rotor", rotor)
-                .withDetail("secrets", secrets.inventory().size())
-                .withDetail("problems", problems);
+                .withDetail("secrets", inventory.size())
+                .withDetail("problems", problems)
+                .withDetail("sloBreaches", breaches);
         if (!poolDetails.isEmpty()) {
             builder.withDetail("pools", poolDetails);
         }

@@ -22,6 +22,7 @@ import org.springframework.util.unit.DataSize;
  * rotor.revoke-on-close=true
  * rotor.secrets[0].ref=file:/run/secrets/db
  * rotor.secrets[0].owner=payments-team
+ * rotor.secrets[0].criticality=critical
  * rotor.secrets[0].required=true
  * rotor.vault.address=https://vault.internal:8200
  * rotor.vault.auth.method=kubernetes
@@ -597,6 +598,31 @@ public class RotorProperties {
 
         /** Whether the application is down (health DOWN) while this secret is past its lease or cannot load. */
         private boolean required = false;
+
+        /**
+         * How often the store is expected to rotate the secret; more than three new versions within it is reported
+         * as rotating too often. Unset: no such check.
+         */
+        private Duration rotationCadence;
+
+        /** How critical the secret is (low, medium, high, critical): a label on its meters and alerts. */
+        private dev.rotor.secrets.Criticality criticality = dev.rotor.secrets.Criticality.MEDIUM;
+
+        public Duration getRotationCadence() {
+            return rotationCadence;
+        }
+
+        public void setRotationCadence(Duration rotationCadence) {
+            this.rotationCadence = rotationCadence;
+        }
+
+        public dev.rotor.secrets.Criticality getCriticality() {
+            return criticality;
+        }
+
+        public void setCriticality(dev.rotor.secrets.Criticality criticality) {
+            this.criticality = criticality;
+        }
 
         public String getRef() {
             return ref;

@@ -499,6 +499,12 @@ public final class SecretsFactory {
             if (d.getMaxAge() != null) {
                 declaration = declaration.maxAge(d.getMaxAge());
             }
+            if (d.getRotationCadence() != null) {
+                declaration = declaration.rotationCadence(d.getRotationCadence());
+            }
+            if (d.getCriticality() != null) {
+                declaration = declaration.criticality(d.getCriticality());
+            }
         } catch (RuntimeException e) {
             throw new SecretConfigurationException(prefix + "*: " + e.getMessage(), null, null, e);
         }
