@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * any other, the way an API answers once its key was rotated and the old one revoked. {@code /echo} answers the request
  * body back.
  */
-final class TokenApi implements AutoCloseable {
+public final class TokenApi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService threads = Executors.newFixedThreadPool(4);
     private final String header;
@@ -36,7 +36,7 @@ final class TokenApi implements AutoCloseable {
         this.prefix = prefix;
     }
 
-    static TokenApi start(String header, String prefix) throws IOException {
+    public static TokenApi start(String header, String prefix) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         TokenApi api = new TokenApi(s, header, prefix);
         s.createContext("/", api::handle);
@@ -45,25 +45,25 @@ final class TokenApi implements AutoCloseable {
         return api;
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
     /** Issues a key: requests bearing it are accepted. */
-    void issue(String key) {
+    public void issue(String key) {
         accepted.add(key);
     }
 
     /** Revokes a key: requests bearing it get a 401. */
-    void revoke(String key) {
+    public void revoke(String key) {
         accepted.remove(key);
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 
-    int rejected() {
+    public int rejected() {
         return rejected.get();
     }
 

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * commands go over a plain socket as the {@code default} user, so that nothing but the binding under test uses
  * Lettuce.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private static final long START_TIMEOUT_MILLIS = 10_000;
 
     private final Process process;
@@ -49,7 +49,7 @@ final class RedisServer implements AutoCloseable {
                 + " install Debian's redis-server package (apt-get install redis-server), as .ci/run does");
     }
 
-    static RedisServer start() throws IOException, InterruptedException {
+    public static RedisServer start() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("rotor-redis");
         int port = freePort();
         Process p = new ProcessBuilder(
@@ -87,12 +87,12 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Runs one command as the {@code default} user on a new connection and returns its reply (an error as "-..."). */
-    String command(String... args) throws IOException {
+    public String command(String... args) throws IOException {
         return commandAs(null, null, args);
     }
 
@@ -100,7 +100,7 @@ final class RedisServer implements AutoCloseable {
      * Runs {@code AUTH user password} then {@code args} on a new connection and returns the reply to {@code args}; the
      * reply to {@code AUTH} when it was refused.
      */
-    String commandAs(String user, String password, String... args) throws IOException {
+    public String commandAs(String user, String password, String... args) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
