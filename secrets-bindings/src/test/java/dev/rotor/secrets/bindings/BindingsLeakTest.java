@@ -68,7 +68,13 @@ class BindingsLeakTest {
 
     @BeforeEach
     void capture() {
-        leaks = LeakCheck.builder().plant(first, second, wrong).start();
+        // Lettuce's CommandEncoder prints every command it writes, AUTH's password included, at TRACE: a client's
+        // wire dump that Rotor cannot mask (the README says to keep that logger below TRACE); every other logger is
+        // scanned
+        leaks = LeakCheck.builder()
+                .plant(first, second, wrong)
+                .ignoreLoggers("io.lettuce.core.protocol.CommandEncoder")
+                .start();
         secrets = Secrets.builder()
                 .source(source)
                 .discoverSources(false)
@@ -151,7 +157,8 @@ class BindingsLeakTest {
                 source.putFields("api/billing", Map.of("token", second));
                 try (Response r = okhttp.newCall(items).execute()) {
                     assertThat(r.code()).isEqualTo(200);
-                    leaks.check(r.request().toString(), r.toString());
+                    // not OkHttp's Request.toString(): it prints headers unmasked (the README warns)
+                    leaks.check(r.toString());
                 }
                 // revoked with nothing newer in the store: the 401 comes back
                 api.revoke(second);

@@ -110,8 +110,12 @@ class RotatingConnectionPoolTest {
     }
 
     private long countOnNewConnection() {
-        return Mono.usingWhen(pool.create(), c -> Mono.fromCallable(() -> count(c)), Connection::close)
-                .block(WAIT);
+        Connection c = pool.create().block(WAIT);
+        try {
+            return count(c);
+        } finally {
+            Mono.from(c.close()).block(WAIT);
+        }
     }
 
     @Test
