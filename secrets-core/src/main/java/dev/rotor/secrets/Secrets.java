@@ -274,6 +274,7 @@ public final class Secrets implements AutoCloseable {
         private boolean allowRefsCalled;
         private FlightObserver observer;
         private Duration monitorInterval;
+        private boolean readRateSignal;
 
         private Builder() {}
 
@@ -418,6 +419,18 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the monitor also watches each secret's read rate for spikes against its own baseline ({@link
+         * SecretEventType#READ_RATE_SPIKE}; default false). On, every read adds one to a counter on its secret: no
+         * allocation and no clock read, but a write that readers of one secret on several cores contend for, which
+         * makes hot reads several times slower (see {@code benchmarks/README.md}). Needs the monitor ({@link
+         * #monitorInterval}).
+         */
+        public Builder readRateSignal(boolean on) {
+            this.readRateSignal = on;
+            return this;
+        }
+
         public Builder declare(SecretDeclaration declaration) {
             declarations.put(declaration.ref(), declaration);
             return this;
@@ -550,12 +563,13 @@ public final class Secrets implements AutoCloseable {
                         circuitBreaker,
                         auditContext != null ? auditContext : Detected.CONTEXT);
                 engine.observe(observer);
-                engine.allowList(allowList);
-                engine.checkAccess();
                 Duration monitorEvery = monitorInterval != null
                         ? monitorInterval
                         : declarations.isEmpty() ? Duration.ZERO : Engine.defaultMonitorInterval();
+                engine.countReads(readRateSignal);
                 monitored(monitorEvery, engine);
+                engine.allowList(allowList);
+                engine.checkAccess();
                 return new Secrets(engine);
             } catch (RuntimeException e) {
                 if (engine != null) {

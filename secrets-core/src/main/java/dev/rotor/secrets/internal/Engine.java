@@ -272,6 +272,11 @@ public final class Engine implements AutoCloseable {
         monitor.start(interval);
     }
 
+    /** Whether the read-rate signal counts reads (before the first entry is made); see {@link SloMonitor}. */
+    public void countReads(boolean count) {
+        monitor.countReads(count);
+    }
+
     /** The default evaluation interval of {@link #monitor(Duration)}. */
     public static Duration defaultMonitorInterval() {
         return SloMonitor.DEFAULT_INTERVAL;
@@ -912,7 +917,8 @@ public final class Engine implements AutoCloseable {
     /**
      * Completes an event with where the client runs and who the application is to the event's source. The first
      * successful load of a source's secret starts learning its identity: a source that never answered has nothing to
-     * tell, and a ref refused before any call makes no call for it either.
+     * tell (its records say pending), and a ref refused before any call makes no call for it either. A step of no
+     * source (a drill's start) has no who.
      */
     private SecretEvent audit(SecretEvent e) {
         Identity id = null;
@@ -934,7 +940,12 @@ public final class Engine implements AutoCloseable {
                 }
             }
         }
-        return e.withAudit(where, id == null ? null : id.value);
+        if (id != null) {
+            return e.withAudit(where, id.value);
+        }
+        // a step of a source the client has not started (a ref refused before any call): nothing learned yet
+        boolean ofASource = e.ref().isPresent() || e.source().isPresent();
+        return e.withAudit(where, ofASource ? SourceIdentity.pending() : null);
     }
 
     /** Who the application is to the source of {@code scheme}, as last learned; empty before the source started. */

@@ -100,7 +100,7 @@ final class Entry implements Runnable {
         this.ref = ref;
         this.gate = gate;
         this.rules = rules;
-        this.countReads = engine.monitor.enabled();
+        this.countReads = engine.monitor.countsReads();
     }
 
     /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */

@@ -85,6 +85,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
     private final Set<String> inBurst = new HashSet<>();
     private final Map<String, Integer> refusals = new HashMap<>();
     private Cancellable task;
+    private volatile boolean countReads;
 
     SloMonitor(Engine engine, Map<SecretRef, SecretDeclaration> declarations) {
         this.engine = engine;
@@ -109,6 +110,18 @@ final class SloMonitor implements SecretEventListener, Runnable {
 
     boolean enabled() {
         return interval != null;
+    }
+
+    /**
+     * Whether entries count their reads for the read-rate signal: only when asked for, because every read then writes
+     * to its entry, and readers of one secret on several cores contend for that line (several times slower reads).
+     */
+    synchronized void countReads(boolean count) {
+        this.countReads = count;
+    }
+
+    boolean countsReads() {
+        return countReads && interval != null;
     }
 
     @Override
@@ -196,6 +209,9 @@ final class SloMonitor implements SecretEventListener, Runnable {
     }
 
     private void readRate(Entry e, Watch w, long nanos, Instant now, List<SecretEvent> out) {
+        if (!e.countReads) {
+            return;
+        }
         int reads = e.reads;
         int delta = reads - w.lastReads; // wraps correctly past Integer.MAX_VALUE
         long elapsed = nanos - w.lastSampleNanos;

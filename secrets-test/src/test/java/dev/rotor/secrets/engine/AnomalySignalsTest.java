@@ -327,7 +327,7 @@ class AnomalySignalsTest {
     void readsTenTimesAboveTheSecretsOwnBaseline_oneSpike() {
         try (Fixture f = new Fixture()) {
             f.source.put("db", "v1");
-            f.start(f.builder().monitorInterval(TICK));
+            f.start(f.builder().monitorInterval(TICK).readRateSignal(true));
             SecretHandle handle = f.secrets.handle("mem:db");
             f.advance(TICK);
             for (int interval = 0; interval < 7; interval++) {
@@ -356,10 +356,30 @@ class AnomalySignalsTest {
     }
 
     @Test
-    void steadyHighReadRate_isNoSpike() {
+    void readRateSignalOff_theDefault_readsAreNotCounted_noSpike() {
         try (Fixture f = new Fixture()) {
             f.source.put("db", "v1");
             f.start(f.builder().monitorInterval(TICK));
+            f.advance(TICK);
+            for (int interval = 0; interval < 7; interval++) {
+                for (int i = 0; i < 50; i++) {
+                    f.secrets.get("mem:db");
+                }
+                f.advance(TICK);
+            }
+            for (int i = 0; i < 2_000; i++) {
+                f.secrets.get("mem:db");
+            }
+            f.advance(TICK);
+            assertThat(of(f, SecretEventType.READ_RATE_SPIKE)).isEmpty();
+        }
+    }
+
+    @Test
+    void steadyHighReadRate_isNoSpike() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v1");
+            f.start(f.builder().monitorInterval(TICK).readRateSignal(true));
             f.secrets.get("mem:db");
             f.advance(TICK);
             for (int interval = 0; interval < 12; interval++) {
