@@ -22,9 +22,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.bootstrap.BootstrapRegistry;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 
 /**
@@ -186,5 +192,37 @@ class RotorAzureSourceTest {
                         .rootCause()
                         .hasMessageContaining("rotor.azure.managed-identity-client-id")
                         .hasMessageContaining("TokenCredential bean"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(RotorAutoConfiguration.class)
+    static class App {}
+
+    /**
+     * The config import runs before any bean exists: a {@link TokenCredential} registered in the bootstrap registry
+     * signs it in, with the same {@code rotor.azure.*} properties.
+     */
+    @Test
+    void configImport_azureRef_withTheCredentialFromTheBootstrapRegistry_fieldsBecomeProperties() {
+        SpringApplication app = new SpringApplication(App.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setBannerMode(org.springframework.boot.Banner.Mode.OFF);
+        app.setLogStartupInfo(false);
+        TokenCredential credential = credential();
+        app.addBootstrapRegistryInitializer(registry -> {
+            registry.register(TokenCredential.class, BootstrapRegistry.InstanceSupplier.of(credential));
+            registry.register(
+                    RotorSecretsCustomizer.class, BootstrapRegistry.InstanceSupplier.of(b -> b.scheduler(scheduler)
+                            .executor(ManualScheduler.directExecutor())));
+        });
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                "--rotor.audit.enabled=false", "--spring.config.import=rotor:azure-kv:shop/db?prefix=db."));
+        for (String p : toTheFake()) {
+            args.add("--" + p);
+        }
+        try (ConfigurableApplicationContext context = app.run(args.toArray(String[]::new))) {
+            assertThat(context.getEnvironment().getProperty("db.password")).isEqualTo(DB_PASS);
+            assertThat(context.getEnvironment().getProperty("db.username")).isEqualTo("orders");
+        }
     }
 }

@@ -19,6 +19,7 @@ import org.springframework.boot.context.config.ConfigDataLocationResolverContext
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.util.ClassUtils;
 
 /**
  * Resolves {@code rotor:<ref>[?prefix=...]} locations of {@code spring.config.import}. The first one creates the
@@ -73,6 +74,20 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
         bootstrap.addCloseListener(RotorConfigDataLocationResolver::handOver);
     }
 
+    /**
+     * The adapters for the import's client: a {@code TokenCredential} registered in the bootstrap registry signs in
+     * to Azure (no bean exists yet); else the SDK's defaults.
+     */
+    private static Adapters adapters(BootstrapContext bootstrap) {
+        ClassLoader loader = RotorConfigDataLocationResolver.class.getClassLoader();
+        Adapters adapters = Adapters.of(loader);
+        if (ClassUtils.isPresent("com.azure.core.credential.TokenCredential", loader)
+                && ClassUtils.isPresent(AzureSources.CLASS_NAME, loader)) {
+            adapters = adapters.withAzureCredential(AzureCredentials.registered(bootstrap));
+        }
+        return adapters;
+    }
+
     private static ImportedSecrets create(Binder binder, BootstrapContext bootstrap) {
         RotorProperties properties = binder.bind("rotor", RotorProperties.class).orElseGet(RotorProperties::new);
         List<RotorSecretsCustomizer> customizers = bootstrap.isRegistered(RotorSecretsCustomizer.class)
@@ -83,13 +98,7 @@ public final class RotorConfigDataLocationResolver implements ConfigDataLocation
         // the same property sources (rotor.vault.*, rotor.aws.*) as the context's client; no beans exist yet, so the
         // AWS source uses the SDK's default credentials chain
         Secrets.Builder builder = SecretsFactory.builder(
-                properties,
-                List.of(),
-                List.of(),
-                List.of(),
-                customizers,
-                Adapters.of(RotorConfigDataLocationResolver.class.getClassLoader()),
-                importedRefs(binder));
+                properties, List.of(), List.of(), List.of(), customizers, adapters(bootstrap), importedRefs(binder));
         // the first loads happen before Spring Boot has set up logging: hold their audit records until it has
         DeferredAuditLog audit = null;
         if (properties.getAudit().isEnabled()) {
