@@ -173,16 +173,13 @@ class RotorAwsSourceTest {
                         ok("{\"Name\":\"" + id + "\",\"VersionIdsToStages\":{\"" + VERSION + "\":[\"AWSCURRENT\"]}}")));
     }
 
-    /** {@link #gets}, once it reached {@code expected} or {@code limit} passed (polled, bounded). */
-    private long getsOnceBooked(String id, long expected, Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        long n = gets(id);
-        while (n < expected && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            n = gets(id);
+    /** {@link #gets}, once it reached {@code expected} or {@code limit} passed (Awaitility, bounded). */
+    private long getsOnceBooked(String id, long expected, Duration limit) {
+        try {
+            org.awaitility.Awaitility.await().atMost(limit).until(() -> gets(id) >= expected);
+        } catch (org.awaitility.core.ConditionTimeoutException fewer) {
+            // fall through: the exact count below says how many were booked
         }
-        // a little longer: a fourth attempt booked late would still show
-        Thread.sleep(200);
         return gets(id);
     }
 

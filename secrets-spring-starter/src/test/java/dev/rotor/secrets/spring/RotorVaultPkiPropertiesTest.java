@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.test.ManualScheduler;
 import dev.rotor.secrets.test.vault.TokenSpec;
 import dev.rotor.secrets.test.vault.VaultFake;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /**
  * {@code rotor.vault.revoke-replaced-certificates} reaches the Vault source: with it on, a certificate issued through
  * a PKI ref is revoked by serial on the test kit's Vault fake once the re-issued one replaced it; off (the default), it
- * is left to end at its {@code notAfter}.
+ * is left to end at its {@code notAfter}. The engine runs on a manual scheduler with a direct executor: no waits.
  */
 class RotorVaultPkiPropertiesTest {
     private static final String REF = "vault:pki/issue/server?common_name=localhost&ttl=1h";
@@ -34,7 +34,8 @@ class RotorVaultPkiPropertiesTest {
 
     @BeforeEach
     void pki() throws Exception {
-        vault = VaultFake.start();
+        // the fake issues on the engine's manual clock, so the certificates are valid at its "now"
+        vault = VaultFake.builder().clock(scheduler.clock()).build();
         vault.pkiMount("pki");
         vault.pkiRole("server", List.of("localhost"), false, Duration.ofHours(24));
         vault.policy("app", "pki/issue/server", "update");
@@ -48,25 +49,20 @@ class RotorVaultPkiPropertiesTest {
         vault.close();
     }
 
+    private final ManualScheduler scheduler = new ManualScheduler();
+
+    /** The engine's calls run on the caller's thread and its timers on a manual clock: the revocation is done when
+     * the refresh returns, or after the clock moves past the revoke delay (0 by default). */
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RotorAutoConfiguration.class))
+                .withBean(
+                        RotorSecretsCustomizer.class,
+                        () -> b -> b.scheduler(scheduler).executor(ManualScheduler.directExecutor()))
                 .withPropertyValues(
                         "rotor.audit.enabled=false",
                         "rotor.vault.address=" + vault.address(),
                         "rotor.vault.auth.token-ref=file:" + token);
-    }
-
-    /** Waits (bounded) for the revocation, which follows the hand-over off the caller's thread. */
-    private boolean revokedWithin(String serial, Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (vault.revoked(serial)) {
-                return true;
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        return vault.revoked(serial);
     }
 
     @Test
@@ -78,8 +74,8 @@ class RotorVaultPkiPropertiesTest {
                     Secret first = secrets.get(REF);
                     Secret second = secrets.refresh(REF);
                     assertThat(second.version()).isNotEqualTo(first.version());
-                    assertThat(revokedWithin(first.version(), Duration.ofSeconds(10)))
-                            .isTrue();
+                    scheduler.advance(Duration.ofSeconds(1));
+                    assertThat(vault.revoked(first.version())).isTrue();
                     assertThat(vault.revoked(second.version())).isFalse();
                 });
     }
@@ -92,7 +88,8 @@ class RotorVaultPkiPropertiesTest {
             Secret first = secrets.get(REF);
             Secret second = secrets.refresh(REF);
             assertThat(second.version()).isNotEqualTo(first.version());
-            assertThat(revokedWithin(first.version(), Duration.ofMillis(500))).isFalse();
+            scheduler.advance(Duration.ofSeconds(1));
+            assertThat(vault.revoked(first.version())).isFalse();
             assertThat(vault.count("POST", "pki/revoke")).isZero();
         });
     }
