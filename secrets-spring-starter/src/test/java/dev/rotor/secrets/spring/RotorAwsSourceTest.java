@@ -212,11 +212,15 @@ class RotorAwsSourceTest {
     @Test
     void aws_apiCallAttemptTimeout_cutsEachAttempt_theSdkTriesAgainWithinTheCall() {
         slowGet("prod/slow", 5_000);
+        slowGet("prod/warm", 0);
         runner().withPropertyValues(
                         "rotor.aws.region=us-east-1",
                         "rotor.aws.endpoint=" + aws.baseUrl(),
                         "rotor.aws.api-call-attempt-timeout=300ms")
                 .run(context -> {
+                    // a first call sets the SDK client and its connection up, which on a cold JVM can take longer
+                    // than the 300 ms of an attempt: the attempts below are then spent on the slow answer alone
+                    context.getBean(Secrets.class).get("aws-sm:prod/warm");
                     assertThatThrownBy(() -> context.getBean(Secrets.class).get("aws-sm:prod/slow"))
                             .isInstanceOf(SourceUnavailableException.class)
                             .hasMessageContaining("call deadline");
