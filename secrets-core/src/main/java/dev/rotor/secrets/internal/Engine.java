@@ -1,9 +1,5 @@
 package dev.rotor.secrets.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.rotor.secrets.AuditContext;
 import dev.rotor.secrets.DrillReport;
 import dev.rotor.secrets.FlightObserver;
@@ -63,12 +59,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The refresh engine behind {@link dev.rotor.secrets.Secrets}. Entries live in a bounded Caffeine cache keyed by the
- * canonical text of the secret's ref (entries with a handle or a watcher are pinned and never evicted). The read path
- * is a quiet Caffeine lookup of the text the caller passed (most callers pass canonical text), or of an alias map for
- * other spellings and refs naming a field, then one volatile read. Quiet lookups record nothing in Caffeine, so reads
- * mark their entry instead and the marks are replayed to Caffeine before it has to evict (see {@link
- * #replayReads()}). Timing is driven by the injected {@link Scheduler}, never by reads.
+ * The refresh engine behind {@link dev.rotor.secrets.Secrets}. Entries live in a bounded {@link EntryTable} keyed by
+ * the canonical text of the secret's ref (entries with a handle or a watcher are pinned and never evicted). The read
+ * path is one map lookup of the text the caller passed (most callers pass canonical text), or of an alias map for
+ * other spellings and refs naming a field, then one volatile read; reads record nothing in the table, they mark their
+ * entry, and the table's clock sweep reads the marks when it must evict. Timing is driven by the injected {@link
+ * Scheduler}, never by reads.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -95,9 +91,7 @@ public final class Engine implements AutoCloseable {
     private final CircuitBreakerConfig breakerConfig;
     private final Map<String, Entry> byText = new ConcurrentHashMap<>();
     private final Map<String, SecretRef> parsedRefs = new ConcurrentHashMap<>();
-    private final Cache<String, Entry> entries;
-    private final Policy<String, Entry> quietly;
-    private final Policy.Eviction<String, Entry> bound;
+    private final EntryTable entries;
     private final List<SecretValidator> validators;
     private final Map<SecretRef, List<SecretValidator>> refValidators;
     private final Map<SecretRef, SecretDeclaration> declarations;
@@ -240,18 +234,7 @@ public final class Engine implements AutoCloseable {
         this.maxAliases = (int) Math.min(MAX_ALIASES, 2 * maximumEntries);
         this.breakerConfig = breakerConfig;
         this.refusals = new PolicyRefusals(time, events::publish);
-        this.entries = Caffeine.newBuilder()
-                .maximumWeight(maximumEntries)
-                .weigher((String k, Entry e) -> e.pinned ? 0 : 1)
-                .executor(Runnable::run)
-                .removalListener((String k, Entry e, RemovalCause cause) -> {
-                    if (e != null && cause.wasEvicted()) {
-                        evicted(e);
-                    }
-                })
-                .build();
-        this.quietly = entries.policy();
-        this.bound = quietly.eviction().orElseThrow();
+        this.entries = new EntryTable(maximumEntries, this::evicted);
         // a policy layer that cannot combine with a registered source's defaults is a configuration error now, not at
         // the first read
         for (SecretSource s : registered) {
@@ -284,7 +267,7 @@ public final class Engine implements AutoCloseable {
 
     /** The entries held (a live view). */
     Collection<Entry> held() {
-        return entries.asMap().values();
+        return entries.values();
     }
 
     /** Sets the flight observer; called once, before the client is published. */
@@ -338,7 +321,7 @@ public final class Engine implements AutoCloseable {
      * then read again, rather than join it.
      */
     void refreshMatching(SecretSource source, Predicate<SecretRef> which) {
-        for (Entry e : entries.asMap().values()) {
+        for (Entry e : entries.values()) {
             if (e.gate.source() == source && e.version() != null && which.test(e.ref)) {
                 refreshAfterFlight(e);
             }
@@ -360,7 +343,7 @@ public final class Engine implements AutoCloseable {
     // ---- read path ----
 
     public Secret get(String text) {
-        Entry e = quietly.getIfPresentQuietly(text);
+        Entry e = entries.get(text);
         if (e == null) {
             e = byText.get(text);
         }
@@ -380,8 +363,27 @@ public final class Engine implements AutoCloseable {
         return entryFor(text).read();
     }
 
-    /** The value of the ref's field (or the raw value); the ref text is parsed once, not on every call. */
+    /**
+     * The value of the ref's field, or the raw value when it names none. The table is keyed by canonical text without
+     * a field, so a text found there names no field and answers the version's value at once; any other text (a field,
+     * another spelling) is parsed once, not on every call.
+     */
     public String value(String text) {
+        Entry e = entries.get(text);
+        if (e != null) {
+            if (!e.recentlyRead) {
+                e.recentlyRead = true;
+            }
+            if (e.countReads) {
+                e.reads++;
+            }
+            Object c = e.current;
+            return (c instanceof Secret ? (Secret) c : e.read()).value();
+        }
+        return fieldValue(text);
+    }
+
+    private String fieldValue(String text) {
         Secret secret = get(text);
         SecretRef ref = parsedRefs.get(text);
         if (ref == null) {
@@ -404,8 +406,7 @@ public final class Engine implements AutoCloseable {
 
     public SecretHandle handle(String text) {
         SecretRef ref = SecretRef.parse(text);
-        Entry e = entryFor(text);
-        pin(e);
+        Entry e = pinnedEntryFor(text);
         e.read();
         return new Handle(e, ref);
     }
@@ -413,8 +414,7 @@ public final class Engine implements AutoCloseable {
     public Subscription watch(String text, SecretListener listener) {
         Objects.requireNonNull(listener, "listener");
         SecretRef ref = SecretRef.parse(text);
-        Entry e = entryFor(text);
-        pin(e);
+        Entry e = pinnedEntryFor(text);
         e.read();
         return e.addWatcher(ref, listener);
     }
@@ -480,7 +480,7 @@ public final class Engine implements AutoCloseable {
 
     /** Starts a re-issue of every held leased secret whose ref matches; see {@link SourceContext#reissue}. */
     void reissue(Predicate<SecretRef> which) {
-        for (Entry e : entries.asMap().values()) {
+        for (Entry e : entries.values()) {
             reissue(e, which);
         }
     }
@@ -524,7 +524,7 @@ public final class Engine implements AutoCloseable {
     public List<InventoryEntry> inventory() {
         Map<SecretRef, InventoryEntry> out = new LinkedHashMap<>();
         Instant now = time.now();
-        for (Entry e : entries.asMap().values()) {
+        for (Entry e : entries.values()) {
             out.put(e.ref, e.inventory(declarations.get(e.ref), now));
         }
         for (SecretDeclaration d : declarations.values()) {
@@ -594,7 +594,7 @@ public final class Engine implements AutoCloseable {
         }
         closed = true;
         monitor.stop();
-        List<Entry> all = new ArrayList<>(entries.asMap().values());
+        List<Entry> all = new ArrayList<>(entries.values());
         for (Entry e : all) {
             e.cancelTasks();
         }
@@ -623,7 +623,7 @@ public final class Engine implements AutoCloseable {
         retired.clear();
         byText.clear();
         parsedRefs.clear();
-        entries.invalidateAll();
+        entries.clear();
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (SecretSource s : sources.all()) {
             CompletableFuture<Void> f = new CompletableFuture<>();
@@ -680,7 +680,7 @@ public final class Engine implements AutoCloseable {
     // ---- internals ----
 
     Entry entryFor(String text) {
-        Entry e = quietly.getIfPresentQuietly(text);
+        Entry e = entries.get(text);
         if (e == null) {
             e = byText.get(text);
         }
@@ -700,7 +700,7 @@ public final class Engine implements AutoCloseable {
         checkOpen();
         SecretRef base = ref.withoutField();
         String key = base.toString();
-        Entry e = quietly.getIfPresentQuietly(key);
+        Entry e = entries.get(key);
         if (e != null) {
             return e;
         }
@@ -709,9 +709,6 @@ public final class Engine implements AutoCloseable {
         }
         SourceGate gate = gateFor(base);
         base.requireParameters(gate.source().parameters(), gate.name());
-        if (bound.weightedSize().orElse(0) >= bound.getMaximum()) {
-            replayReads();
-        }
         return entries.get(key, k -> new Entry(this, base, gate, rulesFor(base, gate)));
     }
 
@@ -856,21 +853,6 @@ public final class Engine implements AutoCloseable {
         return new Drill(this, timeout).run(refs);
     }
 
-    /**
-     * Before Caffeine evicts to make room, tells it which entries were read since the last time: reads take a quiet
-     * path that records nothing in the cache, so without this the most-read secret would be as likely to go as one
-     * never read again. Runs only on a miss when the cache is full (a load from the source follows anyway).
-     */
-    private void replayReads() {
-        for (Map.Entry<String, Entry> m : entries.asMap().entrySet()) {
-            Entry e = m.getValue();
-            if (e.recentlyRead) {
-                e.recentlyRead = false;
-                entries.getIfPresent(m.getKey());
-            }
-        }
-    }
-
     SourceGate gateFor(SecretRef ref) {
         SourceGate gate = gates.get(ref.scheme());
         if (gate != null) {
@@ -964,7 +946,7 @@ public final class Engine implements AutoCloseable {
         if (isClosed()) {
             return;
         }
-        for (Entry e : entries.asMap().values()) {
+        for (Entry e : entries.values()) {
             if (e.gate == gate) {
                 e.storeRecovered();
             }
@@ -981,12 +963,22 @@ public final class Engine implements AutoCloseable {
         return all;
     }
 
-    private void pin(Entry e) {
-        if (!e.pinned) {
-            e.pinned = true;
-            // Re-putting makes Caffeine weigh the entry again: pinned entries weigh nothing and are never evicted.
-            entries.asMap().replace(e.ref.toString(), e, e);
+    /**
+     * The entry for {@code text}, pinned (a handle or a watcher holds it). An entry evicted between the look-up and the
+     * pin is looked up again: a new one is made, so the handle never binds an entry the engine has let go.
+     */
+    private Entry pinnedEntryFor(String text) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Entry e = entryFor(text);
+            if (entries.pin(e)) {
+                return e;
+            }
         }
+        // only an eviction racing every attempt, which a new entry's one free pass of the sweep rules out in practice
+        throw new SecretConfigurationException(
+                "could not hold the secret against the cache's evictions; raise maximumEntries",
+                SecretRef.parse(text),
+                null);
     }
 
     private void evicted(Entry e) {
@@ -1012,9 +1004,8 @@ public final class Engine implements AutoCloseable {
 
     /** How many entries each per-secret structure holds (for tests of the bounds). */
     Map<String, Integer> stateSizes() {
-        entries.cleanUp();
         return Map.of(
-                "entries", entries.asMap().size(),
+                "entries", entries.size(),
                 "aliases", byText.size(),
                 "parsedRefs", parsedRefs.size(),
                 "retired", retired.size());
