@@ -79,8 +79,8 @@ public final class Secrets implements AutoCloseable {
      * and read.
      */
     public String value(String ref) {
-        // Only a '#' names a field: a ref without one answers the version's value, and is never parsed here.
-        return ref != null && ref.indexOf('#') < 0 ? engine.get(ref).value() : engine.value(ref);
+        // a ref in canonical form (no field) is one map lookup; any other text is parsed once, then remembered
+        return engine.value(ref);
     }
 
     /** Loads the secret if needed and returns a live view of it. */
