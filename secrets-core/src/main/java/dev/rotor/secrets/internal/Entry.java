@@ -103,9 +103,13 @@ final class Entry implements Runnable {
         this.countReads = engine.monitor.countsReads();
     }
 
-    /** The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. */
+    /**
+     * The scheduled refresh: starts one (or joins the one under way). Runs on the scheduler; does not block. From here
+     * until a new version is in service, the held lease's hard deadline is armed (see {@link #scheduleAfter}).
+     */
     @Override
     public void run() {
+        armHardDeadline();
         startFlight(FetchReason.REFRESH);
     }
 
@@ -426,6 +430,9 @@ final class Entry implements Runnable {
         synchronized (this) {
             current = updated;
             succeeded();
+            if (!renewed.duration().equals(base)) {
+                extra().baseLeaseDuration = base; // the renewed lease's own duration is no longer the base
+            }
         }
         publish(event(SecretEventType.RENEWED, updated)
                 .duration(elapsed(t0))
@@ -711,6 +718,7 @@ final class Entry implements Runnable {
                 gate.throttled(asked);
             }
             if (old != null) {
+                armHardDeadline();
                 scheduleRefresh(retryIn);
             } else {
                 ColdFailure cold = new ColdFailure(e, engine.time.nanoTime() + retryIn.toNanos());
@@ -756,6 +764,12 @@ final class Entry implements Runnable {
                 s, rules.softDeadline(s, now, checkAgainAt, s.nextRotation().orElse(null)), now);
     }
 
+    /**
+     * Schedules the next look at the store, at {@code soft}. The lease's hard deadline needs a task of its own only
+     * when something may keep a new version from arriving before it: the next look falls at or after it, a look is
+     * under way ({@link #run}) or a call failed. A secret whose next look comes first holds no expiry task between its
+     * refreshes (which is most of a leased secret's life, and 80 bytes of scheduler state per leased secret).
+     */
     private void scheduleAfter(Secret s, Instant soft, Instant now) {
         Duration delay = Duration.between(now, soft);
         if (isCompromised(s) && delay.compareTo(COMPROMISED_RECHECK) > 0) {
@@ -768,21 +782,67 @@ final class Entry implements Runnable {
                 return;
             }
             scheduleRefreshLocked(delay);
-            if (hard == null) {
-                if (extra != null && extra.expiryTask != null) {
-                    extra.expiryTask.cancel();
-                    extra.expiryTask = null;
-                    extra.scheduledHardDeadline = null;
-                }
-            } else if (extra == null || !hard.equals(extra.scheduledHardDeadline)) {
-                Extra x = extra();
-                if (x.expiryTask != null) {
-                    x.expiryTask.cancel();
-                }
-                x.scheduledHardDeadline = hard;
-                Instant deadline = hard;
-                x.expiryTask = engine.scheduler.schedule(() -> hardDeadline(deadline), Duration.between(now, hard));
+            if (hard == null || now.plus(delay).isBefore(hard)) {
+                disarmHardDeadlineLocked();
+                compactLocked();
+            } else {
+                armHardDeadlineLocked(hard, now);
             }
+        }
+    }
+
+    /** Arms the held version's hard deadline, if it has one; a no-op when it is armed already. */
+    private void armHardDeadline() {
+        synchronized (this) {
+            Object c = current;
+            if (!(c instanceof Secret) || engine.isClosed()) {
+                return;
+            }
+            Instant hard = rules.hardDeadline((Secret) c);
+            if (hard != null) {
+                armHardDeadlineLocked(hard, engine.time.now());
+            }
+        }
+    }
+
+    private void armHardDeadlineLocked(Instant hard, Instant now) {
+        if (extra != null && extra.expiryTask != null && hard.equals(extra.scheduledHardDeadline)) {
+            return;
+        }
+        Extra x = extra();
+        if (x.expiryTask != null) {
+            x.expiryTask.cancel();
+        }
+        x.scheduledHardDeadline = hard;
+        Duration until = Duration.between(now, hard);
+        x.expiryTask = engine.scheduler.schedule(
+                () -> hardDeadline(hard), until.isNegative() ? Duration.ZERO : until);
+    }
+
+    private void disarmHardDeadlineLocked() {
+        if (extra != null && extra.expiryTask != null) {
+            extra.expiryTask.cancel();
+            extra.expiryTask = null;
+            extra.scheduledHardDeadline = null;
+        }
+    }
+
+    /** Drops the rarely needed state once nothing is left in it, so a secret that failed once does not keep it. */
+    private void compactLocked() {
+        Extra x = extra;
+        if (x != null
+                && x.watchers.isEmpty()
+                && x.delivery == null
+                && x.expiryTask == null
+                && x.failures == 0
+                && x.lastError == null
+                && !x.throttled
+                && !x.newerSeen
+                && x.coldFailure == null
+                && x.compromisedVersion == null
+                && x.baseLeaseDuration == null
+                && x.nextReason == FetchReason.REFRESH) {
+            extra = null;
         }
     }
 
@@ -1124,12 +1184,12 @@ final class Entry implements Runnable {
         }
     }
 
-    /** Guarded by this. */
+    /**
+     * A new lease from a fetch: its own duration is the base that renewals ask for, so nothing needs keeping until a
+     * renewal grants a different one (see {@link #renew}). Guarded by this.
+     */
     private void baseLeaseDuration(Secret fresh) {
-        Duration d = fresh.lease().map(Lease::duration).orElse(null);
-        if (d != null) {
-            extra().baseLeaseDuration = d;
-        } else if (extra != null) {
+        if (extra != null) {
             extra.baseLeaseDuration = null;
         }
     }

@@ -50,8 +50,10 @@ class DeadlinesTest {
                 Instant issued = f.scheduler.clock().now();
                 Instant soft = f.scheduler.pending().get(0);
                 assertThat(soft).isBetween(issued.plus(Duration.ofMinutes(34)), issued.plus(Duration.ofMinutes(40)));
-                // the other pending task is the hard deadline, at the lease end
-                assertThat(f.scheduler.pending()).contains(issued.plus(Duration.ofMinutes(60)));
+                // between refreshes the soft deadline is the only task: the hard one is armed when the look falls due
+                assertThat(f.scheduler.pending()).containsExactly(soft);
+                f.advance(Duration.between(issued, soft));
+                assertThat(f.source.fetches("db")).isEqualTo(2);
             }
         }
     }
@@ -118,6 +120,43 @@ class DeadlinesTest {
             assertThat(fetches.get()).isEqualTo(1);
             f.advance(Duration.ofMinutes(2));
             assertThat(fetches.get()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * No expiry task is held between refreshes; the one a look arms when it falls due must still end the lease on time
+     * when that look never comes back (here: its call is queued on an executor that does not run it).
+     */
+    @Test
+    void aLookStillUnderWayAtTheLeaseEnd_expiresTheLeaseOnTime() {
+        try (Fixture f = new Fixture()) {
+            f.dynamic("db", Duration.ofMinutes(60), Duration.ofHours(10), false);
+            java.util.concurrent.atomic.AtomicBoolean direct = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.List<Runnable> held = new java.util.ArrayList<>();
+            f.start(f.builder().executor(task -> {
+                if (direct.get()) {
+                    task.run();
+                } else {
+                    held.add(task);
+                }
+            }));
+            Instant issued = f.scheduler.clock().now();
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            direct.set(false);
+            f.advance(Duration.ofMinutes(40)); // the look fell due at about 37 min; its call waits on the executor
+            assertThat(held).isNotEmpty();
+            assertThat(f.scheduler.pending()).contains(issued.plus(Duration.ofMinutes(60)));
+            f.advance(Duration.ofMinutes(20).minusNanos(1));
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("1");
+            assertThat(f.events.types()).doesNotContain(SecretEventType.EXPIRED);
+            f.advance(Duration.ofNanos(1));
+            assertThat(f.events.types()).contains(SecretEventType.EXPIRED);
+            assertThatThrownBy(() -> f.secrets.get("mem:db")).isInstanceOf(SecretExpiredException.class);
+            direct.set(true);
+            for (Runnable r : java.util.List.copyOf(held)) {
+                r.run();
+            }
+            assertThat(f.secrets.get("mem:db").version()).isEqualTo("2");
         }
     }
 
