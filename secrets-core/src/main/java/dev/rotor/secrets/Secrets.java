@@ -436,7 +436,11 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
-        /** The most secrets held at once; entries with a handle or a watcher never count and are never evicted. */
+        /**
+         * The most secrets held at once (default 10,000); entries with a handle or a watcher never count and are never
+         * evicted. Past the bound, making a new entry evicts one that was not read since the eviction sweep last passed
+         * it (a clock sweep over marks the reads set): a secret read now and then stays, one read once goes.
+         */
         public Builder maximumEntries(long maximum) {
             this.maximumEntries = maximum;
             return this;

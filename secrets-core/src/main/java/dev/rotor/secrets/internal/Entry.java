@@ -815,8 +815,7 @@ final class Entry implements Runnable {
         }
         x.scheduledHardDeadline = hard;
         Duration until = Duration.between(now, hard);
-        x.expiryTask = engine.scheduler.schedule(
-                () -> hardDeadline(hard), until.isNegative() ? Duration.ZERO : until);
+        x.expiryTask = engine.scheduler.schedule(() -> hardDeadline(hard), until.isNegative() ? Duration.ZERO : until);
     }
 
     private void disarmHardDeadlineLocked() {
