@@ -16,7 +16,8 @@ final class RestClients {
     private RestClients() {}
 
     /** The auto-configurations behind {@code RestClient.Builder} and {@code RestClientSsl}. */
-    static final Class<?>[] AUTO_CONFIGURATIONS = {HttpClientAutoConfiguration.class, RestClientAutoConfiguration.class};
+    static final Class<?>[] AUTO_CONFIGURATIONS = {HttpClientAutoConfiguration.class, RestClientAutoConfiguration.class
+    };
 
     /** The properties that pick the client library ({@code jdk}, {@code http-components}, {@code jetty}) and timeouts. */
     static String[] properties(String factory) {
