@@ -2,6 +2,8 @@ package dev.rotor.secrets.spring;
 
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spring.internal.PoolReporter;
+import dev.rotor.secrets.spring.internal.RotorSslBundle;
+import dev.rotor.secrets.spring.internal.SslBundleBinder;
 import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -28,10 +30,18 @@ import org.springframework.context.annotation.Bean;
 public class RotorHealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "rotorHealthIndicator")
-    public RotorHealthIndicator rotorHealthIndicator(Secrets secrets, ObjectProvider<PoolReporter> pools) {
-        return new RotorHealthIndicator(secrets, () -> pools.orderedStream()
-                .map(PoolReporter::poolStatus)
-                .flatMap(Optional::stream)
-                .toList());
+    public RotorHealthIndicator rotorHealthIndicator(
+            Secrets secrets, ObjectProvider<PoolReporter> pools, ObjectProvider<SslBundleBinder> sslBundles) {
+        return new RotorHealthIndicator(
+                secrets,
+                () -> pools.orderedStream()
+                        .map(PoolReporter::poolStatus)
+                        .flatMap(Optional::stream)
+                        .toList(),
+                () -> sslBundles
+                        .orderedStream()
+                        .flatMap(b -> b.bundles().stream())
+                        .map(RotorSslBundle::status)
+                        .toList());
     }
 }

@@ -3,6 +3,7 @@ package dev.rotor.secrets.spring;
 import dev.rotor.secrets.InventoryEntry;
 import dev.rotor.secrets.Secrets;
 import dev.rotor.secrets.spring.internal.PoolStatus;
+import dev.rotor.secrets.spring.internal.SslBundleStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,13 @@ import org.springframework.boot.health.contributor.Status;
  * secrets that miss their freshness objective ({@link dev.rotor.secrets.SecretSlo}), with owner, criticality and the
  * breach; a breach alone does not change the status (the version held still works until its lease ends).
  *
+ * <p>With {@code rotor.ssl.bundle.<name>.*}, the detail {@code sslBundles} lists each Rotor SSL bundle: its name and
+ * ref, its state, the certificate in service (version, subject, serial, notBefore, notAfter, time left on the client's
+ * clock), the trusted CAs, when Spring Boot's registry last took a version, and the last version refused with its
+ * reason. A bundle whose certificate has expired, whose CAs have all expired or that was never loaded makes the health
+ * {@code DOWN} (as a required secret past its lease does): TLS with it fails. A bundle left {@code BEHIND} on an older,
+ * still valid version makes {@code rotor=DEGRADED}.
+ *
  * <p>{@code warnings} lists what the sources found when they checked their permissions at start (more granted than
  * the secrets need, a root token, a check the store refused); warnings do not change the status.
  *
@@ -42,6 +50,7 @@ import org.springframework.boot.health.contributor.Status;
 public final class RotorHealthIndicator implements HealthIndicator {
     private final Secrets secrets;
     private final Supplier<List<PoolStatus>> pools;
+    private final Supplier<List<SslBundleStatus>> sslBundles;
 
     public RotorHealthIndicator(Secrets secrets) {
         this(secrets, List::of);
@@ -49,8 +58,15 @@ public final class RotorHealthIndicator implements HealthIndicator {
 
     /** With the pools bound to secrets ({@code rotor.datasource.ref}): each one a detail, degraded while behind. */
     RotorHealthIndicator(Secrets secrets, Supplier<List<PoolStatus>> pools) {
+        this(secrets, pools, List::of);
+    }
+
+    /** With the pools and the SSL bundles ({@code rotor.ssl.bundle.*}): down when a bundle's certificate is unusable. */
+    RotorHealthIndicator(
+            Secrets secrets, Supplier<List<PoolStatus>> pools, Supplier<List<SslBundleStatus>> sslBundles) {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.pools = Objects.requireNonNull(pools, "pools");
+        this.sslBundles = Objects.requireNonNull(sslBundles, "sslBundles");
     }
 
     @Override
@@ -66,6 +82,17 @@ public final class RotorHealthIndicator implements HealthIndicator {
         for (PoolStatus pool : pools.get()) {
             poolDetails.add(pool.describe());
             if (pool.behind() && health.status() == dev.rotor.secrets.Health.Status.UP) {
+                rotor = dev.rotor.secrets.Health.Status.DEGRADED.name();
+            }
+        }
+        List<Map<String, Object>> bundleDetails = new ArrayList<>();
+        for (SslBundleStatus bundle : sslBundles.get()) {
+            bundleDetails.add(bundle.describe());
+            if (bundle.state().down()) {
+                status = Status.DOWN;
+                rotor = dev.rotor.secrets.Health.Status.DOWN.name();
+            } else if (bundle.state() == SslBundleStatus.State.BEHIND
+                    && rotor.equals(dev.rotor.secrets.Health.Status.UP.name())) {
                 rotor = dev.rotor.secrets.Health.Status.DEGRADED.name();
             }
         }
@@ -89,6 +116,9 @@ public final class RotorHealthIndicator implements HealthIndicator {
                 .withDetail("sloBreaches", breaches);
         if (!poolDetails.isEmpty()) {
             builder.withDetail("pools", poolDetails);
+        }
+        if (!bundleDetails.isEmpty()) {
+            builder.withDetail("sslBundles", bundleDetails);
         }
         if (!health.warnings().isEmpty()) {
             // what the sources' start-up permission checks warned about (excess capabilities, a root token)

@@ -19,8 +19,11 @@ import org.springframework.core.env.Environment;
 /**
  * Registers a Spring Boot SSL bundle for each {@code rotor.ssl.bundle.<name>.*} group, built from a certificate secret
  * (and optionally a CA bundle secret) and updated at each new version through {@link SslBundleRegistry#updateBundle}:
- * the embedded web server ({@code server.ssl.bundle=<name>}) reloads its certificate, and clients built from {@code
- * SslBundles} afterwards get the new one, without a restart.
+ * the embedded web server ({@code server.ssl.bundle=<name>}) reloads its certificate, and clients built from the bundle
+ * (a {@code RestClient} through {@code RestClientSsl.fromBundle}, before the renewal or after it) present the new one
+ * on their next connection, without a restart: the bundle's {@code SSLContext} and managers follow the version in
+ * service. The {@code rotor} health lists each bundle's certificate ({@code sslBundles}) and is {@code DOWN} while one
+ * has expired.
  *
  * <pre>{@code
  * rotor.ssl.bundle.web.ref=file:/etc/tls?format=tls        # tls.crt, tls.key (cert-manager, a mounted TLS secret)

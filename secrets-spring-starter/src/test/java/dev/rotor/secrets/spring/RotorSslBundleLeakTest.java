@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -25,8 +26,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * No private key (its PEM lines or its whole base64 body) and no key store password leaves the SSL bundles: a real
  * server starts on a bundle, a renewal is handed over, an expired version and a key of another certificate are vetoed,
- * and every log line, standard output and error, every event, the exceptions, the {@code rotor} endpoint's inventory
- * and the {@code toString()} of the bundles (Rotor's and Spring Boot's) are scanned by a {@link LeakCheck}.
+ * and every log line, standard output and error, every event, the exceptions, the {@code rotor} endpoint's inventory,
+ * the {@code rotor} health (its {@code sslBundles} detail, with the refused versions' reasons) and the {@code
+ * toString()} of the bundles (Rotor's and Spring Boot's, the live {@code SSLContext} and its managers) are scanned by a
+ * {@link LeakCheck}.
  */
 class RotorSslBundleLeakTest {
     private final ManualScheduler scheduler = new ManualScheduler();
@@ -102,7 +105,15 @@ class RotorSslBundleLeakTest {
 
             SslBundle bundle = bundles.getBundle("web");
             SslBundleBinder binder = context.getBean(SslBundleBinder.class);
+            Health health = context.getBean(RotorHealthIndicator.class).health();
+            assertThat(health.getDetails()).containsKey("sslBundles");
             List<Object> shown = List.of(
+                    health,
+                    health.getDetails(),
+                    binder.bundle("web").orElseThrow().status(),
+                    bundle.createSslContext(),
+                    bundle.getManagers().getKeyManagers()[0],
+                    bundle.getManagers().getTrustManagers()[0],
                     bundle,
                     bundle.getStores(),
                     bundle.getKey(),

@@ -30,6 +30,7 @@ final class SslServer {
     @ImportAutoConfiguration({
         RotorAutoConfiguration.class,
         RotorSslBundleAutoConfiguration.class,
+        RotorHealthAutoConfiguration.class,
         SslAutoConfiguration.class,
         TomcatServletWebServerAutoConfiguration.class
     })

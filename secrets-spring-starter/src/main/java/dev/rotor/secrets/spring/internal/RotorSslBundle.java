@@ -2,6 +2,7 @@ package dev.rotor.secrets.spring.internal;
 
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretChange;
+import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretRejectedException;
@@ -13,17 +14,21 @@ import dev.rotor.secrets.consumer.SecretConsumer;
 import dev.rotor.secrets.tls.CertificateBundle;
 import dev.rotor.secrets.tls.TrustBundle;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundleKey;
 import org.springframework.boot.ssl.SslBundleRegistry;
+import org.springframework.boot.ssl.SslManagerBundle;
 import org.springframework.boot.ssl.SslOptions;
 import org.springframework.boot.ssl.SslStoreBundle;
 
@@ -40,6 +45,18 @@ import org.springframework.boot.ssl.SslStoreBundle;
  * is the leaf's, the chain links, every certificate is within its validity window on the client's clock; a trust
  * version holds a CA valid now): as the engine's validator its veto keeps the old version in service with a {@code
  * REJECTED} event, on delivery it keeps the bundle on the old one. A reason names the certificate, never the key.
+ *
+ * <p><b>Clients and servers built once follow the renewals.</b> Every {@link SslBundle} this class hands to Spring
+ * Boot gives out the same live {@link SslBundle#createSslContext() SSLContext} and {@link SslBundle#getManagers()
+ * manager factories}: they present the certificate in service and trust the CAs in service, and the context starts
+ * afresh at each hand-over, so no later handshake resumes a session of the old certificate. A {@code RestClient} built
+ * through {@code RestClientSsl.fromBundle} (with the JDK's, Apache's or Jetty's HTTP client) therefore presents the
+ * renewed certificate on its next connection, without being rebuilt; connections already open keep theirs. The {@link
+ * SslBundle#getStores() key stores} are a snapshot of the version the bundle was built for (the embedded web server
+ * reloads them through {@code updateBundle}).
+ *
+ * <p>{@link #status()} tells the health where the bundle stands: the certificate in service, when the registry last
+ * took a version, and the last version refused and why.
  *
  * <p>The key stores are in memory, protected by a random password made for each update. Thread-safe: the two
  * secrets' versions are handed over one at a time.
@@ -62,7 +79,10 @@ public final class RotorSslBundle implements AutoCloseable {
     private final KeyConsumer keyConsumer = new KeyConsumer();
     private final TrustConsumer trustConsumer = new TrustConsumer();
     private final Object lock = new Object();
+    private final RotorSslBundleContext live;
     private volatile SslBundleRegistry registry;
+    private volatile Instant updatedAt;
+    private volatile SslBundleStatus.Refusal lastRefusal;
     private volatile CertificateBundle key;
     private volatile TrustBundle trust;
     private volatile ConsumerBinding keyBinding;
@@ -83,6 +103,15 @@ public final class RotorSslBundle implements AutoCloseable {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.clock = Objects.requireNonNull(clock, "clock");
+        try {
+            this.live = new RotorSslBundleContext(protocol, trustRef != null);
+        } catch (GeneralSecurityException e) {
+            throw new SecretConfigurationException(
+                    "rotor.ssl.bundle." + name + ".protocol '" + protocol + "' is not supported by this Java runtime ("
+                            + e.getClass().getName() + ")",
+                    ref,
+                    null);
+        }
     }
 
     /** The consumer of the key material, whose {@link ConsumerBinding#validator validator} the engine may run. */
@@ -116,10 +145,12 @@ public final class RotorSslBundle implements AutoCloseable {
             this.key = k;
             this.trust = t;
             this.registry = registry;
+            live.install(k, t); // before the registry's handlers see the bundle
             try {
                 registry.registerBundle(name, build(k, t));
+                updatedAt = clock.get().now();
             } catch (IllegalStateException e) {
-                throw new dev.rotor.secrets.SecretConfigurationException(
+                throw new SecretConfigurationException(
                         "rotor.ssl.bundle." + name + " names an SSL bundle Spring Boot already has (spring.ssl.bundle.*"
                                 + " or another registrar): choose another name",
                         ref,
@@ -168,11 +199,8 @@ public final class RotorSslBundle implements AutoCloseable {
         try {
             KeyStore keyStore = k.toKeyStore(KEY_ALIAS, password);
             KeyStore trustStore = t == null ? null : t.toTrustStore();
-            return SslBundle.of(
-                    SslStoreBundle.of(keyStore, new String(password), trustStore),
-                    SslBundleKey.of(null, KEY_ALIAS),
-                    SslOptions.NONE,
-                    protocol);
+            return new Bundle(
+                    name, SslStoreBundle.of(keyStore, new String(password), trustStore), protocol, live, k.version());
         } finally {
             Arrays.fill(password, '\0');
         }
@@ -194,9 +222,11 @@ public final class RotorSslBundle implements AutoCloseable {
             CertificateBundle oldKey = key;
             TrustBundle oldTrust = trust;
             SslBundle next = build(k, t);
+            live.install(k, t);
             try {
                 r.updateBundle(name, next);
             } catch (RuntimeException e) {
+                live.install(oldKey, oldTrust);
                 LOG.warn(
                         "Rotor could not update SSL bundle {} ({}); putting the previous version back",
                         name,
@@ -214,6 +244,7 @@ public final class RotorSslBundle implements AutoCloseable {
             }
             key = k;
             trust = t;
+            updatedAt = clock.get().now();
         }
     }
 
@@ -276,6 +307,41 @@ public final class RotorSslBundle implements AutoCloseable {
         return serial.toString(16);
     }
 
+    /** Remembers a refused version for the health (its version, ref and reason: never key material). */
+    private SecretRejectedException refused(Secret version, SecretRef which, String reason) {
+        lastRefusal = new SslBundleStatus.Refusal(
+                which.toString(), version.version(), reason, clock.get().now());
+        return new SecretRejectedException(reason);
+    }
+
+    /** When the registry last took a version of this bundle; empty before registration. */
+    public Optional<Instant> updatedAt() {
+        return Optional.ofNullable(updatedAt);
+    }
+
+    /** Where the bundle stands now, on the client's clock: for the health. */
+    public SslBundleStatus status() {
+        Instant now = clock.get().now();
+        CertificateBundle k = key;
+        TrustBundle t = trust;
+        SslBundleStatus.State state;
+        if (k == null) {
+            state = SslBundleStatus.State.NOT_LOADED;
+        } else if (!now.isBefore(k.notAfter())) {
+            state = SslBundleStatus.State.EXPIRED;
+        } else if (t != null
+                && t.certificates().stream()
+                        .noneMatch(c -> now.isBefore(c.getNotAfter().toInstant()))) {
+            state = SslBundleStatus.State.TRUST_EXPIRED;
+        } else if (keyBinding().map(ConsumerBinding::behind).orElse(false)
+                || trustBinding().map(ConsumerBinding::behind).orElse(false)) {
+            state = SslBundleStatus.State.BEHIND;
+        } else {
+            state = SslBundleStatus.State.IN_SERVICE;
+        }
+        return new SslBundleStatus(name, ref, trustRef, state, k, t, now, updatedAt, lastRefusal);
+    }
+
     /** The reason of a refusal or of a format error, without the ref and source suffix the message carries. */
     private static String reason(SecretException e) {
         if (e instanceof SecretRejectedException) {
@@ -284,6 +350,63 @@ public final class RotorSslBundle implements AutoCloseable {
         String m = String.valueOf(e.getMessage());
         int suffix = m.lastIndexOf(" [ref=");
         return suffix > 0 ? m.substring(0, suffix) : m;
+    }
+
+    /**
+     * One version of the bundle as Spring Boot holds it: the key stores of that version, and the live context and
+     * manager factories, which follow every later version too. Prints no password and no key.
+     */
+    private static final class Bundle implements SslBundle {
+        private final String name;
+        private final SslStoreBundle stores;
+        private final String protocol;
+        private final RotorSslBundleContext live;
+        private final String version;
+
+        Bundle(String name, SslStoreBundle stores, String protocol, RotorSslBundleContext live, String version) {
+            this.name = name;
+            this.stores = stores;
+            this.protocol = protocol;
+            this.live = live;
+            this.version = version;
+        }
+
+        @Override
+        public SslStoreBundle getStores() {
+            return stores;
+        }
+
+        @Override
+        public SslBundleKey getKey() {
+            return SslBundleKey.of(null, KEY_ALIAS);
+        }
+
+        @Override
+        public SslOptions getOptions() {
+            return SslOptions.NONE;
+        }
+
+        @Override
+        public String getProtocol() {
+            return protocol;
+        }
+
+        @Override
+        public SslManagerBundle getManagers() {
+            return live.managers();
+        }
+
+        /** The live context: one for the bundle, following every version; it cannot be initialised again. */
+        @Override
+        public SSLContext createSslContext() {
+            return live.context();
+        }
+
+        @Override
+        public String toString() {
+            return "RotorSslBundle.Bundle{" + name + ", protocol=" + protocol + ", version=" + version
+                    + ", keyStorePassword=****}";
+        }
     }
 
     private final class KeyConsumer implements SecretConsumer {
@@ -315,7 +438,12 @@ public final class RotorSslBundle implements AutoCloseable {
 
         @Override
         public void accept(SecretChange change) throws SecretRejectedException {
-            update(read(change.current()), trust);
+            Secret next = change.current();
+            try {
+                update(read(next), trust);
+            } catch (SecretRejectedException e) {
+                throw refused(next, ref, e.reason());
+            }
         }
 
         /** Parses and checks a version; the reason of a refusal names the certificate, never the key. */
@@ -327,7 +455,7 @@ public final class RotorSslBundle implements AutoCloseable {
                 return CertificateBundle.from(secret, password)
                         .checkValidAt(clock.get().now());
             } catch (SecretException e) {
-                throw new SecretRejectedException(reason(e));
+                throw refused(secret, ref, reason(e));
             } finally {
                 if (password != null) {
                     Arrays.fill(password, '\0');
@@ -370,14 +498,19 @@ public final class RotorSslBundle implements AutoCloseable {
 
         @Override
         public void accept(SecretChange change) throws SecretRejectedException {
-            update(key, read(change.current()));
+            Secret next = change.current();
+            try {
+                update(key, read(next));
+            } catch (SecretRejectedException e) {
+                throw refused(next, trustRef, e.reason());
+            }
         }
 
         TrustBundle read(Secret secret) throws SecretRejectedException {
             try {
                 return TrustBundle.from(secret).checkValidAt(clock.get().now());
             } catch (SecretException e) {
-                throw new SecretRejectedException(reason(e));
+                throw refused(secret, trustRef, reason(e));
             }
         }
 
