@@ -16,6 +16,7 @@ import dev.rotor.secrets.SecretConfigurationException;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventListener;
+import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretException;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretListener;
@@ -890,46 +891,23 @@ public final class Engine implements AutoCloseable {
             g.onRecovered(() -> scheduler.schedule(() -> recovered(g), Duration.ZERO));
             return g;
         });
-        firstAsk(identities.get(ref.scheme()));
         return created;
-    }
-
-    /**
-     * Asks a source who the application is when it starts serving its first ref (one the allow-list let through:
-     * a refused ref never reaches here), on the calling thread, before that ref's first fetch, so that the first
-     * load's record already says who. A source that knows it from what it does anyway costs nothing more (Vault's
-     * login, which the fetch then reuses; the file source's mounted token); one that must ask (AWS STS) asks once,
-     * on a thread that is about to wait for the cold load anyway. Later asks ({@code identityChanged}) run on the
-     * executor.
-     */
-    private void firstAsk(Identity id) {
-        if (id == null || !id.started.compareAndSet(false, true)) {
-            return;
-        }
-        long ask = id.asks.incrementAndGet();
-        SourceIdentity answer = ask(id);
-        if (id.asks.get() == ask) {
-            id.value = answer;
-        }
-    }
-
-    private static SourceIdentity ask(Identity id) {
-        try {
-            return id.source.identity().orElse(SourceIdentity.unsupported());
-        } catch (RuntimeException e) {
-            LOG.debug(
-                    "Rotor could not learn who the application is to source {}: {}",
-                    id.source.name(),
-                    e.getClass().getName());
-            return SourceIdentity.failed(e);
-        }
     }
 
     /** Asks the source who the application is, on the executor; a failure or a refused task leaves it unknown. */
     private void learn(Identity id) {
         long ask = id.asks.incrementAndGet();
         Runnable task = () -> {
-            SourceIdentity answer = ask(id);
+            SourceIdentity answer;
+            try {
+                answer = id.source.identity().orElse(SourceIdentity.unsupported());
+            } catch (RuntimeException e) {
+                answer = SourceIdentity.failed(e);
+                LOG.debug(
+                        "Rotor could not learn who the application is to source {}: {}",
+                        id.source.name(),
+                        e.getClass().getName());
+            }
             if (id.asks.get() == ask) {
                 id.value = answer;
             }
@@ -942,15 +920,21 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Completes an event with where the client runs and who the application is to the event's source. A source is
-     * asked when it starts serving its first ref ({@link #firstAsk}), so its first load's record already carries the
-     * answer; a ref refused before any call makes no call for it, and its record says pending. A step of no source (a
-     * drill's start) has no who.
+     * Completes an event with where the client runs and who the application is to the event's source. The first
+     * successful load of a source's secret starts learning its identity: a source that never answered has nothing to
+     * tell (its records say pending), and a ref refused before any call makes no call for it either. A step of no
+     * source (a drill's start) has no who.
      */
     private SecretEvent audit(SecretEvent e) {
         Identity id = null;
         if (e.ref().isPresent()) {
             id = identities.get(e.ref().get().scheme());
+            if (id != null
+                    && e.type() == SecretEventType.LOADED
+                    && e.outcome() == SecretEvent.Outcome.SUCCESS
+                    && id.started.compareAndSet(false, true)) {
+                learn(id);
+            }
         }
         if (id == null && e.source().isPresent()) {
             String name = e.source().get();
