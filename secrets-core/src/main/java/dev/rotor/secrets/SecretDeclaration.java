@@ -56,7 +56,7 @@ public final class SecretDeclaration {
 
     /**
      * How often the store is expected to rotate this secret (its rotation schedule). A secret that gets more than
-     * three new versions within one cadence is reported as rotating too often ({@link
+     * three new versions ({@link SignalThresholds#versionsPerCadence()}) within one cadence is reported as rotating too often ({@link
      * SecretEventType#ROTATION_TOO_FREQUENT}). Unset by default: no such check.
      */
     public SecretDeclaration rotationCadence(Duration cadence) {

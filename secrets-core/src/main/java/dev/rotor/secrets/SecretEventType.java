@@ -64,7 +64,7 @@ public enum SecretEventType {
     /**
      * A secret got more than three new versions within one declared {@linkplain
      * SecretDeclaration#rotationCadence(java.time.Duration) rotation cadence}. Once per episode: again only after the
-     * count within a cadence fell back to three or fewer.
+     * count within a cadence fell back to three or fewer. The count is {@link SignalThresholds#versionsPerCadence()}.
      */
     ROTATION_TOO_FREQUENT,
     /**
@@ -74,12 +74,14 @@ public enum SecretEventType {
     UNEXPECTED_VERSION,
     /**
      * A burst of access denied answers from one source: five or more within one minute. Once per burst: again only
-     * after a minute with fewer.
+     * after a minute with fewer. Count and window are {@link SignalThresholds#deniedBurst()} and {@link
+     * SignalThresholds#deniedWindow()}.
      */
     ACCESS_DENIED_BURST,
     /**
      * New versions of a secret refused three times in a row: vetoed by a validator (reset by an accepted version), or
-     * refused by a consumer (reset by a hand-over that succeeded). Once per run of refusals.
+     * refused by a consumer (reset by a hand-over that succeeded). Once per run of refusals. The count is {@link
+     * SignalThresholds#refusals()}.
      */
     CONSUMER_REFUSING,
     /**
@@ -89,7 +91,8 @@ public enum SecretEventType {
     UNDECLARED_READ,
     /**
      * A secret read far more often than its own baseline: at least 100 reads in one evaluation interval and more than
-     * ten times the moving average of its earlier intervals. Once per spike.
+     * ten times the moving average of its earlier intervals. Once per spike. The numbers are {@link
+     * SignalThresholds#spikeMinReads()} and {@link SignalThresholds#spikeFactor()}.
      */
     READ_RATE_SPIKE
 }

@@ -275,6 +275,7 @@ public final class Secrets implements AutoCloseable {
         private FlightObserver observer;
         private Duration monitorInterval;
         private boolean readRateSignal;
+        private SignalThresholds signalThresholds = SignalThresholds.defaults();
 
         private Builder() {}
 
@@ -431,6 +432,20 @@ public final class Secrets implements AutoCloseable {
             return this;
         }
 
+        /**
+         * When the anomaly signals fire: versions per declared cadence, access denied bursts, refusals in a row, the
+         * undeclared-ref bound and the read-rate spike (default {@link SignalThresholds#defaults()}; its Javadoc lists
+         * each default and why). Needs the monitor ({@link #monitorInterval}).
+         *
+         * <pre>{@code
+         * Secrets.builder().signalThresholds(SignalThresholds.builder().deniedBurst(3).build())
+         * }</pre>
+         */
+        public Builder signalThresholds(SignalThresholds thresholds) {
+            this.signalThresholds = Objects.requireNonNull(thresholds, "signalThresholds");
+            return this;
+        }
+
         public Builder declare(SecretDeclaration declaration) {
             declarations.put(declaration.ref(), declaration);
             return this;
@@ -571,6 +586,7 @@ public final class Secrets implements AutoCloseable {
                         ? monitorInterval
                         : declarations.isEmpty() ? Duration.ZERO : Engine.defaultMonitorInterval();
                 engine.countReads(readRateSignal);
+                engine.signalThresholds(signalThresholds);
                 monitored(monitorEvery, engine);
                 engine.allowList(allowList);
                 engine.checkAccess();

@@ -255,6 +255,11 @@ public final class Engine implements AutoCloseable {
         monitor.start(interval);
     }
 
+    /** The anomaly signals' thresholds (before the monitor starts); see {@link SloMonitor}. */
+    public void signalThresholds(dev.rotor.secrets.SignalThresholds thresholds) {
+        monitor.thresholds(thresholds);
+    }
+
     /** Whether the read-rate signal counts reads (before the first entry is made); see {@link SloMonitor}. */
     public void countReads(boolean count) {
         monitor.countReads(count);

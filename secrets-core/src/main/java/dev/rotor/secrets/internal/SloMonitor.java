@@ -12,6 +12,7 @@ import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretSlo;
+import dev.rotor.secrets.SignalThresholds;
 import dev.rotor.secrets.spi.FetchReason;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,25 +36,27 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link SecretEventType#SLO_BREACHED} and {@link SecretEventType#SLO_RECOVERED}, once per transition, for
  *       declared secrets;
- *   <li>{@link SecretEventType#ROTATION_TOO_FREQUENT}: more than {@value #MAX_VERSIONS_PER_CADENCE} new versions
- *       within one declared rotation cadence;
+ *   <li>{@link SecretEventType#ROTATION_TOO_FREQUENT}: more than {@link SignalThresholds#versionsPerCadence()} new
+ *       versions within one declared rotation cadence;
  *   <li>{@link SecretEventType#UNEXPECTED_VERSION}: a new version found by a poll or probe (or a refresh the source
  *       asked for) of a static secret without a known rotation date, or replacing a leased secret before its renewal
  *       point (the earliest its planned refresh can fall: {@code leaseFraction - leaseJitter} of the lease);
- *   <li>{@link SecretEventType#ACCESS_DENIED_BURST}: {@value #DENIED_BURST} or more access denied failures from one
- *       source within {@link #DENIED_WINDOW};
- *   <li>{@link SecretEventType#CONSUMER_REFUSING}: {@value #REFUSALS} refusals in a row of a secret's new versions,
- *       by its validators or by one consumer;
+ *   <li>{@link SecretEventType#ACCESS_DENIED_BURST}: {@link SignalThresholds#deniedBurst()} or more access denied
+ *       failures from one source within {@link SignalThresholds#deniedWindow()};
+ *   <li>{@link SecretEventType#CONSUMER_REFUSING}: {@link SignalThresholds#refusals()} refusals in a row of a secret's
+ *       new versions, by its validators or by one consumer;
  *   <li>{@link SecretEventType#UNDECLARED_READ}: a held secret no declaration names, when at least one is declared;
- *       once per ref, at most {@value #MAX_UNDECLARED} refs remembered;
- *   <li>{@link SecretEventType#READ_RATE_SPIKE}: after {@value #SPIKE_WARMUP} evaluations, an interval with at least
- *       {@value #SPIKE_MIN_READS} reads and more than {@value #SPIKE_FACTOR} times the secret's exponentially weighted
- *       moving average read rate (weight {@value #EWMA_ALPHA} for the newest interval). Reads are counted by a plain,
- *       racy per-entry counter that the read path bumps without a lock, an allocation or a clock read, only while this
- *       monitor runs; the evaluation samples it, so a lost increment only blurs the count.
+ *       once per ref, at most {@link SignalThresholds#maxUndeclared()} refs remembered;
+ *   <li>{@link SecretEventType#READ_RATE_SPIKE}: after {@link SignalThresholds#spikeWarmup()} evaluations, an interval
+ *       with at least {@link SignalThresholds#spikeMinReads()} reads and more than {@link
+ *       SignalThresholds#spikeFactor()} times the secret's exponentially weighted moving average read rate (weight
+ *       {@value #EWMA_ALPHA} for the newest interval). Reads are counted by a plain, racy per-entry counter that the
+ *       read path bumps without a lock, an allocation or a clock read, only while this monitor runs; the evaluation
+ *       samples it, so a lost increment only blurs the count.
  * </ul>
  *
- * Every per-secret state lives as long as its entry is held, so the memory is bounded by the engine's cache.
+ * The thresholds are the client's {@link SignalThresholds}, set once before the monitor starts. Every per-secret
+ * state lives as long as its entry is held, so the memory is bounded by the engine's cache.
  * Thread-safe: evaluations, swaps and events arrive on engine threads and meet under this object's lock; events are
  * published after it is released.
  */
@@ -63,21 +66,14 @@ final class SloMonitor implements SecretEventListener, Runnable {
     /** The evaluation interval when the application declares secrets and sets none. */
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
-    static final int MAX_VERSIONS_PER_CADENCE = 3;
-    static final int DENIED_BURST = 5;
-    static final Duration DENIED_WINDOW = Duration.ofMinutes(1);
-    static final int REFUSALS = 3;
-    static final int MAX_UNDECLARED = 1_000;
-    static final int SPIKE_MIN_READS = 100;
-    static final double SPIKE_FACTOR = 10;
     static final double EWMA_ALPHA = 0.2;
-    static final int SPIKE_WARMUP = 5;
     /** The most refusal runs followed at once (they are cleared for secrets no longer held). */
     private static final int MAX_REFUSAL_KEYS = 10_000;
 
     private final Engine engine;
     private final Map<SecretRef, SecretDeclaration> declarations;
     private volatile Duration interval; // null while off
+    private volatile SignalThresholds thresholds = SignalThresholds.defaults();
     // guarded by this
     private final Map<Entry, Watch> watches = new IdentityHashMap<>();
     private final Set<SecretRef> undeclared = new HashSet<>();
@@ -90,6 +86,11 @@ final class SloMonitor implements SecretEventListener, Runnable {
     SloMonitor(Engine engine, Map<SecretRef, SecretDeclaration> declarations) {
         this.engine = engine;
         this.declarations = declarations;
+    }
+
+    /** Sets the signals' thresholds; called once, before the client is published. */
+    void thresholds(SignalThresholds t) {
+        this.thresholds = java.util.Objects.requireNonNull(t, "signalThresholds");
     }
 
     /** Starts the periodic evaluation every {@code every}. */
@@ -159,6 +160,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
             }
         }
         List<SecretEvent> out = new ArrayList<>();
+        SignalThresholds t = thresholds;
         synchronized (this) {
             Set<Entry> present = Collections.newSetFromMap(new IdentityHashMap<>());
             for (Entry e : held) {
@@ -167,7 +169,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
                 SecretDeclaration d = declarations.get(e.ref);
                 if (d == null && !declarations.isEmpty() && !w.undeclaredReported) {
                     w.undeclaredReported = true;
-                    if (undeclared.size() < MAX_UNDECLARED && undeclared.add(e.ref)) {
+                    if (undeclared.size() < t.maxUndeclared() && undeclared.add(e.ref)) {
                         out.add(event(SecretEventType.UNDECLARED_READ, e, now)
                                 .detail("no declaration names this secret")
                                 .build());
@@ -176,7 +178,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
                 if (d != null) {
                     sloTransition(e, declared.get(e), w, now, out);
                 }
-                readRate(e, w, nanos, now, out);
+                readRate(e, w, nanos, now, t, out);
             }
             watches.keySet().retainAll(present);
             if (refusals.size() > MAX_REFUSAL_KEYS) {
@@ -184,7 +186,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
             }
             for (String source : new ArrayList<>(inBurst)) {
                 long[] ring = denials.get(source);
-                if (ring == null || nanos - newest(ring) > DENIED_WINDOW.toNanos()) {
+                if (ring == null || nanos - newest(ring) > t.deniedWindow().toNanos()) {
                     inBurst.remove(source);
                 }
             }
@@ -208,7 +210,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
         w.breach = breach;
     }
 
-    private void readRate(Entry e, Watch w, long nanos, Instant now, List<SecretEvent> out) {
+    private void readRate(Entry e, Watch w, long nanos, Instant now, SignalThresholds t, List<SecretEvent> out) {
         if (!e.countReads) {
             return;
         }
@@ -221,7 +223,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
             return;
         }
         double rate = delta * 1e9 / elapsed;
-        boolean spike = w.samples >= SPIKE_WARMUP && delta >= SPIKE_MIN_READS && rate > SPIKE_FACTOR * w.ewma;
+        boolean spike = w.samples >= t.spikeWarmup() && delta >= t.spikeMinReads() && rate > t.spikeFactor() * w.ewma;
         if (spike && !w.inSpike) {
             out.add(event(SecretEventType.READ_RATE_SPIKE, e, now)
                     .detail(String.format(
@@ -255,19 +257,20 @@ final class SloMonitor implements SecretEventListener, Runnable {
         SecretDeclaration d = declarations.get(e.ref);
         Duration cadence = d == null ? null : d.rotationCadence().orElse(null);
         if (cadence != null) {
+            int most = thresholds.versionsPerCadence();
             synchronized (this) {
                 Watch w = watch(e);
                 w.swaps.addLast(now);
-                while (w.swaps.size() > MAX_VERSIONS_PER_CADENCE + 1) {
+                while (w.swaps.size() > most + 1) {
                     w.swaps.removeFirst();
                 }
-                boolean tooMany = w.swaps.size() > MAX_VERSIONS_PER_CADENCE
+                boolean tooMany = w.swaps.size() > most
                         && Duration.between(w.swaps.peekFirst(), now).compareTo(cadence) < 0;
                 if (tooMany && !w.tooFrequent) {
                     out.add(event(SecretEventType.ROTATION_TOO_FREQUENT, e, now)
                             .version(fresh.version())
-                            .detail((MAX_VERSIONS_PER_CADENCE + 1) + " versions within "
-                                    + Duration.between(w.swaps.peekFirst(), now) + ", declared cadence " + cadence)
+                            .detail((most + 1) + " versions within " + Duration.between(w.swaps.peekFirst(), now)
+                                    + ", declared cadence " + cadence)
                             .build());
                 }
                 w.tooFrequent = tooMany;
@@ -338,18 +341,20 @@ final class SloMonitor implements SecretEventListener, Runnable {
     /** Guarded by this. */
     private void denied(String source, SecretEvent ev, List<SecretEvent> out) {
         long now = engine.time.nanoTime();
+        SignalThresholds t = thresholds;
         long[] ring = denials.computeIfAbsent(source, s -> {
-            long[] r = new long[DENIED_BURST];
+            long[] r = new long[t.deniedBurst()];
             java.util.Arrays.fill(r, Long.MIN_VALUE);
             return r;
         });
         System.arraycopy(ring, 1, ring, 0, ring.length - 1);
         ring[ring.length - 1] = now;
-        boolean burst = ring[0] != Long.MIN_VALUE && now - ring[0] <= DENIED_WINDOW.toNanos();
+        boolean burst =
+                ring[0] != Long.MIN_VALUE && now - ring[0] <= t.deniedWindow().toNanos();
         if (burst && inBurst.add(source)) {
             SecretEvent.Builder b = SecretEvent.builder(SecretEventType.ACCESS_DENIED_BURST, ev.time())
                     .source(source)
-                    .detail(DENIED_BURST + " access denied answers within " + DENIED_WINDOW);
+                    .detail(t.deniedBurst() + " access denied answers within " + t.deniedWindow());
             ev.ref().ifPresent(b::ref);
             out.add(b.build());
         } else if (!burst) {
@@ -360,7 +365,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
     /** Guarded by this. */
     private void refused(String key, SecretEvent ev, String who, List<SecretEvent> out) {
         int n = refusals.merge(key, 1, Integer::sum);
-        if (n == REFUSALS) {
+        if (n == thresholds.refusals()) {
             SecretEvent.Builder b = SecretEvent.builder(SecretEventType.CONSUMER_REFUSING, ev.time())
                     .source(ev.source().orElse(null))
                     .detail(who + " " + n + " versions in a row");
@@ -400,7 +405,7 @@ final class SloMonitor implements SecretEventListener, Runnable {
         double ewma;
         int samples;
         boolean inSpike;
-        final ArrayDeque<Instant> swaps = new ArrayDeque<>(MAX_VERSIONS_PER_CADENCE + 1);
+        final ArrayDeque<Instant> swaps = new ArrayDeque<>();
         boolean tooFrequent;
 
         Watch(int reads, long nanos) {

@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * What a source found when it checked its own permissions at start ({@link SecretSource#checkAccess}): a capability a
  * declared secret needs and the store does not grant ({@link Kind#MISSING}, a start-up failure), one granted beyond
- * what is needed ({@link Kind#EXCESS}, a warning), or a check the store would not answer ({@link Kind#UNCHECKED}, a
- * warning). Names the ref, the store's path and the capabilities; never a value or a token. Immutable.
+ * what is needed ({@link Kind#EXCESS}, a warning), a capability only a later step needs ({@link Kind#LIMITED}, a
+ * warning), or a check the store would not answer ({@link Kind#UNCHECKED}, a warning). Names the ref, the store's path and the capabilities; never a value or a token. Immutable.
  */
 public final class AccessFinding {
     /** How serious the finding is. */
@@ -19,7 +19,13 @@ public final class AccessFinding {
         /** More is granted than the secret needs (a write, a delete, sudo, a root token): a warning. */
         EXCESS,
         /** The store would not say what is granted: a warning; the first read tells. */
-        UNCHECKED
+        UNCHECKED,
+        /**
+         * A capability that no read needs but a later step does (revoking a replaced lease, renewing the source's own
+         * token) is not granted: a warning; reads work, and that step fails when it comes (the message says what
+         * follows).
+         */
+        LIMITED
     }
 
     private final Kind kind;

@@ -28,7 +28,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * on it like any Actuator write).
  *
  * <pre>{@code
- * POST /actuator/rotor/drill  {"refs":["vault:database/creds/orders"]}
+ * POST /actuator/rotor/drill  {"refs":"vault:database/creds/orders,vault:secret/orders/api"}
  * {"succeeded":true,"durationMs":412,"secrets":[{"ref":"vault:database/creds/orders","outcome":"SUCCEEDED",
  *   "action":"reissue","consumers":[{"name":"orders","kind":"pool","succeeded":true,"durationMs":37}],...}]}
  * }</pre>
@@ -52,14 +52,16 @@ public class RotorDrillEndpoint extends RotorEndpoint {
     }
 
     /**
-     * {@code POST /actuator/rotor/drill} with {@code {"refs":[...]}}: drills each secret and answers the report. Any
-     * other selector answers an error entry and drills nothing.
+     * {@code POST /actuator/rotor/drill} with {@code {"refs":"ref1,ref2"}}: drills each secret and answers the report.
+     * Over HTTP the refs are one string, separated by commas: Actuator reads a request body as a map of strings (a
+     * JSON array there is refused with a 400) and converts the string to the list; a ref whose parameters hold a
+     * comma cannot be named this way. Any other selector answers an error entry and drills nothing.
      */
     @WriteOperation
     public Map<String, Object> drill(@Selector String operation, @Nullable List<String> refs) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (!"drill".equals(operation)) {
-            out.put("error", "unknown operation; POST /actuator/rotor/drill with {\"refs\":[...]}");
+            out.put("error", "unknown operation; POST /actuator/rotor/drill with {\"refs\":\"ref1,ref2\"}");
             return out;
         }
         if (refs == null || refs.isEmpty()) {

@@ -93,6 +93,9 @@ public class RotorProperties {
     /** Spring Boot SSL bundles whose certificate and trusted CAs are secrets Rotor keeps current. */
     private final Ssl ssl = new Ssl();
 
+    /** When the anomaly signals fire; see {@link dev.rotor.secrets.SignalThresholds}. */
+    private final Signals signals = new Signals();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -187,6 +190,10 @@ public class RotorProperties {
 
     public Ssl getSsl() {
         return ssl;
+    }
+
+    public Signals getSignals() {
+        return signals;
     }
 
     /** {@code rotor.refresh.*}: see {@link dev.rotor.secrets.RefreshPolicy} for what each option does. */
@@ -1602,6 +1609,102 @@ public class RotorProperties {
 
         public void setAllowedRefs(List<String> allowedRefs) {
             this.allowedRefs = allowedRefs;
+        }
+    }
+
+    /**
+     * {@code rotor.signals.*}: when the anomaly signals fire, each property one setting of {@link
+     * dev.rotor.secrets.SignalThresholds} (whose Javadoc says why each default is what it is). The defaults here are
+     * that type's defaults. The signals run with the monitor, which is on when the application declares a secret
+     * ({@code rotor.secrets[n]}). A value out of range fails the start naming the property.
+     */
+    public static class Signals {
+        /** ROTATION_TOO_FREQUENT: more new versions than this within one declared rotation cadence. */
+        private int versionsPerCadence = 3;
+
+        /** ACCESS_DENIED_BURST: this many access denied answers from one source within denied-window. */
+        private int deniedBurst = 5;
+
+        /** ACCESS_DENIED_BURST: the window the denied-burst answers fall within. */
+        private Duration deniedWindow = Duration.ofMinutes(1);
+
+        /** CONSUMER_REFUSING: this many refused new versions of a secret in a row. */
+        private int refusals = 3;
+
+        /** UNDECLARED_READ: the most undeclared refs remembered (and so reported); 0 reports none. */
+        private int maxUndeclared = 1000;
+
+        /** READ_RATE_SPIKE: more than this multiple of the secret's moving average read rate. */
+        private double spikeFactor = 10;
+
+        /** READ_RATE_SPIKE: at least this many reads in one evaluation interval. */
+        private int spikeMinReads = 100;
+
+        /** READ_RATE_SPIKE: evaluations that build the average before a spike can be reported. */
+        private int spikeWarmup = 5;
+
+        public int getVersionsPerCadence() {
+            return versionsPerCadence;
+        }
+
+        public void setVersionsPerCadence(int versionsPerCadence) {
+            this.versionsPerCadence = versionsPerCadence;
+        }
+
+        public int getDeniedBurst() {
+            return deniedBurst;
+        }
+
+        public void setDeniedBurst(int deniedBurst) {
+            this.deniedBurst = deniedBurst;
+        }
+
+        public Duration getDeniedWindow() {
+            return deniedWindow;
+        }
+
+        public void setDeniedWindow(Duration deniedWindow) {
+            this.deniedWindow = deniedWindow;
+        }
+
+        public int getRefusals() {
+            return refusals;
+        }
+
+        public void setRefusals(int refusals) {
+            this.refusals = refusals;
+        }
+
+        public int getMaxUndeclared() {
+            return maxUndeclared;
+        }
+
+        public void setMaxUndeclared(int maxUndeclared) {
+            this.maxUndeclared = maxUndeclared;
+        }
+
+        public double getSpikeFactor() {
+            return spikeFactor;
+        }
+
+        public void setSpikeFactor(double spikeFactor) {
+            this.spikeFactor = spikeFactor;
+        }
+
+        public int getSpikeMinReads() {
+            return spikeMinReads;
+        }
+
+        public void setSpikeMinReads(int spikeMinReads) {
+            this.spikeMinReads = spikeMinReads;
+        }
+
+        public int getSpikeWarmup() {
+            return spikeWarmup;
+        }
+
+        public void setSpikeWarmup(int spikeWarmup) {
+            this.spikeWarmup = spikeWarmup;
         }
     }
 }

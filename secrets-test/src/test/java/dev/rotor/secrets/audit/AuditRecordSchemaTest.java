@@ -12,11 +12,14 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.rotor.secrets.AuditContext;
 import dev.rotor.secrets.JsonAuditLogger;
+import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
+import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretChange;
 import dev.rotor.secrets.SecretDeclaration;
 import dev.rotor.secrets.SecretEvent;
 import dev.rotor.secrets.SecretEventType;
+import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretPolicyException;
 import dev.rotor.secrets.SecretRejectedException;
 import dev.rotor.secrets.Secrets;
@@ -237,21 +240,8 @@ class AuditRecordSchemaTest {
                     secrets.refresh("mem:k");
                     scheduler.advance(Duration.ofSeconds(30));
                 });
-        // the monitor's anomaly signals have scenarios of their own (AnomalySignalsTest); here their records' shape,
-        // as the monitor builds them: the ref, the source and a detail
-        for (SecretEventType type : List.of(
-                SecretEventType.ROTATION_TOO_FREQUENT,
-                SecretEventType.UNEXPECTED_VERSION,
-                SecretEventType.ACCESS_DENIED_BURST,
-                SecretEventType.CONSUMER_REFUSING,
-                SecretEventType.READ_RATE_SPIKE)) {
-            run((secrets, source, scheduler) ->
-                    secrets.publish(SecretEvent.builder(type, scheduler.clock().now())
-                            .ref(dev.rotor.secrets.SecretRef.parse("mem:k"))
-                            .source("mem")
-                            .detail("signal detail")
-                            .build()));
-        }
+        // the monitor's anomaly signals, each from its own scenario (AnomalySignalsTest has the rules)
+        anomalyScenarios();
         // a known identity and a failed one: the file source with a planted service-account token, and a broken one
         Path token = dir.resolve("token");
         Files.writeString(token, KubernetesTokens.projected("shop", "orders", "orders-7d9f"));
@@ -290,6 +280,78 @@ class AuditRecordSchemaTest {
         assertThat(failed.get("who").get("errorClass").asText()).isEqualTo("dev.rotor.secrets.SecretFormatException");
     }
 
+    /** One real scenario per anomaly signal: each record comes from the monitor, none is published by the test. */
+    private void anomalyScenarios() throws Exception {
+        Duration tick = Duration.ofSeconds(30);
+        // ROTATION_TOO_FREQUENT: four new versions within a declared cadence of an hour
+        run(
+                b -> b.declare(SecretDeclaration.of("mem:k").rotationCadence(Duration.ofHours(1)))
+                        .monitorInterval(tick),
+                (secrets, source, scheduler) -> {
+                    source.put("k", "v0");
+                    secrets.get("mem:k");
+                    for (int i = 1; i <= 4; i++) {
+                        source.put("k", "v" + i);
+                        secrets.refresh("mem:k");
+                        scheduler.advance(Duration.ofMinutes(1));
+                    }
+                    assertThat(records.get(SecretEventType.ROTATION_TOO_FREQUENT))
+                            .hasSize(1);
+                });
+        // UNEXPECTED_VERSION: a poll finds a new version of a static secret without a rotation date
+        run(
+                b -> b.declare(SecretDeclaration.of("mem:k"))
+                        .refreshPolicy(RefreshPolicy.builder()
+                                .pollInterval(Duration.ofMinutes(1))
+                                .build()),
+                (secrets, source, scheduler) -> {
+                    source.put("k", "v1");
+                    secrets.get("mem:k");
+                    source.put("k", "v2");
+                    scheduler.advance(Duration.ofMinutes(2));
+                    assertThat(records.get(SecretEventType.UNEXPECTED_VERSION)).hasSize(1);
+                });
+        // ACCESS_DENIED_BURST: five access denied answers from one source within a minute
+        run(b -> b.monitorInterval(tick), (secrets, source, scheduler) -> {
+            source.failAlways(() -> new SecretAccessDeniedException("permission denied", null, "mem"));
+            for (int i = 0; i < 5; i++) {
+                String ref = "mem:denied-" + i;
+                assertThatThrownBy(() -> secrets.get(ref)).isInstanceOf(SecretAccessDeniedException.class);
+            }
+            assertThat(records.get(SecretEventType.ACCESS_DENIED_BURST)).hasSize(1);
+        });
+        // CONSUMER_REFUSING: a consumer refusing three new versions in a row
+        run(b -> b.monitorInterval(tick), (secrets, source, scheduler) -> {
+            source.put("api", "k1");
+            RefusingConsumer consumer = new RefusingConsumer();
+            ConsumerBinding binding = ConsumerBinding.bind(secrets, consumer, "mem:api");
+            consumer.refuse = true;
+            for (int i = 2; i <= 4; i++) {
+                source.put("api", "k" + i);
+                secrets.refresh("mem:api");
+            }
+            binding.close();
+            assertThat(records.get(SecretEventType.CONSUMER_REFUSING)).hasSize(1);
+        });
+        // READ_RATE_SPIKE: a secret read far above its own baseline
+        run(b -> b.monitorInterval(tick).readRateSignal(true), (secrets, source, scheduler) -> {
+            source.put("k", "v1");
+            SecretHandle handle = secrets.handle("mem:k");
+            scheduler.advance(tick);
+            for (int interval = 0; interval < 7; interval++) {
+                for (int i = 0; i < 50; i++) {
+                    handle.current();
+                }
+                scheduler.advance(tick);
+            }
+            for (int i = 0; i < 2_000; i++) {
+                handle.current();
+            }
+            scheduler.advance(tick);
+            assertThat(records.get(SecretEventType.READ_RATE_SPIKE)).hasSize(1);
+        });
+    }
+
     @Test
     void theSchema_refusesARecordWithAnUndocumentedField() throws IOException {
         JsonNode record = JSON.readTree("{\"schema\":\"rotor.audit/1\",\"time\":\"2026-11-25T10:00:00Z\","
@@ -318,6 +380,31 @@ class AuditRecordSchemaTest {
                 .build()) {
             assertThat(secrets.value("file:" + dir.resolve("db-password"))).isEqualTo("s3cr3t");
         }
+    }
+
+    /** A consumer that refuses every new version once told to: its check of a new key fails. */
+    private static final class RefusingConsumer implements SecretConsumer {
+        volatile boolean refuse;
+
+        @Override
+        public String name() {
+            return "billing-api";
+        }
+
+        @Override
+        public String kind() {
+            return "http-header";
+        }
+
+        @Override
+        public void validate(Secret candidate, Optional<Secret> inUse) {
+            if (refuse) {
+                throw new SecretRejectedException("the key does not authenticate");
+            }
+        }
+
+        @Override
+        public void accept(SecretChange change) {}
     }
 
     /** A consumer that puts the key in a header: the kind of consumer the SPI's own example shows. */

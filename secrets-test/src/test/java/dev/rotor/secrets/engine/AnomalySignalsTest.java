@@ -1,6 +1,7 @@
 package dev.rotor.secrets.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.rotor.secrets.Lease;
@@ -13,6 +14,7 @@ import dev.rotor.secrets.SecretEventType;
 import dev.rotor.secrets.SecretHandle;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretRejectedException;
+import dev.rotor.secrets.SignalThresholds;
 import dev.rotor.secrets.spi.FetchRequest;
 import dev.rotor.secrets.spi.SecretSource;
 import dev.rotor.secrets.spi.SourceCapability;
@@ -390,6 +392,188 @@ class AnomalySignalsTest {
             }
             assertThat(of(f, SecretEventType.READ_RATE_SPIKE)).isEmpty();
         }
+    }
+
+    // ---- thresholds the application sets ----
+
+    @Test
+    void deniedBurstSetToThreeWithinThirtySeconds_firesAtTheThirdDenial_notAtTheDefaultFifth() {
+        try (Fixture f = new Fixture()) {
+            f.source.failAlways(() -> new SecretAccessDeniedException("permission denied", null, "mem"));
+            f.start(f.builder()
+                    .monitorInterval(TICK)
+                    .signalThresholds(SignalThresholds.builder()
+                            .deniedBurst(3)
+                            .deniedWindow(Duration.ofSeconds(30))
+                            .build()));
+            catchThrowable(() -> f.secrets.get("mem:a0"));
+            f.advance(Duration.ofSeconds(5));
+            catchThrowable(() -> f.secrets.get("mem:a1"));
+            assertThat(of(f, SecretEventType.ACCESS_DENIED_BURST)).isEmpty();
+            catchThrowable(() -> f.secrets.get("mem:a2"));
+            assertThat(of(f, SecretEventType.ACCESS_DENIED_BURST))
+                    .singleElement()
+                    .satisfies(ev ->
+                            assertThat(ev.detail().orElseThrow()).contains("3 access denied answers within PT30S"));
+
+            // three denials spread over more than the 30 s window are no burst, though they are within the default's
+            // minute
+            f.advance(Duration.ofMinutes(2));
+            for (int i = 10; i < 13; i++) {
+                String ref = "mem:a" + i;
+                catchThrowable(() -> f.secrets.get(ref));
+                f.advance(Duration.ofSeconds(20));
+            }
+            assertThat(of(f, SecretEventType.ACCESS_DENIED_BURST)).hasSize(1);
+        }
+    }
+
+    @Test
+    void versionsPerCadenceSetToOne_theSecondVersionWithinTheCadenceIsTooFrequent() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v0");
+            f.start(f.builder()
+                    .refreshPolicy(POLL_1M)
+                    .signalThresholds(
+                            SignalThresholds.builder().versionsPerCadence(1).build())
+                    .declare(SecretDeclaration.of("mem:db").rotationCadence(Duration.ofHours(1))));
+            f.secrets.get("mem:db");
+            f.source.put("db", "v1");
+            f.advance(Duration.ofMinutes(2));
+            assertThat(of(f, SecretEventType.ROTATION_TOO_FREQUENT)).isEmpty();
+            f.source.put("db", "v2");
+            f.advance(Duration.ofMinutes(2));
+            assertThat(of(f, SecretEventType.ROTATED)).hasSize(2);
+            assertThat(of(f, SecretEventType.ROTATION_TOO_FREQUENT))
+                    .singleElement()
+                    .satisfies(ev -> assertThat(ev.detail().orElseThrow()).startsWith("2 versions within"));
+        }
+    }
+
+    @Test
+    void refusalsSetToTwo_theSecondRefusedHandOverInARowIsReported() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v1");
+            f.start(f.builder()
+                    .declare(SecretDeclaration.of("mem:db"))
+                    .signalThresholds(SignalThresholds.builder().refusals(2).build()));
+            f.secrets.get("mem:db");
+            SecretRef ref = SecretRef.parse("mem:db");
+            Runnable refused = () -> f.secrets.publish(SecretEvent.builder(
+                            SecretEventType.HANDED_OVER, f.scheduler.clock().now())
+                    .ref(ref)
+                    .source("pool-orders")
+                    .failure(new SecretRejectedException("pool refused", ref, "pool-orders"))
+                    .build());
+            refused.run();
+            assertThat(of(f, SecretEventType.CONSUMER_REFUSING)).isEmpty();
+            refused.run();
+            assertThat(of(f, SecretEventType.CONSUMER_REFUSING)).singleElement().satisfies(ev -> assertThat(
+                            ev.detail().orElseThrow())
+                    .contains("pool-orders refused 2 versions in a row"));
+        }
+    }
+
+    @Test
+    void maxUndeclaredSetToTwo_remembersAndReportsTwoRefs() {
+        try (Fixture f = new Fixture()) {
+            for (int i = 0; i < 5; i++) {
+                f.source.put("s" + i, "v");
+            }
+            f.start(f.builder()
+                    .declare(SecretDeclaration.of("mem:db"))
+                    .signalThresholds(
+                            SignalThresholds.builder().maxUndeclared(2).build()));
+            for (int i = 0; i < 5; i++) {
+                f.secrets.get("mem:s" + i);
+            }
+            f.advance(TICK);
+            f.advance(TICK);
+            assertThat(of(f, SecretEventType.UNDECLARED_READ)).hasSize(2);
+        }
+    }
+
+    @Test
+    void spikeThresholdsLowered_aSmallerJumpAfterAShorterWarmUpIsASpike() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v1");
+            f.start(f.builder()
+                    .monitorInterval(TICK)
+                    .readRateSignal(true)
+                    .signalThresholds(SignalThresholds.builder()
+                            .spikeFactor(3)
+                            .spikeMinReads(20)
+                            .spikeWarmup(2)
+                            .build()));
+            f.secrets.handle("mem:db");
+            f.advance(TICK);
+            for (int interval = 0; interval < 2; interval++) {
+                for (int i = 0; i < 10; i++) {
+                    f.secrets.get("mem:db");
+                }
+                f.advance(TICK);
+            }
+            assertThat(of(f, SecretEventType.READ_RATE_SPIKE)).isEmpty();
+            // 50 reads against a baseline of 10 an interval: five times it, below the default's ten and 100 reads
+            for (int i = 0; i < 50; i++) {
+                f.secrets.get("mem:db");
+            }
+            f.advance(TICK);
+            assertThat(of(f, SecretEventType.READ_RATE_SPIKE)).hasSize(1);
+        }
+    }
+
+    @Test
+    void theSameFiveFoldJump_onTheDefaults_isNoSpike() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("db", "v1");
+            f.start(f.builder().monitorInterval(TICK).readRateSignal(true));
+            f.secrets.handle("mem:db");
+            f.advance(TICK);
+            for (int interval = 0; interval < 6; interval++) {
+                for (int i = 0; i < 30; i++) {
+                    f.secrets.get("mem:db");
+                }
+                f.advance(TICK);
+            }
+            for (int i = 0; i < 150; i++) {
+                f.secrets.get("mem:db");
+            }
+            f.advance(TICK);
+            assertThat(of(f, SecretEventType.READ_RATE_SPIKE)).isEmpty();
+        }
+    }
+
+    @Test
+    void badThresholds_areRefused_namingTheSetting() {
+        assertThatThrownBy(() -> SignalThresholds.builder().deniedBurst(0).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SignalThresholds.deniedBurst")
+                .hasMessageContaining("was 0");
+        assertThatThrownBy(() ->
+                        SignalThresholds.builder().deniedWindow(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SignalThresholds.deniedWindow");
+        assertThatThrownBy(() -> SignalThresholds.builder().spikeFactor(1).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SignalThresholds.spikeFactor");
+        assertThatThrownBy(() -> SignalThresholds.builder()
+                        .versionsPerCadence(SignalThresholds.MAX_COUNT + 1)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SignalThresholds.versionsPerCadence");
+        assertThatThrownBy(() -> SignalThresholds.builder().refusals(0).build())
+                .hasMessageContaining("SignalThresholds.refusals");
+        assertThatThrownBy(() -> SignalThresholds.builder().maxUndeclared(-1).build())
+                .hasMessageContaining("SignalThresholds.maxUndeclared");
+        assertThatThrownBy(() -> SignalThresholds.builder().spikeMinReads(0).build())
+                .hasMessageContaining("SignalThresholds.spikeMinReads");
+        assertThatThrownBy(() -> SignalThresholds.builder().spikeWarmup(0).build())
+                .hasMessageContaining("SignalThresholds.spikeWarmup");
+        SignalThresholds changed = SignalThresholds.builder().deniedBurst(3).build();
+        assertThat(changed.newBuilder().build()).isEqualTo(changed).isNotEqualTo(SignalThresholds.defaults());
+        assertThat(SignalThresholds.defaults().deniedBurst()).isEqualTo(5);
+        assertThat(SignalThresholds.defaults().deniedWindow()).isEqualTo(Duration.ofMinutes(1));
     }
 
     // ---- under real threads ----

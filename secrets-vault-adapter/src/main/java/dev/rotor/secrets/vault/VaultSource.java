@@ -18,6 +18,7 @@ import dev.rotor.secrets.vault.internal.ClientCertificateFiles;
 import dev.rotor.secrets.vault.internal.PathPolicy;
 import dev.rotor.secrets.vault.internal.Text;
 import dev.rotor.secrets.vault.internal.Tls;
+import dev.rotor.secrets.vault.internal.TokenAuth;
 import dev.rotor.secrets.vault.internal.TokenSession;
 import dev.rotor.secrets.vault.internal.TokenSession.Token;
 import dev.rotor.secrets.vault.internal.VaultHttp;
@@ -155,11 +156,15 @@ public final class VaultSource implements SecretSource {
     /**
      * The start-up least-privilege check (on unless {@link Builder#checkCapabilitiesAtStart(boolean)} turned it off):
      * maps each ref to the API paths its reads call (a KV v2 secret's {@code <mount>data/<path>}, a PKI role's {@code
-     * <mount>issue/<role>}, a dynamic secret's path and {@code sys/leases/renew}) and the capability each needs, and
-     * asks Vault once, {@code POST sys/capabilities-self}, what the token may do there. A missing capability is a
-     * {@link AccessFinding.Kind#MISSING} finding (the client refuses to start, naming ref, path, needed and granted
-     * capabilities); more than needed, or a root token, is a warning; a Vault that refuses the check is a warning too.
-     * Logs in if the token session has not yet.
+     * <mount>issue/<role>}, a dynamic secret's path and {@code sys/leases/renew}) and the capability each needs, adds
+     * the paths the client calls later ({@code sys/leases/revoke} for a dynamic secret, {@code <mount>revoke} for a
+     * PKI ref with {@link Builder#revokeReplacedCertificates}, {@code auth/token/renew-self} for a renewable token),
+     * and asks Vault once, {@code POST sys/capabilities-self}, what the token may do there. A capability a read or a
+     * lease renewal needs that is missing is a {@link AccessFinding.Kind#MISSING} finding (the client refuses to
+     * start, naming ref, path, needed and granted capabilities); one only a revocation or the token's renewal needs
+     * is a {@link AccessFinding.Kind#LIMITED} warning naming path and capability (reads work; see {@code
+     * CapabilityCheck} for why each is what it is); more than needed, or a root token, is a warning; a Vault that
+     * refuses the check is a warning too. Logs in if the token session has not yet.
      */
     @Override
     public List<AccessFinding> checkAccess(Collection<SecretRef> refs) {
@@ -169,6 +174,8 @@ public final class VaultSource implements SecretSource {
         CapabilityCheck check = new CapabilityCheck(
                 name,
                 reads::neededCapabilities,
+                reads::lifecycleCapabilities,
+                this::sessionCapabilities,
                 paths,
                 (ref, body) -> withToken(
                         ref,
@@ -180,6 +187,24 @@ public final class VaultSource implements SecretSource {
                                 "capability check (sys/capabilities-self)",
                                 ref)));
         return check.check(refs);
+    }
+
+    /**
+     * The token's own later call: {@code auth/token/renew-self} (update) when the token in service is renewable, as
+     * the session renews it then; nothing for a token that cannot be renewed.
+     */
+    private List<CapabilityCheck.Step> sessionCapabilities(SecretRef ref) {
+        boolean renewable = withToken(ref, Token::renewable);
+        if (!renewable) {
+            return List.of();
+        }
+        return List.of(new CapabilityCheck.Step(
+                "auth/token/renew-self",
+                "update",
+                auth instanceof TokenAuth
+                        ? "the given token is not renewed and stops working when its TTL ends"
+                        : "the token is not renewed: it serves until its TTL ends and is then replaced by a new"
+                                + " login, and the dynamic secrets issued under it are issued again"));
     }
 
     @Override

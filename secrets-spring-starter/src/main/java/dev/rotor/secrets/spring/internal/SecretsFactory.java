@@ -7,6 +7,7 @@ import dev.rotor.secrets.SecretEventListener;
 import dev.rotor.secrets.SecretRef;
 import dev.rotor.secrets.SecretValidator;
 import dev.rotor.secrets.Secrets;
+import dev.rotor.secrets.SignalThresholds;
 import dev.rotor.secrets.StalePolicy;
 import dev.rotor.secrets.env.EnvSecretSource;
 import dev.rotor.secrets.file.FileSecretSource;
@@ -102,6 +103,7 @@ public final class SecretsFactory {
                 .auditLog(properties.getAudit().isEnabled())
                 .refreshPolicy(refreshPolicy(properties.getRefresh()))
                 .stalePolicy(stalePolicy(properties.getStale()))
+                .signalThresholds(signalThresholds(properties.getSignals()))
                 // filled with Micrometer observations once the context has a registry (built before it, for imports)
                 .observer(new ObserverSlot());
         for (SecretSource source : propertySources(properties, adapters, claimed, RefReader.discovered())) {
@@ -448,6 +450,50 @@ public final class SecretsFactory {
         } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException("invalid rotor.refresh.*: " + e.getMessage(), null, null, e);
         }
+    }
+
+    /**
+     * The anomaly signals' thresholds from {@code rotor.signals.*}; a value out of range is a configuration error
+     * naming the property.
+     */
+    static SignalThresholds signalThresholds(RotorProperties.Signals s) {
+        SignalThresholds.Builder b = SignalThresholds.builder()
+                .versionsPerCadence(s.getVersionsPerCadence())
+                .deniedBurst(s.getDeniedBurst())
+                .deniedWindow(s.getDeniedWindow())
+                .refusals(s.getRefusals())
+                .maxUndeclared(s.getMaxUndeclared())
+                .spikeFactor(s.getSpikeFactor())
+                .spikeMinReads(s.getSpikeMinReads())
+                .spikeWarmup(s.getSpikeWarmup());
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // "SignalThresholds.deniedBurst must be ..." names the setting: say it as the property the user wrote
+            String message = String.valueOf(e.getMessage());
+            String prefix = "SignalThresholds.";
+            int space = message.indexOf(' ');
+            if (!message.startsWith(prefix) || space < prefix.length()) {
+                throw new SecretConfigurationException("invalid rotor.signals.*: " + message, null, null, e);
+            }
+            throw new SecretConfigurationException(
+                    "rotor.signals." + kebab(message.substring(prefix.length(), space)) + message.substring(space),
+                    null,
+                    null,
+                    e);
+        }
+    }
+
+    private static String kebab(String camel) {
+        StringBuilder out = new StringBuilder();
+        for (char c : camel.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                out.append('-').append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** A request budget: a positive number of calls per second ({@code Infinity}: none). */

@@ -20,11 +20,29 @@ import java.util.function.Function;
 
 /**
  * The start-up least-privilege check: maps each ref to the Vault API paths its reads call and the capability each
- * needs ({@link VaultReads#neededCapabilities}), asks Vault once what the token may do there ({@code POST
- * sys/capabilities-self} with every path), and compares. A needed capability that is not granted (or a {@code deny})
- * is {@link Kind#MISSING}; a write, a delete, a patch or {@code sudo} where only a read is needed, and a root token,
- * are {@link Kind#EXCESS}; a Vault that refuses the check (403: a policy without the default one) or fails to answer
- * is {@link Kind#UNCHECKED}, a warning: the first read will tell. Findings name refs, paths and capabilities only.
+ * needs ({@link VaultReads#neededCapabilities}), and to the paths the client will call later in the secret's life
+ * ({@link VaultReads#lifecycleCapabilities}: revoking a replaced lease or certificate), adds the source's own token
+ * renewal ({@code auth/token/renew-self}, when the token is renewable), asks Vault once what the token may do there
+ * ({@code POST sys/capabilities-self} with every path), and compares.
+ *
+ * <ul>
+ *   <li>A capability a read needs that is not granted (or a {@code deny}) is {@link Kind#MISSING}: the client refuses
+ *       to start. So is {@code update} on {@code sys/leases/renew} for a dynamic secret: without it every renewal is
+ *       refused, so the secret is served only until its first lease ends and then not at all until a new one is
+ *       issued, an outage on a timer that is better found at start.
+ *   <li>A capability a later step needs is {@link Kind#LIMITED}, a warning naming path and capability: without {@code
+ *       update} on {@code sys/leases/revoke} (or {@code <pki mount>/revoke} with {@code revokeReplacedCertificates})
+ *       a replaced credential stays valid until its own TTL ends instead of being revoked, which weakens hygiene but
+ *       loses no read; without {@code auth/token/renew-self} the token is not renewed, so it serves until its TTL
+ *       ends and is then replaced by a new login (a given token just ends, which the warning says). Vault's default
+ *       policy grants renew-self; refusing to start would turn a token that works for its whole TTL into an outage
+ *       now.
+ *   <li>A write, a delete, a patch or {@code sudo} where only a read is needed, and a root token, are {@link
+ *       Kind#EXCESS}; a Vault that refuses the check (403: a policy without the default one) or fails to answer is
+ *       {@link Kind#UNCHECKED}, a warning: the first read will tell.
+ * </ul>
+ *
+ * Findings name refs, paths and capabilities only.
  */
 public final class CapabilityCheck {
     private static final Set<String> EXCESS_OVER_READ = Set.of("create", "update", "delete", "patch", "sudo");
@@ -35,15 +53,50 @@ public final class CapabilityCheck {
         JsonNode capabilitiesSelf(SecretRef ref, JsonNode body);
     }
 
+    /** A call the client makes later in a secret's (or the token's) life: its path, capability, and what is lost. */
+    public static final class Step {
+        final String path;
+        final String capability;
+        final String without;
+
+        /**
+         * @param without what happens when the capability is missing, in words (no value, no token)
+         */
+        public Step(String path, String capability, String without) {
+            this.path = path;
+            this.capability = capability;
+            this.without = without;
+        }
+
+        @Override
+        public String toString() {
+            return "Step{" + path + " " + capability + "}";
+        }
+    }
+
     private final String source;
     private final Function<SecretRef, Map<String, String>> needs;
+    private final Function<SecretRef, List<Step>> lifecycle;
+    private final Function<SecretRef, List<Step>> session;
     private final PathPolicy paths;
     private final Caller caller;
 
+    /**
+     * @param needs the paths a read of a ref calls, each with its capability: a missing one fails the start
+     * @param lifecycle the later steps of a ref's life (revocations): a missing capability is a warning
+     * @param session the source's own later steps (the token's renewal), given the first ref checked: a warning too
+     */
     public CapabilityCheck(
-            String source, Function<SecretRef, Map<String, String>> needs, PathPolicy paths, Caller caller) {
+            String source,
+            Function<SecretRef, Map<String, String>> needs,
+            Function<SecretRef, List<Step>> lifecycle,
+            Function<SecretRef, List<Step>> session,
+            PathPolicy paths,
+            Caller caller) {
         this.source = source;
         this.needs = needs;
+        this.lifecycle = lifecycle;
+        this.session = session;
         this.paths = paths;
         this.caller = caller;
     }
@@ -51,6 +104,7 @@ public final class CapabilityCheck {
     public List<AccessFinding> check(Collection<SecretRef> refs) {
         List<AccessFinding> findings = new ArrayList<>();
         Map<SecretRef, Map<String, String>> needed = new LinkedHashMap<>();
+        Map<SecretRef, List<Step>> later = new LinkedHashMap<>();
         Set<String> all = new LinkedHashSet<>();
         for (SecretRef ref : refs) {
             try {
@@ -67,8 +121,11 @@ public final class CapabilityCheck {
             }
             try {
                 Map<String, String> n = needs.apply(ref);
+                List<Step> steps = lifecycle.apply(ref);
                 needed.put(ref, n);
+                later.put(ref, steps);
                 all.addAll(n.keySet());
+                steps.forEach(st -> all.add(st.path));
             } catch (SecretException e) {
                 findings.add(unchecked(
                         ref,
@@ -78,11 +135,18 @@ public final class CapabilityCheck {
         if (all.isEmpty()) {
             return findings;
         }
+        SecretRef first = needed.keySet().iterator().next();
+        List<Step> own;
+        try {
+            own = session.apply(first);
+        } catch (SecretException e) {
+            own = List.of(); // the login failed: the capability call below fails the same way and says so
+        }
+        own.forEach(st -> all.add(st.path));
         ObjectNode body = VaultHttp.object();
         ArrayNode list = body.putArray("paths");
         all.forEach(list::add);
         JsonNode answer;
-        SecretRef first = needed.keySet().iterator().next();
         try {
             answer = caller.capabilitiesSelf(first, body);
         } catch (SecretAccessDeniedException denied) {
@@ -132,6 +196,14 @@ public final class CapabilityCheck {
                 }
             }
         }
+        for (Map.Entry<SecretRef, List<Step>> e : later.entrySet()) {
+            for (Step st : e.getValue()) {
+                root |= limited(answer, e.getKey(), st, findings);
+            }
+        }
+        for (Step st : own) {
+            root |= limited(answer, null, st, findings);
+        }
         if (root) {
             findings.add(AccessFinding.of(
                     Kind.EXCESS,
@@ -143,6 +215,24 @@ public final class CapabilityCheck {
                             + " policy for its own paths"));
         }
         return findings;
+    }
+
+    /** Adds a {@link Kind#LIMITED} finding when {@code step} is not granted; answers whether the token is root. */
+    private static boolean limited(JsonNode answer, SecretRef ref, Step step, List<AccessFinding> findings) {
+        Set<String> granted = granted(answer, step.path);
+        if (granted.contains("root")) {
+            return true;
+        }
+        if (granted.contains("deny") || !granted.contains(step.capability)) {
+            findings.add(AccessFinding.of(
+                    Kind.LIMITED,
+                    ref,
+                    step.path,
+                    List.of(step.capability),
+                    List.copyOf(granted),
+                    "the Vault token lacks " + step.capability + " on " + step.path + ": " + step.without));
+        }
+        return false;
     }
 
     /** What the answer grants on {@code path}: under {@code data.<path>} (Vault 1.x), else at the top level. */

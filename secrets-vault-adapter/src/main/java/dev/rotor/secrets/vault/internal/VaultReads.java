@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -83,6 +84,7 @@ public final class VaultReads {
     private final String source;
     private final TokenCaller caller;
     private final PkiIssuer pki;
+    private final boolean revokeCertificates;
     private final Map<String, Mount> mounts = new ConcurrentHashMap<>();
     private final Map<SecretRef, ContentVersion> contentVersions = new ConcurrentHashMap<>();
     // lease id -> generation of the token it was issued under
@@ -117,6 +119,7 @@ public final class VaultReads {
         this.source = source;
         this.caller = caller;
         this.pki = new PkiIssuer(http, source, revokeReplacedCertificates);
+        this.revokeCertificates = revokeReplacedCertificates;
         kvVersions.forEach((m, v) -> {
             String path = AuthMethod.cleanMount(m) + "/";
             mounts.put(path, new Mount(path, "kv", v));
@@ -180,8 +183,9 @@ public final class VaultReads {
     /**
      * The Vault API paths (without {@code /v1/}) a read of {@code ref} calls, each with the capability it needs there:
      * a KV v2 secret's {@code <mount>data/<path>} (read), a PKI role's {@code <mount>issue/<role>} (update), any other
-     * path as written (read), and for a dynamic secret's {@code creds/} path also {@code sys/leases/renew} (update).
-     * May look the mount up ({@code sys/internal/ui/mounts}), as a first read does.
+     * path as written (read), and for a dynamic secret's {@code creds/} path also {@code sys/leases/renew} (update:
+     * without it the secret is served only until its first lease ends, so it counts as a read's need). May look the
+     * mount up ({@code sys/internal/ui/mounts}), as a first read does.
      */
     public Map<String, String> neededCapabilities(SecretRef ref) {
         Mount m = mount(ref);
@@ -200,6 +204,33 @@ public final class VaultReads {
             out.put("sys/leases/renew", "update");
         }
         return out;
+    }
+
+    /**
+     * The calls the client makes later in the life of {@code ref}, beyond its reads and renewals: the revocation of
+     * a dynamic secret's replaced lease ({@code sys/leases/revoke}, update: the engine revokes each replaced lease once
+     * its hand-over drained, and on {@code compromised} and {@code revokeOnClose}), and with {@code
+     * revokeReplacedCertificates} that of a PKI ref's replaced certificate ({@code <mount>revoke}, update). May look
+     * the mount up, as {@link #neededCapabilities} does (it is cached by then).
+     */
+    public List<CapabilityCheck.Step> lifecycleCapabilities(SecretRef ref) {
+        Mount m = mount(ref);
+        if (issuesCertificates(ref, m)) {
+            return revokeCertificates
+                    ? List.of(new CapabilityCheck.Step(
+                            m.path + "revoke",
+                            "update",
+                            "replaced certificates are not revoked and stay valid until their notAfter"))
+                    : List.of();
+        }
+        String rel = (ref.path() + "/").substring(m.path.length());
+        if (m.kvVersion == 0 && rel.startsWith("creds/")) {
+            return List.of(new CapabilityCheck.Step(
+                    "sys/leases/revoke",
+                    "update",
+                    "replaced leases are not revoked and their credentials stay valid until the lease's TTL ends"));
+        }
+        return List.of();
     }
 
     /**
