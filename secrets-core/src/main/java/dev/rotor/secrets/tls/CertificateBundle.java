@@ -214,6 +214,11 @@ public final class CertificateBundle {
         return material.authorities();
     }
 
+    /** The parsed material, for the managers of this package. */
+    Material material() {
+        return material;
+    }
+
     /** The leaf's subject, as RFC 2253 writes it ({@code CN=api,O=Example}). */
     public String subject() {
         return Certificates.subject(leaf());

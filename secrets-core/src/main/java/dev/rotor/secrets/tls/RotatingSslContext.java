@@ -15,7 +15,6 @@ import dev.rotor.secrets.tls.internal.RotatingKeyManager;
 import dev.rotor.secrets.tls.internal.RotatingTrustManager;
 import dev.rotor.secrets.tls.internal.TrustConsumer;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -124,7 +121,7 @@ public final class RotatingSslContext implements Subscription {
             }
             this.trustManager = rotating;
         } else {
-            this.trustManager = systemTrust();
+            this.trustManager = SwitchingSslContext.systemTrust();
         }
         try {
             this.contextSwitch = ContextSwitch.create(b.protocol, keyManager, trustManager);
@@ -157,21 +154,6 @@ public final class RotatingSslContext implements Subscription {
         String ref = b.keyPassword.toString();
         Secrets secrets = b.secrets;
         return () -> secrets.value(ref).toCharArray();
-    }
-
-    private static X509ExtendedTrustManager systemTrust() {
-        try {
-            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            f.init((KeyStore) null);
-            for (TrustManager tm : f.getTrustManagers()) {
-                if (tm instanceof X509ExtendedTrustManager) {
-                    return (X509ExtendedTrustManager) tm;
-                }
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the Java runtime's default trust cannot be loaded", e);
-        }
-        throw new IllegalStateException("the Java runtime has no X509ExtendedTrustManager");
     }
 
     /** Starts configuring a context whose secrets {@code secrets} holds. */

@@ -14,7 +14,6 @@ import dev.rotor.secrets.consumer.SecretConsumer;
 import dev.rotor.secrets.tls.CertificateBundle;
 import dev.rotor.secrets.tls.TrustBundle;
 import java.math.BigInteger;
-import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -104,11 +103,10 @@ public final class RotorSslBundle implements AutoCloseable {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.clock = Objects.requireNonNull(clock, "clock");
         try {
-            this.live = new RotorSslBundleContext(protocol, trustRef != null);
-        } catch (GeneralSecurityException e) {
+            this.live = new RotorSslBundleContext(protocol, clock, trustRef != null);
+        } catch (SecretConfigurationException e) {
             throw new SecretConfigurationException(
-                    "rotor.ssl.bundle." + name + ".protocol '" + protocol + "' is not supported by this Java runtime ("
-                            + e.getClass().getName() + ")",
+                    "rotor.ssl.bundle." + name + ".protocol '" + protocol + "' is not supported by this Java runtime",
                     ref,
                     null);
         }
