@@ -89,6 +89,26 @@ final class AuditFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (at most 10 s) until the writer thread has written the last event {@link #events} published, so that what
+     * follows, a key rotation say, cannot overtake records still in the queue.
+     */
+    void awaitWritten() {
+        String marker = "step " + published + "\"";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(log) || lines(log).stream().noneMatch(l -> l.contains(marker))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the audit writer did not write \"" + marker + " within 10 s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     /** A new key in the key file, picked up by a refresh of the key ref: version "2". */
     void rotateKey() {
         write(keyFile, KEY_V2 + "\n");

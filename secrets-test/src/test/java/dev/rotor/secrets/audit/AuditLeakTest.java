@@ -27,6 +27,7 @@ class AuditLeakTest {
             fx.secrets.addEventListener(leaks);
             ChainedAuditFile sink = fx.open(b -> b.maxSize(2048));
             fx.events(5);
+            fx.awaitWritten();
             fx.rotateKey();
             fx.events(5);
             sink.close();

@@ -110,6 +110,7 @@ class ChainedAuditFileTest {
     void keyRotationMidChain_recordsNameTheirVersion_andBothVersionsVerify() {
         ChainedAuditFile sink = fx.open();
         fx.events(2);
+        fx.awaitWritten();
         fx.rotateKey();
         fx.events(2);
         sink.close();
