@@ -113,6 +113,10 @@ public final class Engine implements AutoCloseable {
         final AtomicBoolean started = new AtomicBoolean();
         final AtomicLong asks = new AtomicLong();
         volatile SourceIdentity value = SourceIdentity.pending();
+        /** Whether some ask has answered (then records stop waiting for one). */
+        volatile boolean answered;
+        /** Held by the one thread that asks before the source's first record; the others wait for its answer. */
+        final Object firstAsk = new Object();
 
         Identity(SecretSource source) {
             this.source = source;
@@ -693,7 +697,7 @@ public final class Engine implements AutoCloseable {
             return e;
         }
         checkOpen();
-        e = entryFor(SecretRef.parse(text));
+        e = entryFor(SecretRef.parse(text), text);
         // The cache's key is the canonical text; any other spelling (a field, another parameter order) is an alias.
         if (!text.equals(e.ref.toString()) && byText.size() < maxAliases) {
             byText.putIfAbsent(text, e);
@@ -702,9 +706,19 @@ public final class Engine implements AutoCloseable {
     }
 
     Entry entryFor(SecretRef ref) {
+        return entryFor(ref, null);
+    }
+
+    /**
+     * The entry for {@code ref}; when the caller spelled it canonically ({@code spelled}), that very string becomes the
+     * table's key, so that later reads with the application's own constant match the key by identity, without
+     * comparing characters.
+     */
+    private Entry entryFor(SecretRef ref, String spelled) {
         checkOpen();
         SecretRef base = ref.withoutField();
-        String key = base.toString();
+        String canonical = base.toString();
+        String key = canonical.equals(spelled) ? spelled : canonical;
         Entry e = entries.get(key);
         if (e != null) {
             return e;
@@ -880,42 +894,70 @@ public final class Engine implements AutoCloseable {
     private void learn(Identity id) {
         long ask = id.asks.incrementAndGet();
         Runnable task = () -> {
-            SourceIdentity answer;
-            try {
-                answer = id.source.identity().orElse(SourceIdentity.unsupported());
-            } catch (RuntimeException e) {
-                answer = SourceIdentity.failed(e);
-                LOG.debug(
-                        "Rotor could not learn who the application is to source {}: {}",
-                        id.source.name(),
-                        e.getClass().getName());
-            }
+            SourceIdentity answer = ask(id);
             if (id.asks.get() == ask) {
                 id.value = answer;
             }
+            id.answered = true;
         };
         try {
             executor.execute(task);
         } catch (RuntimeException rejected) {
             id.value = SourceIdentity.failed(rejected);
+            id.answered = true;
+        }
+    }
+
+    private static SourceIdentity ask(Identity id) {
+        try {
+            return id.source.identity().orElse(SourceIdentity.unsupported());
+        } catch (RuntimeException e) {
+            LOG.debug(
+                    "Rotor could not learn who the application is to source {}: {}",
+                    id.source.name(),
+                    e.getClass().getName());
+            return SourceIdentity.failed(e);
+        }
+    }
+
+    /**
+     * Before the record of a source's first successful load: asks the source at once, on the thread that made the load
+     * (an executor's), unless an answer is in; a load finishing meanwhile on another thread waits for that answer
+     * rather than asking again. The source has accepted a ref by then (a ref it refuses before any call never gets
+     * here), and a store that needed a login to answer has one.
+     */
+    private void learnBeforeFirstRecord(Identity id) {
+        if (id.answered) {
+            return;
+        }
+        synchronized (id.firstAsk) {
+            if (id.answered) {
+                return;
+            }
+            id.started.set(true);
+            long ask = id.asks.incrementAndGet();
+            SourceIdentity answer = ask(id);
+            if (id.asks.get() == ask
+                    || SourceIdentity.PENDING.equals(id.value.reason().orElse(null))) {
+                id.value = answer;
+            }
+            id.answered = true;
         }
     }
 
     /**
      * Completes an event with where the client runs and who the application is to the event's source. The first
-     * successful load of a source's secret starts learning its identity: a source that never answered has nothing to
-     * tell (its records say pending), and a ref refused before any call makes no call for it either. A step of no
+     * successful load of a source's secret learns its identity before its record goes out, so that record names who
+     * loaded it: a source that never answered has nothing to tell (its records say pending), and a ref refused before
+     * any call makes no call for it either. A step of no
      * source (a drill's start) has no who.
      */
     private SecretEvent audit(SecretEvent e) {
         Identity id = null;
         if (e.ref().isPresent()) {
             id = identities.get(e.ref().get().scheme());
-            if (id != null
-                    && e.type() == SecretEventType.LOADED
-                    && e.outcome() == SecretEvent.Outcome.SUCCESS
-                    && id.started.compareAndSet(false, true)) {
-                learn(id);
+            if (id != null && e.type() == SecretEventType.LOADED && e.outcome() == SecretEvent.Outcome.SUCCESS) {
+                learnBeforeFirstRecord(id);
             }
         }
         if (id == null && e.source().isPresent()) {

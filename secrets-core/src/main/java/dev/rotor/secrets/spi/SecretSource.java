@@ -89,8 +89,11 @@ public interface SecretSource extends AutoCloseable {
      * Who the application is to the store (a Vault entity and its policies, an AWS ARN, a Kubernetes service account),
      * for the {@code who} of audit records; empty when the source cannot tell. Never a token or a credential.
      *
-     * <p>The client asks once, after the first successful load of one of the source's secrets, on its executor (never
-     * on a reader's thread unless the executor runs tasks inline), keeps the answer, and asks again when the source
+     * <p>The client asks once, when the first load of one of the source's secrets has succeeded and before that load's
+     * record is published (so even the first record names who loaded it), on the executor thread that made the load
+     * (never on a reader's thread unless the executor runs tasks inline); other first loads finishing meanwhile wait
+     * for that answer. A ref the source refuses before any call never causes an ask. The client keeps the answer, and
+     * asks again when the source
      * calls {@link SourceContext#identityChanged()} (a Vault token was replaced). It may block on the network. An
      * exception fails nothing: the records say the identity is unknown, with the exception's class. A source that
      * cannot tell yet answers {@link SourceIdentity#pending()} and calls {@code identityChanged()} when it can. The

@@ -133,4 +133,87 @@ class IdentityStressTest {
             assertThat(engineThreads.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    /** A source that takes a while to say who the application is, and refuses refs under {@code deny/} unasked. */
+    static final class SlowIdentitySource implements SecretSource {
+        final AtomicInteger asked = new AtomicInteger();
+
+        @Override
+        public String scheme() {
+            return "slow";
+        }
+
+        @Override
+        public Optional<SourceIdentity> identity() {
+            asked.incrementAndGet();
+            try {
+                Thread.sleep(30); // a store round trip, so that loads on other threads finish meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.of(SourceIdentity.builder("app-principal").build());
+        }
+
+        @Override
+        public Secret fetch(FetchRequest request) {
+            if (request.ref().path().startsWith("deny/")) {
+                throw new dev.rotor.secrets.SecretAccessDeniedException(
+                        "outside the allowed paths", request.ref(), "slow");
+            }
+            return Secret.builder(request.ref())
+                    .version("1")
+                    .value("v")
+                    .fetchedAt(Instant.EPOCH)
+                    .build();
+        }
+    }
+
+    @Test
+    void firstLoadsOnAThreadPool_everyLoadedRecordNamesTheIdentity_askedOnce_andARefusedRefAsksNothing()
+            throws Exception {
+        SlowIdentitySource source = new SlowIdentitySource();
+        ExecutorService engineThreads = Executors.newFixedThreadPool(4);
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        ConcurrentLinkedQueue<SecretEvent> seen = new ConcurrentLinkedQueue<>();
+        try (Secrets secrets = Secrets.builder()
+                .source(source)
+                .discoverSources(false)
+                .executor(engineThreads)
+                .auditLog(false)
+                .eventListener(seen::add)
+                .build()) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> secrets.get("slow:deny/x")))
+                    .isInstanceOf(dev.rotor.secrets.SecretAccessDeniedException.class);
+            assertThat(source.asked.get()).isZero();
+
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                String ref = "slow:app/s" + t;
+                work.add(callers.submit(() -> {
+                    go.await(5, TimeUnit.SECONDS);
+                    return secrets.get(ref);
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : work) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            List<SecretEvent> loaded = seen.stream()
+                    .filter(e -> e.type() == SecretEventType.LOADED)
+                    .toList();
+            assertThat(loaded).hasSize(8);
+            for (SecretEvent e : loaded) {
+                assertThat(e.who().flatMap(SourceIdentity::principal))
+                        .as("%s", e)
+                        .contains("app-principal");
+            }
+            assertThat(source.asked.get()).isEqualTo(1);
+        } finally {
+            callers.shutdownNow();
+            engineThreads.shutdownNow();
+            assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(engineThreads.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
 }
