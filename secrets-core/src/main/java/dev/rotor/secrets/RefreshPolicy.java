@@ -14,8 +14,9 @@ import java.util.Objects;
  *       {@link #leaseJitter()} (1/10) of it, counted from when the lease was issued.
  *   <li>Secrets with a known rotation date are refreshed {@link #afterRotationDelay()} after it, plus a random part
  *       of up to {@link #afterRotationSpread()} of the poll interval (at least up to {@code afterRotationDelay}
- *       again), so that a fleet told of one rotation date does not look at the store in the same few seconds; the
- *       poll after that look falls anywhere within one poll interval, so the fleet does not poll in step after it.
+ *       again), so that a fleet told of one rotation date does not look at the store in the same few seconds; that
+ *       look fetches at once (a new version is expected: one call, not a probe and a fetch), and the poll after it
+ *       falls anywhere within one poll interval, so the fleet does not poll in step after it.
  *   <li>Other static secrets are polled every {@link #pollInterval()}, less up to {@link #pollJitter()} of it.
  *   <li>A failed refresh is retried after a full-jitter exponential backoff from {@link #initialBackoff()}, each wait
  *       capped by {@link #maxBackoff()} and by the time left to the hard deadline divided by {@link
@@ -294,12 +295,14 @@ public final class RefreshPolicy {
     }
 
     /**
-     * Over how much of the {@link #pollInterval()} the look after a known rotation date is spread (1/2): it falls
-     * {@link #afterRotationDelay()} after the date plus a random part of up to this fraction of the poll interval,
-     * at most 5 min (and at least up to {@code afterRotationDelay} again). With the default 5 min poll a fleet picks up an announced
-     * rotation between 5 s and 2.5 min after its date, instead of every instance calling the store in the same 5 s;
-     * the store keeps the previous version valid meanwhile ({@code AWSPREVIOUS}), and a pool binding that sees a
-     * login refused looks at once. 0 spreads the look over {@code afterRotationDelay} only (5-10 s).
+     * Over how much of the {@link #pollInterval()} the look after a known rotation date is spread (1, the whole
+     * interval): it falls {@link #afterRotationDelay()} after the date plus a random part of up to this fraction of
+     * the poll interval, at most 5 min (and at least up to {@code afterRotationDelay} again). With the default 5 min
+     * poll a fleet picks up an announced rotation between 5 s and 5 min after its date (2.5 min on average, sooner
+     * where the next poll comes first), instead of every instance calling the store in the same 5 s: a fleet's
+     * requests stay level through a rotation. The store keeps the previous version valid meanwhile ({@code
+     * AWSPREVIOUS}), and a pool binding that sees a login refused looks at once. 0.5 halves the wait and doubles the
+     * herd; 0 spreads the look over {@code afterRotationDelay} only (5-10 s).
      */
     public double afterRotationSpread() {
         return afterRotationSpread;
@@ -368,7 +371,7 @@ public final class RefreshPolicy {
         private Duration wipeDelay = Duration.ofSeconds(60);
         private double requestsPerSecond = UNLIMITED;
         private boolean spreadFirstRefresh = true;
-        private double afterRotationSpread = 0.5;
+        private double afterRotationSpread = 1.0;
         private boolean learnFromThrottling = true;
         private int set;
 

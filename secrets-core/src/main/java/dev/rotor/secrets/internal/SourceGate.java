@@ -441,6 +441,17 @@ final class SourceGate {
         return w;
     }
 
+    /**
+     * Spends one more call of the budget for a task already started that makes a second call (a probe that saw a new
+     * version, then its fetch): the budget counts calls, not tasks. It may run the budget into debt, which the calls
+     * after it wait out.
+     */
+    synchronized void charge() {
+        if (!Double.isInfinite(perSecond) || !Double.isInfinite(learnedAtCut)) {
+            tokens -= 1;
+        }
+    }
+
     /** Guarded by this. */
     private void scheduleWake(long inNanos) {
         if (wake != null) {

@@ -122,7 +122,7 @@ class RefreshRulesTest {
     }
 
     @Test
-    void knownRotationDate_lookIsSpreadOverHalfThePollInterval() {
+    void knownRotationDate_lookIsSpreadOverTheWholePollInterval_atMostFiveMinutes() {
         Instant rotation = T0.plus(Duration.ofMinutes(1));
         Secret s = Secret.builder(REF)
                 .version("1")
@@ -130,11 +130,20 @@ class RefreshRulesTest {
                 .fetchedAt(T0)
                 .nextRotation(rotation)
                 .build();
-        // afterRotationDelay 5 s, plus up to half of the 5 min poll interval
+        // afterRotationDelay 5 s, plus up to the whole 5 min poll interval
         assertThat(rules(RefreshPolicy.defaults(), 0.5).softDeadline(s, T0, null))
-                .isEqualTo(rotation.plusSeconds(5).plusSeconds(75));
+                .isEqualTo(rotation.plusSeconds(5).plusSeconds(150));
+        // later than the next poll (5 min less up to a tenth): the poll comes first
         assertThat(rules(RefreshPolicy.defaults(), 0.999).softDeadline(s, T0, null))
-                .isBetween(rotation.plusSeconds(154), rotation.plusSeconds(155));
+                .isBetween(T0.plusSeconds(270), T0.plusSeconds(271));
+        // a long poll interval: the spread stops at 5 min
+        RefreshPolicy hourly =
+                RefreshPolicy.builder().pollInterval(Duration.ofHours(1)).build();
+        assertThat(rules(hourly, 0.999).softDeadline(s, T0, null))
+                .isBetween(rotation.plusSeconds(304), rotation.plusSeconds(305));
+        // half the interval, the earlier default
+        RefreshPolicy half = RefreshPolicy.builder().afterRotationSpread(0.5).build();
+        assertThat(rules(half, 0.5).softDeadline(s, T0, null)).isEqualTo(rotation.plusSeconds(5 + 75));
         // no spread: up to afterRotationDelay again, as a single client would want
         RefreshPolicy prompt = RefreshPolicy.builder().afterRotationSpread(0).build();
         assertThat(rules(prompt, 0.5).softDeadline(s, T0, null)).isEqualTo(rotation.plusMillis(7_500));

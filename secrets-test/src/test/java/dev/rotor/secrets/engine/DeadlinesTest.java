@@ -219,6 +219,34 @@ class DeadlinesTest {
             f.secrets.get("mem:api");
             // after rotation + 5 s delay + half of the spread: half of the day-long poll interval, capped at 5 min
             assertThat(f.scheduler.pending()).containsExactly(rotation.plusSeconds(5 + 150));
+
+            // the store rotated on its date: the look after it fetches at once, with no probe before the fetch
+            f.scheduler.advanceTo(rotation);
+            f.source.putRotating("api", Map.of("key", "k2"), rotation.plus(Duration.ofDays(30)));
+            f.scheduler.advanceTo(rotation.plusSeconds(5 + 150));
+            assertThat(f.secrets.get("mem:api").field("key")).hasValue("k2");
+            assertThat(f.source.count(Operation.PROBE)).isZero();
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void lookAfterARotationDate_thatFindsNoNewVersion_pollsOnAfterwards_withoutFetchingAgainAndAgain() {
+        try (Fixture f = new Fixture()) {
+            Instant rotation = f.scheduler.clock().now().plus(Duration.ofHours(2));
+            f.source.putRotating("api", Map.of("key", "k1"), rotation);
+            f.policy(
+                    RefreshPolicy.builder().pollInterval(Duration.ofMinutes(10)).build());
+            f.secrets.get("mem:api");
+
+            // the store's rotation is late: the look fetches the same version, and the rotation date stays behind
+            f.scheduler.advanceTo(rotation);
+            int probes = f.source.count(Operation.PROBE);
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(1);
+            f.scheduler.advanceTo(rotation.plus(Duration.ofMinutes(30)));
+            assertThat(f.source.count(Operation.FETCH)).isEqualTo(2);
+            // then polls, every 9.5 min, probe again
+            assertThat(f.source.count(Operation.PROBE) - probes).isBetween(2, 3);
         }
     }
 

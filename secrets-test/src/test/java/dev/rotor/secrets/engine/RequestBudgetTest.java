@@ -74,6 +74,43 @@ class RequestBudgetTest {
     }
 
     @Test
+    void aProbeThatSeesANewVersion_paysForItsFetchToo() {
+        // the budget counts calls: a poll whose probe finds a change makes two, and the next poll waits for both
+        try (Fixture f = new Fixture()) {
+            for (int i = 0; i < 20; i++) {
+                f.source.put("s" + i, "v1");
+            }
+            f.policy(RefreshPolicy.builder()
+                    .pollInterval(POLL)
+                    .requestsPerSecond(1)
+                    .build());
+            Instant t0 = f.scheduler.clock().now();
+            for (int i = 0; i < 20; i++) {
+                f.secrets.get("mem:s" + i);
+            }
+            for (int i = 0; i < 20; i++) {
+                f.source.put("s" + i, "v2"); // every secret changes before its poll
+            }
+            List<Instant> calls = recordCalls(f);
+            Instant due = t0.plus(POLL).minus(POLL.dividedBy(20));
+
+            f.scheduler.advanceTo(due.plusSeconds(10).plusMillis(500));
+            // a probe and its fetch every 2 s: 6 polls (due, +2, ..., +10), 12 calls; paying one a poll would be 22
+            assertThat(calls).hasSize(12);
+            for (int s = 0; s < 10; s += 2) {
+                Instant from = due.plusSeconds(s);
+                assertThat(callsBetween(calls, from, from.plusSeconds(2))).isLessThanOrEqualTo(2);
+            }
+
+            f.scheduler.advanceTo(due.plusSeconds(45));
+            assertThat(calls).hasSize(40);
+            for (int i = 0; i < 20; i++) {
+                assertThat(f.secrets.get("mem:s" + i).value()).isEqualTo("v2");
+            }
+        }
+    }
+
+    @Test
     void withoutABudget_pollsDueTogetherAllGoAtOnce() {
         // the contrast: the same polls on the default (unlimited) budget
         try (Fixture f = new Fixture()) {

@@ -150,7 +150,7 @@ class StartupSpreadTest {
     }
 
     @Test
-    void lookAfterAnAnnouncedRotationDate_isSpreadOverHalfThePollInterval() {
+    void lookAfterAnAnnouncedRotationDate_isSpreadOverTheWholePollInterval() {
         Instant rotation = scheduler.clock().now().plus(Duration.ofHours(1));
         store.putRotating("k", java.util.Map.of("v", "1"), rotation);
         List<Secrets> fleet = fleet(RefreshPolicy.builder().pollInterval(POLL).build());
@@ -165,14 +165,16 @@ class StartupSpreadTest {
                 }
             }));
 
-            scheduler.advanceTo(rotation.plusSeconds(156));
+            scheduler.advanceTo(rotation.plus(POLL).plusSeconds(6));
 
-            // every client looked once, between 5 s and 2.5 min after the date, not all in its first 10 s
+            // every client took it once, between 5 s and 5 min after the date (its look, or a poll that came
+            // first), not all in its first 10 s, and a good part in the second half of the interval
             assertThat(calls).hasSize(FLEET);
             assertThat(Collections.min(calls)).isAfterOrEqualTo(rotation.plusSeconds(5));
             assertThat(countBetween(rotation, rotation.plusSeconds(10))).isLessThanOrEqualTo(FLEET / 4);
-            assertThat(countBetween(rotation.plusSeconds(80), rotation.plusSeconds(156)))
-                    .isGreaterThanOrEqualTo(FLEET / 4);
+            assertThat(countBetween(
+                            rotation.plusSeconds(155), rotation.plus(POLL).plusSeconds(6)))
+                    .isGreaterThanOrEqualTo(FLEET / 10);
             fleet.forEach(s -> assertThat(s.get("mem:k").version()).isEqualTo("2"));
         } finally {
             close(fleet);
@@ -201,9 +203,9 @@ class StartupSpreadTest {
 
             assertThat(calls.size()).isGreaterThanOrEqualTo(FLEET * 3 / 4);
             assertThat(countBetween(rotation.plusSeconds(10), rotation.plus(Duration.ofMinutes(2))))
-                    .isGreaterThanOrEqualTo(FLEET / 5);
+                    .isGreaterThanOrEqualTo(FLEET / 10);
             assertThat(countBetween(rotation.plus(Duration.ofMinutes(2)), rotation.plus(Duration.ofMinutes(4))))
-                    .isGreaterThanOrEqualTo(FLEET / 5);
+                    .isGreaterThanOrEqualTo(FLEET / 10);
         } finally {
             close(fleet);
         }
