@@ -171,6 +171,29 @@ public final class Secret {
         return renewed;
     }
 
+    /**
+     * This version as the store now describes it: the same values and metadata, with {@code date} as its next rotation
+     * date (null: none announced). The copy shares the values with this one (wiping either wipes both), as {@link
+     * #withLease} does.
+     */
+    public Secret withNextRotation(Instant date) {
+        checkNotWiped();
+        Builder b = new Builder(ref);
+        b.version = version;
+        b.raw = raw;
+        b.fieldSlots = fields;
+        Metadata metadata = metadata();
+        b.lease = leaseOrNull();
+        b.fetchedAt = fetchedAt();
+        b.stages = metadata.stages;
+        b.nextRotation = date;
+        b.checkAgainAt = metadata.checkAgainAt;
+        b.attributes.putAll(metadata.attributes);
+        Secret copy = new Secret(b);
+        copy.rawString = rawString;
+        return copy;
+    }
+
     /** The secret this version belongs to (without a field). */
     public SecretRef ref() {
         return ref;

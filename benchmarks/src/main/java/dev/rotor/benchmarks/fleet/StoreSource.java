@@ -67,7 +67,10 @@ final class StoreSource implements SecretSource {
     @Override
     public Optional<VersionProbe> probe(SecretRef ref) {
         calls[SimulatedStore.Op.DESCRIBE.ordinal()]++;
-        return Optional.of(VersionProbe.of(store.describe(ref, SCHEME).version));
+        SimulatedStore.Description d = store.describe(ref, SCHEME);
+        // as the Secrets Manager adapter does: DescribeSecret's NextRotationDate goes to the engine with the probe
+        return Optional.of(VersionProbe.of(d.version)
+                .withNextRotation(d.nextRotationNanos >= 0 ? at(d.nextRotationNanos) : null));
     }
 
     private Instant at(long nanos) {

@@ -1,6 +1,5 @@
 package dev.rotor.secrets.aws;
 
-import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
@@ -172,7 +171,6 @@ public final class AwsSecretsManagerSource implements SecretSource {
     private final Object clientLock = new Object();
     private volatile SecretsManagerClient client;
     private volatile TimeSource time = TimeSource.system();
-    private volatile Duration afterRotationDelay = RefreshPolicy.defaults().afterRotationDelay();
     private volatile boolean closed;
 
     private AwsSecretsManagerSource(Builder b) {
@@ -243,7 +241,6 @@ public final class AwsSecretsManagerSource implements SecretSource {
     @Override
     public void start(SourceContext context) {
         this.time = context.timeSource();
-        this.afterRotationDelay = context.refreshPolicy().afterRotationDelay();
         Duration loadTimeout = context.refreshPolicy().loadTimeout();
         if (apiCallTimeout != null && loadTimeout != null && apiCallTimeout.compareTo(loadTimeout) >= 0) {
             LOG.warn(
@@ -355,18 +352,12 @@ public final class AwsSecretsManagerSource implements SecretSource {
             described.clear(); // refs evicted by the engine never fetch again: do not let them pile up
         }
         described.put(ref, d);
-        Instant now = time.now();
-        Instant again = null;
-        if (d.rotating()) {
-            again = now.plus(rotationCheckInterval);
-        }
-        if (d.nextRotation != null && d.nextRotation.isAfter(now)) {
-            Instant after = d.nextRotation.plus(afterRotationDelay);
-            if (again == null || after.isBefore(again)) {
-                again = after;
-            }
-        }
-        return Optional.of(again == null ? VersionProbe.of(version) : VersionProbe.of(version, again));
+        // A rotation under way is looked at again soon; the next rotation date goes to the engine as such, which
+        // spreads the look after it over the fleet (a checkAgainAt at the date would bring every instance at once).
+        VersionProbe answer = d.rotating()
+                ? VersionProbe.of(version, time.now().plus(rotationCheckInterval))
+                : VersionProbe.of(version);
+        return Optional.of(answer.withNextRotation(d.nextRotation));
     }
 
     // ---- rotation windows ----

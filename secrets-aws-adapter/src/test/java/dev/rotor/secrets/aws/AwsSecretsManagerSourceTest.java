@@ -3,7 +3,6 @@ package dev.rotor.secrets.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rotor.secrets.RefreshPolicy;
 import dev.rotor.secrets.Secret;
 import dev.rotor.secrets.SecretAccessDeniedException;
 import dev.rotor.secrets.SecretConfigurationException;
@@ -352,14 +351,16 @@ class AwsSecretsManagerSourceTest {
     }
 
     @Test
-    void probe_scheduledRotation_asksToLookAgainJustAfterIt() {
+    void probe_scheduledRotation_tellsTheDate_forTheEngineToSpreadTheLookAfterIt() {
         aws.createSecret(DB, "{\"password\":\"p1\"}");
         aws.enableRotation(DB, newPassword("p2"), 1);
         Instant next = scheduler.clock().now().plus(Duration.ofDays(1));
 
         VersionProbe p = source().probe(SecretRef.parse("aws-sm:prod/db")).orElseThrow();
 
-        assertThat(p.checkAgainAt()).contains(next.plus(RefreshPolicy.defaults().afterRotationDelay()));
+        assertThat(p.nextRotation()).contains(next);
+        // not a checkAgainAt at the date: every instance of a fleet would keep to it
+        assertThat(p.checkAgainAt()).isEmpty();
     }
 
     @Test

@@ -389,8 +389,9 @@ final class Entry implements Runnable {
                             Observed.call(engine.observer(), FlightObserver.Kind.REFRESH, gate, ref, () -> gate.source()
                                     .probe(ref));
                     if (probed.isPresent() && probed.get().version().equals(old.version())) {
-                        succeededWithoutChange(old, probed.get().checkAgainAt().orElse(null));
-                        return old;
+                        Secret held = withProbedRotation(old, probed.get());
+                        succeededWithoutChange(held, probed.get().checkAgainAt().orElse(null));
+                        return held;
                     }
                     if (probed.isPresent()) {
                         synchronized (this) {
@@ -405,6 +406,25 @@ final class Entry implements Runnable {
             SecretException se = gate.map(ref, t);
             failed(se, old, reason, t0);
             throw se;
+        }
+    }
+
+    /**
+     * The version held, with the rotation date a probe of it announced when that is news (set or moved since the
+     * fetch): the look after the date is then planned, and spread, as for a date a fetch told.
+     */
+    private Secret withProbedRotation(Secret old, VersionProbe probe) {
+        Instant announced = probe.nextRotation().orElse(null);
+        if (announced == null || announced.equals(old.nextRotation().orElse(null))) {
+            return old;
+        }
+        synchronized (this) {
+            if (current != old) {
+                return old;
+            }
+            Secret updated = old.withNextRotation(announced);
+            current = updated;
+            return updated;
         }
     }
 

@@ -18,17 +18,18 @@ class SystemSchedulerTest {
         try (SystemScheduler scheduler = new SystemScheduler()) {
             List<String> ran = new CopyOnWriteArrayList<>();
             CountDownLatch done = new CountDownLatch(1);
-            scheduler.schedule(() -> ran.add("third"), Duration.ofMillis(60));
-            scheduler.schedule(() -> ran.add("first"), Duration.ofMillis(20));
-            Cancellable cancelled = scheduler.schedule(() -> ran.add("cancelled"), Duration.ofMillis(30));
+            // due times far enough apart that a busy machine scheduling them cannot reorder them
+            scheduler.schedule(() -> ran.add("third"), Duration.ofMillis(600));
+            scheduler.schedule(() -> ran.add("first"), Duration.ofMillis(200));
+            Cancellable cancelled = scheduler.schedule(() -> ran.add("cancelled"), Duration.ofMillis(300));
+            cancelled.cancel();
             scheduler.schedule(
                     () -> {
                         throw new IllegalStateException("task bug");
                     },
-                    Duration.ofMillis(35));
-            scheduler.schedule(() -> ran.add("second"), Duration.ofMillis(40));
-            scheduler.schedule(done::countDown, Duration.ofMillis(80));
-            cancelled.cancel();
+                    Duration.ofMillis(350));
+            scheduler.schedule(() -> ran.add("second"), Duration.ofMillis(400));
+            scheduler.schedule(done::countDown, Duration.ofMillis(800));
             assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(ran).containsExactly("first", "second", "third");
         }

@@ -112,6 +112,20 @@ public final class InMemorySource implements SecretSource {
     }
 
     /**
+     * Announces (or moves) the next rotation date of a stored static secret without a new version, as a store does
+     * when rotation is turned on for a secret already read: later fetches carry the date, and probes tell it.
+     */
+    public synchronized void announceRotation(String path, Instant nextRotation) {
+        Stored s = secrets.get(path);
+        if (s == null || s.dynamic != null) {
+            throw new IllegalArgumentException("no static secret at " + path);
+        }
+        Stored moved = new Stored(s.version, s.fields, s.raw, nextRotation, null);
+        moved.issued = s.issued;
+        secrets.put(path, moved);
+    }
+
+    /**
      * Starts a rotation window: stores a pending version of a static secret that {@link #alternates} offers (before
      * the previous version) but fetches do not answer until {@link #promotePending} makes it current.
      */
@@ -358,16 +372,21 @@ public final class InMemorySource implements SecretSource {
     }
 
     /**
-     * As {@link #probeVersion}; while a pending version is staged (see {@link #stagePending}) it asks the engine to
-     * probe again after {@link #pendingProbeInterval(Duration)}, as a store with a rotation under way would.
+     * As {@link #probeVersion}, with the next rotation date the secret announces; while a pending version is staged
+     * (see {@link #stagePending}) it asks the engine to probe again after {@link #pendingProbeInterval(Duration)}, as a
+     * store with a rotation under way would.
      */
     @Override
     public Optional<VersionProbe> probe(SecretRef ref) {
         Optional<String> version = probeVersion(ref);
-        if (version.isPresent() && pending.containsKey(ref.path())) {
-            return Optional.of(VersionProbe.of(version.get(), clock.now().plus(pendingProbeInterval)));
+        if (version.isEmpty()) {
+            return version.map(VersionProbe::of);
         }
-        return version.map(VersionProbe::of);
+        Stored s = secrets.get(ref.path());
+        VersionProbe answer = pending.containsKey(ref.path())
+                ? VersionProbe.of(version.get(), clock.now().plus(pendingProbeInterval))
+                : VersionProbe.of(version.get());
+        return Optional.of(answer.withNextRotation(s == null ? null : s.nextRotation));
     }
 
     /** How soon the probe asks to look again while a pending version is staged (10 s unless set). */

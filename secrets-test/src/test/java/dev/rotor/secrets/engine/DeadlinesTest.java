@@ -231,6 +231,30 @@ class DeadlinesTest {
     }
 
     @Test
+    void aRotationDateAProbeTells_isLookedAtJustAfterIt_spreadAsAFetchedOnesIs() {
+        try (Fixture f = new Fixture()) {
+            f.source.put("api", "k1");
+            f.policy(RefreshPolicy.builder().pollInterval(Duration.ofDays(1)).build());
+            f.secrets.get("mem:api");
+            Instant firstPoll = f.scheduler.pending().get(0);
+            // rotation is turned on after the read: only the probes will tell the date
+            Instant rotation = firstPoll.plus(Duration.ofHours(2));
+            f.source.announceRotation("api", rotation);
+
+            f.scheduler.advanceTo(firstPoll);
+            assertThat(f.source.count(Operation.PROBE)).isEqualTo(1);
+            assertThat(f.secrets.get("mem:api").nextRotation()).contains(rotation);
+            // after rotation + 5 s delay + half of the spread (5 min at most), not the day-long poll
+            assertThat(f.scheduler.pending()).containsExactly(rotation.plusSeconds(5 + 150));
+
+            f.scheduler.advanceTo(rotation);
+            f.source.putRotating("api", Map.of("key", "k2"), rotation.plus(Duration.ofDays(30)));
+            f.scheduler.advanceTo(rotation.plusSeconds(5 + 150));
+            assertThat(f.secrets.get("mem:api").field("key")).hasValue("k2");
+        }
+    }
+
+    @Test
     void lookAfterARotationDate_thatFindsNoNewVersion_pollsOnAfterwards_withoutFetchingAgainAndAgain() {
         try (Fixture f = new Fixture()) {
             Instant rotation = f.scheduler.clock().now().plus(Duration.ofHours(2));
