@@ -69,8 +69,8 @@ final class StoreSource implements SecretSource {
         calls[SimulatedStore.Op.DESCRIBE.ordinal()]++;
         SimulatedStore.Description d = store.describe(ref, SCHEME);
         // as the Secrets Manager adapter does: DescribeSecret's NextRotationDate goes to the engine with the probe
-        return Optional.of(VersionProbe.of(d.version)
-                .withNextRotation(d.nextRotationNanos >= 0 ? at(d.nextRotationNanos) : null));
+        return Optional.of(
+                VersionProbe.of(d.version).withNextRotation(d.nextRotationNanos >= 0 ? at(d.nextRotationNanos) : null));
     }
 
     private Instant at(long nanos) {

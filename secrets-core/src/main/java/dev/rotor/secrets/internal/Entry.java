@@ -212,7 +212,7 @@ final class Entry implements Runnable {
                     }
                 }
                 SourceGate.Priority priority = priority(reason);
-                gate.submit(priority, () -> runFlight(reason, mine), this, urgentAt(priority));
+                gate.submit(priority, () -> runFlight(reason, mine), this, urgentAt(priority), inLineSince());
                 return mine;
             }
         }
@@ -246,6 +246,14 @@ final class Entry implements Runnable {
             return SourceGate.Priority.ROTATION;
         }
         return SourceGate.Priority.POLL;
+    }
+
+    /**
+     * Where a call joins the line for the budget within its priority (monotonic clock): a retry where its look first
+     * started, so that calls due later do not pass it again and again while the store throttles; otherwise now.
+     */
+    private synchronized long inLineSince() {
+        return extra != null && extra.retrying ? extra.lookStartedNanos : engine.time.nanoTime();
     }
 
     /** From when (monotonic clock) a call of this priority stops waiting for the budget: its lease is about to end. */
@@ -738,6 +746,10 @@ final class Entry implements Runnable {
             x.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             x.lastErrorAt = engine.time.now();
             x.throttled = e instanceof SourceThrottledException;
+            if (!x.retrying) {
+                x.retrying = true;
+                x.lookStartedNanos = t0;
+            }
             if (reason == FetchReason.ROTATE_EARLY || reason == FetchReason.REISSUE) {
                 x.nextReason = reason;
             }
@@ -873,6 +885,7 @@ final class Entry implements Runnable {
                 && x.lastError == null
                 && !x.throttled
                 && !x.newerSeen
+                && !x.retrying
                 && x.coldFailure == null
                 && x.compromisedVersion == null
                 && x.baseLeaseDuration == null
@@ -1193,6 +1206,13 @@ final class Entry implements Runnable {
         boolean throttled;
         /** Whether a probe saw a version other than the one held, not fetched yet: the retry fetches at once. */
         boolean newerSeen;
+        /**
+         * Whether a look failed since the last success, and when (monotonic clock) its first attempt started: its
+         * retries queue for the budget from then, keeping their place among calls that became due later.
+         */
+        boolean retrying;
+
+        long lookStartedNanos;
 
         ColdFailure coldFailure;
         /** The version reported compromised while it is still in service; null once replaced. */
@@ -1213,6 +1233,7 @@ final class Entry implements Runnable {
         if (extra != null) {
             extra.failures = 0;
             extra.newerSeen = false;
+            extra.retrying = false;
             extra.lastError = null;
             extra.coldFailure = null;
             extra.nextReason = FetchReason.REFRESH;

@@ -257,7 +257,8 @@ final class SourceGate {
      * to end (or has ended, or was reported compromised) goes first, then renewals (a lease in use, not yet urgent:
      * a crowd of first loads must not push it towards its end), first loads (a caller waits for them), rotations (a
      * new version known or asked for), polls of static secrets, and revocations (nothing waits for them). Within one
-     * priority, calls start in submission order.
+     * priority, calls start in the order they joined the line (a retry keeps its look's first place), then of
+     * submission.
      */
     enum Priority {
         LEASE,
@@ -289,7 +290,15 @@ final class SourceGate {
      * {@link Long#MAX_VALUE} for never) the task no longer waits for it.
      */
     void submit(Priority priority, Runnable task, Entry owner, long urgentAtNanos) {
-        waiting.add(new Waiting(priority, submitted.incrementAndGet(), task, owner, urgentAtNanos));
+        submit(priority, task, owner, urgentAtNanos, time.nanoTime());
+    }
+
+    /**
+     * As {@link #submit(Priority, Runnable, Entry, long)}, queued within its priority as if submitted at {@code
+     * inLineSinceNanos} (monotonic clock): a retry keeps the place its look first had.
+     */
+    void submit(Priority priority, Runnable task, Entry owner, long urgentAtNanos, long inLineSinceNanos) {
+        waiting.add(new Waiting(priority, inLineSinceNanos, submitted.incrementAndGet(), task, owner, urgentAtNanos));
         dispatch();
     }
 
@@ -328,13 +337,15 @@ final class SourceGate {
 
     private static final class Waiting implements Comparable<Waiting> {
         final Priority priority;
+        final long sinceNanos;
         final long seq;
         final Runnable task;
         final Entry owner;
         final long urgentAtNanos;
 
-        Waiting(Priority priority, long seq, Runnable task, Entry owner, long urgentAtNanos) {
+        Waiting(Priority priority, long sinceNanos, long seq, Runnable task, Entry owner, long urgentAtNanos) {
             this.priority = priority;
+            this.sinceNanos = sinceNanos;
             this.seq = seq;
             this.task = task;
             this.owner = owner;
@@ -344,6 +355,10 @@ final class SourceGate {
         @Override
         public int compareTo(Waiting o) {
             int c = priority.compareTo(o.priority);
+            if (c != 0) {
+                return c;
+            }
+            c = Long.compare(sinceNanos - o.sinceNanos, 0); // monotonic readings: compare by difference
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }

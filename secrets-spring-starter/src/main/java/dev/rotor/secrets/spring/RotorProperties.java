@@ -265,8 +265,9 @@ public class RotorProperties {
 
         /**
          * Over how much of the poll interval the look after a secret's announced rotation date is spread, from 0 to 1
-         * (after-rotation-delay plus up to this fraction of the poll interval), so that a fleet does not call the store
-         * in the same seconds after one rotation date. Unset, each source's own (1/2 for every source Rotor ships).
+         * (after-rotation-delay plus up to this fraction of the poll interval, at most 5 min), so that a fleet does not
+         * call the store in the same seconds after one rotation date. Unset, each source's own (1, the whole interval,
+         * for every source Rotor ships).
          */
         private Double afterRotationSpread;
 

@@ -111,6 +111,44 @@ class RequestBudgetTest {
     }
 
     @Test
+    void aThrottledLook_keepsItsPlaceInLine_insteadOfGoingBehindTheLooksDueAfterIt() {
+        try (Fixture f = new Fixture()) {
+            for (int i = 0; i < 5; i++) {
+                f.source.put("s" + i, "v1");
+            }
+            f.policy(RefreshPolicy.builder()
+                    .pollInterval(POLL)
+                    .requestsPerSecond(1)
+                    .learnFromThrottling(false)
+                    .build());
+            f.secrets.get("mem:s0"); // s0's poll falls due one second before the others'
+            f.advance(Duration.ofSeconds(1));
+            for (int i = 1; i < 5; i++) {
+                f.secrets.get("mem:s" + i);
+            }
+            for (int i = 0; i < 5; i++) {
+                f.source.put("s" + i, "v2"); // each poll then makes two calls: the probe and the fetch
+            }
+            f.events.clear();
+            // the store throttles the first call, s0's probe: come back in 1 s
+            f.source.failNext(
+                    1,
+                    () -> new dev.rotor.secrets.SourceThrottledException(
+                            "mem throttled (429)", null, "mem", Duration.ofSeconds(1), null));
+
+            f.advance(Duration.ofSeconds(75)); // the polls are due at 57 s (s0) and 58 s, then one every 2 s
+
+            List<String> order = f.events.ofType(SecretEventType.ROTATED).stream()
+                    .map(e -> e.ref().orElseThrow().path())
+                    .toList();
+            assertThat(order).hasSize(5);
+            // s0's retry goes at the next call the budget allows, not behind s2, s3 and s4, which fell due after it
+            assertThat(order.indexOf("s0")).isLessThan(order.indexOf("s2"));
+            assertThat(order.subList(2, 5)).containsExactly("s2", "s3", "s4");
+        }
+    }
+
+    @Test
     void withoutABudget_pollsDueTogetherAllGoAtOnce() {
         // the contrast: the same polls on the default (unlimited) budget
         try (Fixture f = new Fixture()) {
