@@ -155,20 +155,7 @@ public final class Secret {
      */
     public Secret withLease(Lease newLease) {
         checkNotWiped();
-        Builder b = new Builder(ref);
-        b.version = version;
-        b.raw = raw;
-        b.fieldSlots = fields;
-        Metadata metadata = metadata();
-        b.lease = newLease;
-        b.fetchedAt = fetchedAt();
-        b.stages = metadata.stages;
-        b.nextRotation = metadata.nextRotation;
-        b.checkAgainAt = metadata.checkAgainAt;
-        b.attributes.putAll(metadata.attributes);
-        Secret renewed = new Secret(b);
-        renewed.rawString = rawString;
-        return renewed;
+        return sharingValues(newLease, metadata().nextRotation);
     }
 
     /**
@@ -178,15 +165,20 @@ public final class Secret {
      */
     public Secret withNextRotation(Instant date) {
         checkNotWiped();
+        return sharingValues(leaseOrNull(), date);
+    }
+
+    /** A copy that shares this version's value bytes and Strings, with {@code lease} and {@code nextRotation}. */
+    private Secret sharingValues(Lease lease, Instant nextRotation) {
         Builder b = new Builder(ref);
         b.version = version;
         b.raw = raw;
         b.fieldSlots = fields;
         Metadata metadata = metadata();
-        b.lease = leaseOrNull();
+        b.lease = lease;
         b.fetchedAt = fetchedAt();
         b.stages = metadata.stages;
-        b.nextRotation = date;
+        b.nextRotation = nextRotation;
         b.checkAgainAt = metadata.checkAgainAt;
         b.attributes.putAll(metadata.attributes);
         Secret copy = new Secret(b);

@@ -260,4 +260,30 @@ class SecretTest {
         assertThat(neither.nextRotation()).isEmpty();
         assertThat(neither.checkAgainAt()).isEmpty();
     }
+
+    @Test
+    void withNextRotation_keepsTheLeaseAndMetadata_andSharesTheValues() {
+        Lease lease = Lease.of("lease-1", Duration.ofHours(1), true, T0);
+        Secret held = Secret.builder(DB)
+                .version("1")
+                .value("v")
+                .fetchedAt(T0)
+                .lease(lease)
+                .stages(List.of("AWSCURRENT"))
+                .attribute("arn", "arn:x")
+                .build();
+        String value = held.value();
+
+        Secret moved = held.withNextRotation(T0.plusSeconds(7200));
+
+        assertThat(moved.nextRotation()).contains(T0.plusSeconds(7200));
+        assertThat(moved.lease()).contains(lease);
+        assertThat(moved.version()).isEqualTo("1");
+        assertThat(moved.stages()).containsExactly("AWSCURRENT");
+        assertThat(moved.attributes()).containsEntry("arn", "arn:x");
+        assertThat(moved.value()).isSameAs(value);
+        assertThat(raw("2", "w").withNextRotation(T0).lease()).isEmpty(); // a static version stays without one
+        moved.wipe();
+        assertThat(held.bytes()).containsOnly((byte) 0);
+    }
 }

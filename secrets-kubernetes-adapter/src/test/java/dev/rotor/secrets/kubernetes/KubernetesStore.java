@@ -25,6 +25,8 @@ final class KubernetesStore implements StoreUnderTest {
     final FaultyLink link = new FaultyLink(api.port());
     final KubernetesSecretSource source;
     private final Set<String> written = new java.util.LinkedHashSet<>();
+    /** The data last written under each name, to write again when the watch stream must show it flows. */
+    private final Map<String, Map<String, String>> data = new java.util.LinkedHashMap<>();
 
     KubernetesStore(boolean watch) {
         source = KubernetesSecretSource.builder()
@@ -48,6 +50,7 @@ final class KubernetesStore implements StoreUnderTest {
     @Override
     public SecretRef write(String name, String value) {
         written.add(name);
+        data.put(name, Map.of("value", value));
         String version = api.put(NAMESPACE, name, Map.of("value", value));
         awaitWatch(w -> w.indexed(name).map(version::equals).orElse(false));
         return SecretRef.parse("k8s:" + NAMESPACE + "/" + name);
@@ -56,6 +59,7 @@ final class KubernetesStore implements StoreUnderTest {
     @Override
     public SecretRef writeFields(String name, Map<String, String> fields) {
         written.add(name);
+        data.put(name, Map.copyOf(fields));
         String version = api.put(NAMESPACE, name, fields);
         awaitWatch(w -> w.indexed(name).map(version::equals).orElse(false));
         return SecretRef.parse("k8s:" + NAMESPACE + "/" + name);
@@ -103,14 +107,14 @@ final class KubernetesStore implements StoreUnderTest {
                     .withHeader("Retry-After", String.valueOf(seconds))
                     .always();
         }
-        awaitWatch(w -> !w.synced() || w.eventsReceived() > 0); // the stream is flowing: its cut is noticed
+        awaitStreamFlowing(); // so that its cut is noticed
         link.answerNew(429, "TooManyRequests", seconds);
         awaitWatch(w -> !w.synced());
     }
 
     @Override
     public void makeUnavailable() {
-        awaitWatch(w -> !w.synced() || w.eventsReceived() > 0);
+        awaitStreamFlowing();
         link.down();
         awaitWatch(w -> !w.synced());
     }
@@ -125,6 +129,35 @@ final class KubernetesStore implements StoreUnderTest {
     public SecretRef malformed(String name) {
         api.putEncoded(NAMESPACE, name, Map.of("value", "%% not base64 %%"));
         return SecretRef.parse("k8s:" + NAMESPACE + "/" + name);
+    }
+
+    /**
+     * Waits until the source's watch stream, when it has one, has delivered an event, so that cutting the link is
+     * noticed. A watch opened after every secret was written (from its LIST's resourceVersion) may have nothing to
+     * deliver: then the last secret is written again, same data under a new resourceVersion, at most ten times.
+     */
+    private void awaitStreamFlowing() {
+        NamespaceWatch w = source.watchOf(NAMESPACE);
+        if (w == null) {
+            return;
+        }
+        Predicate<NamespaceWatch> flowing = x -> !x.synced() || x.eventsReceived() > 0;
+        try {
+            for (int attempt = 0; attempt < 10; attempt++) {
+                if (w.await(flowing, Duration.ofSeconds(1))) {
+                    return;
+                }
+                Map.Entry<String, Map<String, String>> last =
+                        data.entrySet().stream().reduce((a, b) -> b).orElse(null);
+                if (last != null) {
+                    api.put(NAMESPACE, last.getKey(), last.getValue());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        throw new AssertionError("the watch stream delivered nothing within 10 s: " + w);
     }
 
     /** Waits for the source's watch of the namespace, when it has one, to reach {@code state}. */
