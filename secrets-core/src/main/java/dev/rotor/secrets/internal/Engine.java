@@ -386,8 +386,8 @@ public final class Engine implements AutoCloseable {
             if (e.countReads) {
                 e.reads++;
             }
-            Object c = e.current;
-            return (c instanceof Secret ? (Secret) c : e.read()).value();
+            String v = e.currentValue;
+            return v != null ? v : e.value();
         }
         return fieldValue(text);
     }

@@ -57,6 +57,12 @@ final class Entry implements Runnable {
     /** Null before the first load, the {@link Secret} in service, or an {@link Expired} one. */
     volatile Object current;
 
+    /**
+     * The {@code String} of the version in service once a read asked for it ({@link #value()}), so that a read by ref
+     * loads the entry and nothing more; null until then, and cleared before {@link #current} changes.
+     */
+    volatile String currentValue;
+
     volatile boolean pinned;
 
     /** Set by reads, cleared when the engine replays them to the cache (see Engine#replayReads); racy on purpose. */
@@ -184,6 +190,24 @@ final class Entry implements Runnable {
             publish(event(SecretEventType.STALE_SERVED, s.secret).detail("lease ended at " + expiredAt));
         }
         return s.secret;
+    }
+
+    /**
+     * The value of the version in service as a {@code String} ({@link Secret#value()}), kept in the entry once asked
+     * for. A read that raced a swap may keep the old version's String for the instant until it sees the swap and
+     * clears it again: what a read made just before the swap would have answered.
+     */
+    String value() {
+        Object c = current;
+        Secret s = c instanceof Secret ? (Secret) c : read();
+        String v = s.value();
+        if (s == c) {
+            currentValue = v;
+            if (current != c) {
+                currentValue = null;
+            }
+        }
+        return v;
     }
 
     Secret await(CompletableFuture<Secret> f) {
@@ -431,6 +455,7 @@ final class Entry implements Runnable {
                 return old;
             }
             Secret updated = old.withNextRotation(announced);
+            currentValue = null;
             current = updated;
             return updated;
         }
@@ -472,6 +497,7 @@ final class Entry implements Runnable {
         Duration threshold = rules.renewalThreshold(base);
         boolean capped = rules.renewalStopsPaying(base, renewed);
         synchronized (this) {
+            currentValue = null;
             current = updated;
             succeeded();
             if (!renewed.duration().equals(base)) {
@@ -552,6 +578,7 @@ final class Entry implements Runnable {
             }
             // Same values, new lease (a re-read of static credentials): serve it without a hand-over.
             synchronized (this) {
+                currentValue = null;
                 current = fresh;
                 baseLeaseDuration(fresh);
                 succeeded();
@@ -610,6 +637,7 @@ final class Entry implements Runnable {
         List<Watcher> watching;
         synchronized (this) {
             s = extra == null ? 0 : ++extra.seq; // only watchers need the count, and they live in extra
+            currentValue = null;
             current = fresh;
             baseLeaseDuration(fresh);
             succeeded();
@@ -946,6 +974,7 @@ final class Entry implements Runnable {
             if (end == null || end.isAfter(deadline)) {
                 return;
             }
+            currentValue = null;
             current = new Expired(held);
             Extra x = extra();
             x.nextReason = FetchReason.REISSUE;
@@ -1035,6 +1064,7 @@ final class Entry implements Runnable {
     }
 
     void wipeAll() {
+        currentValue = null;
         Secret v = version();
         if (v != null) {
             v.wipe();
@@ -1042,6 +1072,7 @@ final class Entry implements Runnable {
     }
 
     void retireAfterEviction() {
+        currentValue = null;
         Secret v = version();
         if (v != null && !engine.isClosed()) {
             engine.retiring(v);
