@@ -165,6 +165,25 @@ public final class ChainedAuditFile implements SecretEventListener, AutoCloseabl
         }
     }
 
+    /**
+     * Waits, at most {@code timeout}, until the writer has written every event offered before this call (a shutdown
+     * hook, or a test, that must know the records are in the file). Never needed for the chain's integrity. Returns
+     * whether they were written in time; false too when the sink is closing or its queue is full.
+     */
+    public boolean awaitWritten(Duration timeout) {
+        if (closing) {
+            return false;
+        }
+        CountDownLatch reached = new CountDownLatch(1);
+        try {
+            return queue.offer(reached, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    && reached.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The anchor of the last record written so far, to ship somewhere else as proof of the chain's length. */
     public Optional<ChainAnchor> lastWritten() {
         return Optional.ofNullable(last);
@@ -218,6 +237,8 @@ public final class ChainedAuditFile implements SecretEventListener, AutoCloseabl
                 for (Object o : batch) {
                     if (o instanceof SecretEvent) {
                         write(ChainFormat.TYPE_EVENT, JsonAuditLogger.toJson((SecretEvent) o));
+                    } else if (o instanceof CountDownLatch) {
+                        ((CountDownLatch) o).countDown(); // awaitWritten: what came before it is written
                     }
                 }
                 batch.clear();

@@ -90,22 +90,13 @@ final class AuditFixture implements AutoCloseable {
     }
 
     /**
-     * Waits (at most 10 s) until the writer thread has written the last event {@link #events} published, so that what
-     * follows, a key rotation say, cannot overtake records still in the queue.
+     * Waits (at most 10 s) until the writer thread of the last sink opened has written what {@link #events} published,
+     * so that what follows, a key rotation say, cannot overtake records still in the queue.
      */
     void awaitWritten() {
-        String marker = "step " + published + "\"";
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(log) || lines(log).stream().noneMatch(l -> l.contains(marker))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the audit writer did not write \"" + marker + " within 10 s");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+        ChainedAuditFile sink = opened.get(opened.size() - 1);
+        if (!sink.awaitWritten(java.time.Duration.ofSeconds(10))) {
+            throw new AssertionError("the audit writer did not write the published events within 10 s");
         }
     }
 

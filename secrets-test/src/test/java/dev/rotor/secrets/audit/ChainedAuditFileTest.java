@@ -268,6 +268,28 @@ class ChainedAuditFileTest {
     }
 
     @Test
+    void awaitWritten_returnsOnceWhatWasOfferedBeforeIsInTheFile_andFalseWhileTheWriterIsHeld() throws Exception {
+        HeldWriter held = new HeldWriter();
+        ChainedAuditFile sink = ChainedAuditFile.builder()
+                .path(fx.log)
+                .key(fx.secrets, fx.keyRef())
+                .writer(held)
+                .build();
+        sink.onEvent(event(1));
+        sink.onEvent(event(2));
+        assertThat(sink.awaitWritten(java.time.Duration.ofMillis(200))).isFalse(); // nothing runs the writer yet
+
+        held.release();
+        assertThat(sink.awaitWritten(java.time.Duration.ofSeconds(10))).isTrue();
+        long written = records(fx.log).stream()
+                .filter(r -> r.get("type").asText().equals("event"))
+                .count();
+        assertThat(written).isEqualTo(2);
+        sink.close();
+        assertThat(sink.awaitWritten(java.time.Duration.ofSeconds(1))).isFalse(); // closed
+    }
+
+    @Test
     void onEvent_neverBlocks_underManyThreads_andEveryEventIsWrittenOrCounted() throws Exception {
         HeldWriter held = new HeldWriter();
         ChainedAuditFile sink = ChainedAuditFile.builder()

@@ -134,9 +134,18 @@ class IdentityStressTest {
         }
     }
 
-    /** A source that takes a while to say who the application is, and refuses refs under {@code deny/} unasked. */
+    /**
+     * A source that answers who the application is only once {@code concurrentLoads} loads have fetched (or 5 s have
+     * passed), so that loads on other threads finish while the first one asks; it refuses refs under {@code deny/}
+     * unasked.
+     */
     static final class SlowIdentitySource implements SecretSource {
         final AtomicInteger asked = new AtomicInteger();
+        final CountDownLatch fetched;
+
+        SlowIdentitySource(int concurrentLoads) {
+            this.fetched = new CountDownLatch(concurrentLoads);
+        }
 
         @Override
         public String scheme() {
@@ -147,7 +156,7 @@ class IdentityStressTest {
         public Optional<SourceIdentity> identity() {
             asked.incrementAndGet();
             try {
-                Thread.sleep(30); // a store round trip, so that loads on other threads finish meanwhile
+                fetched.await(5, TimeUnit.SECONDS); // the other engine threads' loads are done meanwhile
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -160,6 +169,7 @@ class IdentityStressTest {
                 throw new dev.rotor.secrets.SecretAccessDeniedException(
                         "outside the allowed paths", request.ref(), "slow");
             }
+            fetched.countDown();
             return Secret.builder(request.ref())
                     .version("1")
                     .value("v")
@@ -171,8 +181,8 @@ class IdentityStressTest {
     @Test
     void firstLoadsOnAThreadPool_everyLoadedRecordNamesTheIdentity_askedOnce_andARefusedRefAsksNothing()
             throws Exception {
-        SlowIdentitySource source = new SlowIdentitySource();
         ExecutorService engineThreads = Executors.newFixedThreadPool(4);
+        SlowIdentitySource source = new SlowIdentitySource(4); // one load on each engine thread
         ExecutorService callers = Executors.newFixedThreadPool(8);
         ConcurrentLinkedQueue<SecretEvent> seen = new ConcurrentLinkedQueue<>();
         try (Secrets secrets = Secrets.builder()
