@@ -277,7 +277,7 @@ final class Entry implements Runnable {
      * started, so that calls due later do not pass it again and again while the store throttles; otherwise now.
      */
     private synchronized long inLineSince() {
-        return extra != null && extra.retrying ? extra.lookStartedNanos : engine.time.nanoTime();
+        return extra != null && extra.failures > 0 ? extra.lookStartedNanos : engine.time.nanoTime();
     }
 
     /** From when (monotonic clock) a call of this priority stops waiting for the budget: its lease is about to end. */
@@ -774,9 +774,8 @@ final class Entry implements Runnable {
             x.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             x.lastErrorAt = engine.time.now();
             x.throttled = e instanceof SourceThrottledException;
-            if (!x.retrying) {
-                x.retrying = true;
-                x.lookStartedNanos = t0;
+            if (attempt == 1) {
+                x.lookStartedNanos = t0; // the look's first failure: its retries keep this place in line
             }
             if (reason == FetchReason.ROTATE_EARLY || reason == FetchReason.REISSUE) {
                 x.nextReason = reason;
@@ -913,7 +912,6 @@ final class Entry implements Runnable {
                 && x.lastError == null
                 && !x.throttled
                 && !x.newerSeen
-                && !x.retrying
                 && x.coldFailure == null
                 && x.compromisedVersion == null
                 && x.baseLeaseDuration == null
@@ -1238,11 +1236,9 @@ final class Entry implements Runnable {
         /** Whether a probe saw a version other than the one held, not fetched yet: the retry fetches at once. */
         boolean newerSeen;
         /**
-         * Whether a look failed since the last success, and when (monotonic clock) its first attempt started: its
+         * While {@link #failures} is above 0: when (monotonic clock) the failing look's first attempt started; its
          * retries queue for the budget from then, keeping their place among calls that became due later.
          */
-        boolean retrying;
-
         long lookStartedNanos;
 
         ColdFailure coldFailure;
@@ -1264,7 +1260,6 @@ final class Entry implements Runnable {
         if (extra != null) {
             extra.failures = 0;
             extra.newerSeen = false;
-            extra.retrying = false;
             extra.lastError = null;
             extra.coldFailure = null;
             extra.nextReason = FetchReason.REFRESH;
