@@ -51,7 +51,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -110,7 +109,6 @@ public final class Engine implements AutoCloseable {
      */
     private static final class Identity {
         final SecretSource source;
-        final AtomicBoolean started = new AtomicBoolean();
         final AtomicLong asks = new AtomicLong();
         volatile SourceIdentity value = SourceIdentity.pending();
         /** Whether some ask has answered (then records stop waiting for one). */
@@ -182,7 +180,6 @@ public final class Engine implements AutoCloseable {
             public void identityChanged() {
                 Identity id = identities.get(source.scheme());
                 if (id != null && id.source == source) {
-                    id.started.set(true);
                     learn(id);
                 }
             }
@@ -934,7 +931,6 @@ public final class Engine implements AutoCloseable {
             if (id.answered) {
                 return;
             }
-            id.started.set(true);
             long ask = id.asks.incrementAndGet();
             SourceIdentity answer = ask(id);
             if (id.asks.get() == ask

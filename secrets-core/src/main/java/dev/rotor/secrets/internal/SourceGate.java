@@ -450,10 +450,15 @@ final class SourceGate {
         } else {
             waiting.remove(w);
         }
+        spendOne();
+        return w;
+    }
+
+    /** One call spent from the bucket, when a budget (configured or learned from throttling) is in force. */
+    private void spendOne() {
         if (!Double.isInfinite(perSecond) || !Double.isInfinite(learnedAtCut)) {
             tokens -= 1;
         }
-        return w;
     }
 
     /**
@@ -462,9 +467,7 @@ final class SourceGate {
      * after it wait out.
      */
     synchronized void charge() {
-        if (!Double.isInfinite(perSecond) || !Double.isInfinite(learnedAtCut)) {
-            tokens -= 1;
-        }
+        spendOne();
     }
 
     /** Guarded by this. */
