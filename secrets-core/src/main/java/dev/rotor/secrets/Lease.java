@@ -1,5 +1,6 @@
 package dev.rotor.secrets;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -10,8 +11,10 @@ import java.util.Optional;
  * when it was issued, and whether it can be renewed. For rotating static credentials (a Vault database static role)
  * the {@linkplain #rotationPeriod() rotation period} says how often the source replaces them.
  *
- * <p>The issue time is kept as numbers, not as an {@link Instant}: {@link #issuedAt()} and {@link #expiresAt()} make
- * their instants when asked, so that a client holding thousands of leases does not hold two instant objects for each.
+ * <p>The issue time and the duration are kept as numbers, and the id as its UTF-8 bytes: {@link #issuedAt()},
+ * {@link #expiresAt()}, {@link #duration()} and {@link #id()} make their objects when asked (a renewal or a revocation
+ * asks, a read does not), so that a client holding thousands of leases does not hold an instant, a duration and a
+ * string wrapper for each.
  * Immutable and thread-safe. {@link #toString()} prints a short digest of the lease id, never the id: a store may
  * accept the id as a handle to renew or revoke the lease.
  *
@@ -20,16 +23,20 @@ import java.util.Optional;
  * }</pre>
  */
 public final class Lease {
-    private final String id;
-    private final Duration duration;
+    /** Null, the id's bytes when every character is ASCII (a store's lease ids are), else the id itself. */
+    private final Object id;
+
+    private final long durationSeconds;
+    private final int durationNano;
     private final boolean renewable;
     private final long issuedEpochSecond;
     private final int issuedNano;
     private final Duration rotationPeriod;
 
     private Lease(Builder b) {
-        this.id = b.id;
-        this.duration = b.duration;
+        this.id = compact(b.id);
+        this.durationSeconds = b.duration.getSeconds();
+        this.durationNano = b.duration.getNano();
         this.renewable = b.renewable;
         this.issuedEpochSecond = b.issuedAt.getEpochSecond();
         this.issuedNano = b.issuedAt.getNano();
@@ -54,8 +61,8 @@ public final class Lease {
 
     /** A builder holding this lease's values. */
     public Builder newBuilder() {
-        Builder b = new Builder(duration, issuedAt());
-        b.id = id;
+        Builder b = new Builder(duration(), issuedAt());
+        b.id = idString();
         b.renewable = renewable;
         b.rotationPeriod = rotationPeriod;
         return b;
@@ -63,12 +70,29 @@ public final class Lease {
 
     /** The id a source needs to renew or revoke the lease, if it has one. */
     public Optional<String> id() {
-        return Optional.ofNullable(id);
+        return Optional.ofNullable(idString());
+    }
+
+    private String idString() {
+        return id instanceof byte[] ? new String((byte[]) id, StandardCharsets.US_ASCII) : (String) id;
+    }
+
+    /** An ASCII id as its bytes (one byte a character, no String wrapper); any other as it is, so that it round-trips. */
+    private static Object compact(String id) {
+        if (id == null) {
+            return null;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (id.charAt(i) >= 0x80) {
+                return id;
+            }
+        }
+        return id.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** How long the lease runs from {@link #issuedAt()}. */
     public Duration duration() {
-        return duration;
+        return Duration.ofSeconds(durationSeconds, durationNano);
     }
 
     /** Whether the source may extend it. */
@@ -83,7 +107,9 @@ public final class Lease {
 
     /** The hard deadline, {@link #issuedAt()} plus {@link #duration()}: past it the credentials are no longer valid. */
     public Instant expiresAt() {
-        return issuedAt().plus(duration);
+        return Instant.ofEpochSecond(issuedEpochSecond, issuedNano)
+                .plusSeconds(durationSeconds)
+                .plusNanos(durationNano);
     }
 
     /** For credentials the source rotates on a schedule: the period between rotations. */
@@ -93,7 +119,7 @@ public final class Lease {
 
     @Override
     public String toString() {
-        return "Lease{id=" + (id == null ? "-" : "sha256:" + shortDigest(id)) + ", duration=" + duration
+        return "Lease{id=" + (id == null ? "-" : "sha256:" + shortDigest(idString())) + ", duration=" + duration()
                 + ", renewable=" + renewable
                 + ", issuedAt=" + issuedAt() + ", expiresAt=" + expiresAt()
                 + (rotationPeriod == null ? "" : ", rotationPeriod=" + rotationPeriod) + "}";
@@ -106,8 +132,7 @@ public final class Lease {
      */
     static String shortDigest(String id) {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
             StringBuilder sb = new StringBuilder(16);
             for (int i = 0; i < 8; i++) {
                 sb.append(Character.forDigit((d[i] >> 4) & 0xF, 16)).append(Character.forDigit(d[i] & 0xF, 16));
@@ -124,8 +149,9 @@ public final class Lease {
             return false;
         }
         Lease l = (Lease) o;
-        return Objects.equals(id, l.id)
-                && duration.equals(l.duration)
+        return Objects.equals(idString(), l.idString())
+                && durationSeconds == l.durationSeconds
+                && durationNano == l.durationNano
                 && renewable == l.renewable
                 && issuedEpochSecond == l.issuedEpochSecond
                 && issuedNano == l.issuedNano
@@ -134,7 +160,8 @@ public final class Lease {
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, duration, renewable, issuedAt(), rotationPeriod);
+        return Objects.hash(
+                idString(), durationSeconds, durationNano, renewable, issuedEpochSecond, issuedNano, rotationPeriod);
     }
 
     /** Builds a {@link Lease}; {@link #build()} rejects a zero or negative duration. Not thread-safe. */

@@ -56,4 +56,21 @@ class LeaseTest {
                         () -> Lease.of("id", Duration.ofDays(1), false, Instant.MAX.minusSeconds(60)))
                 .isInstanceOf(java.time.DateTimeException.class);
     }
+
+    @Test
+    void idAndDuration_comeBackAsTheyWereGiven_asciiOrNot() {
+        Duration odd = Duration.ofSeconds(3600, 987_654_321);
+        for (String id : new String[] {"database/creds/app/x1", "schlüssel/ß", "lone\ud800surrogate", ""}) {
+            Lease lease = Lease.of(id, odd, true, T0);
+            assertThat(lease.id()).contains(id);
+            assertThat(lease.duration()).isEqualTo(odd);
+            assertThat(lease.expiresAt()).isEqualTo(T0.plus(odd));
+            assertThat(lease.newBuilder().build()).isEqualTo(lease).hasSameHashCodeAs(lease);
+            assertThat(lease).isNotEqualTo(Lease.of(id + "x", odd, true, T0));
+            assertThat(lease).isNotEqualTo(Lease.of(id, odd.plusNanos(1), true, T0));
+        }
+        assertThat(Lease.builder(Duration.ofMinutes(1), T0).build().id()).isEmpty();
+        assertThat(Lease.builder(Duration.ofMinutes(1), T0).build())
+                .isNotEqualTo(Lease.of("", Duration.ofMinutes(1), false, T0));
+    }
 }
