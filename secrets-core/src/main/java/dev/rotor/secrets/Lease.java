@@ -23,7 +23,7 @@ import java.util.Optional;
  * }</pre>
  */
 public final class Lease {
-    /** Null, the id's bytes when every character is ASCII (a store's lease ids are), else the id itself. */
+    /** The id as {@link CompactText} (its bytes when it is ASCII, as a store's lease ids are), or null. */
     private final Object id;
 
     private final long durationSeconds;
@@ -34,7 +34,7 @@ public final class Lease {
     private final Duration rotationPeriod;
 
     private Lease(Builder b) {
-        this.id = compact(b.id);
+        this.id = CompactText.of(b.id);
         this.durationSeconds = b.duration.getSeconds();
         this.durationNano = b.duration.getNano();
         this.renewable = b.renewable;
@@ -74,20 +74,7 @@ public final class Lease {
     }
 
     private String idString() {
-        return id instanceof byte[] ? new String((byte[]) id, StandardCharsets.US_ASCII) : (String) id;
-    }
-
-    /** An ASCII id as its bytes (one byte a character, no String wrapper); any other as it is, so that it round-trips. */
-    private static Object compact(String id) {
-        if (id == null) {
-            return null;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            if (id.charAt(i) >= 0x80) {
-                return id;
-            }
-        }
-        return id.getBytes(StandardCharsets.US_ASCII);
+        return CompactText.text(id);
     }
 
     /** How long the lease runs from {@link #issuedAt()}. */

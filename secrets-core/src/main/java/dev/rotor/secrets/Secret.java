@@ -57,7 +57,9 @@ public final class Secret {
     }
 
     private final SecretRef ref;
-    private final String version;
+    /** The version id as {@link CompactText}: its bytes when it is ASCII, as the stores' version ids are. */
+    private final Object version;
+
     private final byte[] raw;
     /** The raw value as a String, made on the first read; written through RAW_STRING, dropped by wipe(). */
     private String rawString;
@@ -78,7 +80,7 @@ public final class Secret {
 
     private Secret(Builder b) {
         this.ref = b.ref;
-        this.version = b.version;
+        this.version = b.sharedVersion != null ? b.sharedVersion : CompactText.of(b.version);
         this.raw = b.raw;
         this.fields = b.fieldSlots != null ? b.fieldSlots : slots(b.fields);
         this.fetchedEpochNanos = epochNanos(b.fetchedAt, b.ref);
@@ -134,7 +136,7 @@ public final class Secret {
     public Builder newBuilder() {
         checkNotWiped();
         Builder b = new Builder(ref);
-        b.version = version;
+        b.version = version();
         b.raw = raw == null ? null : raw.clone();
         for (int i = 0; fields != null && i < fields.length; i += 3) {
             b.fields.put((String) fields[i], ((byte[]) fields[i + 1]).clone());
@@ -171,7 +173,7 @@ public final class Secret {
     /** A copy that shares this version's value bytes and Strings, with {@code lease} and {@code nextRotation}. */
     private Secret sharingValues(Lease lease, Instant nextRotation) {
         Builder b = new Builder(ref);
-        b.version = version;
+        b.sharedVersion = version;
         b.raw = raw;
         b.fieldSlots = fields;
         Metadata metadata = metadata();
@@ -193,7 +195,7 @@ public final class Secret {
 
     /** The source's version id, or one Rotor derived (a counter) when the source has none. */
     public String version() {
-        return version;
+        return CompactText.text(version);
     }
 
     /**
@@ -409,13 +411,13 @@ public final class Secret {
     }
 
     private IllegalStateException wipedFailure() {
-        return new IllegalStateException("secret version " + version + " of " + ref
+        return new IllegalStateException("secret version " + version() + " of " + ref
                 + " was retired and wiped; read the current version through Secrets or a handle");
     }
 
     @Override
     public String toString() {
-        return "Secret{ref=" + ref + ", version=" + version
+        return "Secret{ref=" + ref + ", version=" + version()
                 + (raw != null ? ", value=****" : "")
                 + (fields == null ? "" : ", fields=" + fieldNames() + " (values hidden)")
                 + (leaseOrNull() != null ? ", lease=" + leaseOrNull() : "")
@@ -499,6 +501,8 @@ public final class Secret {
         private String version;
         private byte[] raw;
         private final Map<String, byte[]> fields = new LinkedHashMap<>();
+        /** Set by withLease(): the compact version id of the version renewed, shared with it. */
+        private Object sharedVersion;
         /** Set by withLease(): the slots of the version renewed, shared with it. */
         private Object[] fieldSlots;
 

@@ -286,4 +286,22 @@ class SecretTest {
         moved.wipe();
         assertThat(held.bytes()).containsOnly((byte) 0);
     }
+
+    @Test
+    void version_comesBackAsGiven_asciiOrNot_andCopiesKeepIt() {
+        SecretRef ref = SecretRef.parse("mem:app/db");
+        for (String version : new String[] {"0123456789abcdef", "3", "version-ä", "lone\udc00surrogate"}) {
+            Secret s = Secret.builder(ref)
+                    .version(version)
+                    .value("v")
+                    .fetchedAt(T0)
+                    .build();
+            assertThat(s.version()).isEqualTo(version);
+            assertThat(s.withLease(Lease.of("l", Duration.ofHours(1), true, T0)).version())
+                    .isEqualTo(version);
+            assertThat(s.withNextRotation(T0.plusSeconds(60)).version()).isEqualTo(version);
+            assertThat(s.newBuilder().build().version()).isEqualTo(version);
+            assertThat(s.toString()).contains("version=" + version);
+        }
+    }
 }
