@@ -725,7 +725,7 @@ public final class Engine implements AutoCloseable {
         }
         SourceGate gate = gateFor(base);
         base.requireParameters(gate.source().parameters(), gate.name());
-        return entries.get(key, k -> new Entry(this, base, gate, rulesFor(base, gate)));
+        return entries.get(key, k -> new Entry(base, gate, rulesFor(base, gate)));
     }
 
     /** The refusal of a ref outside the allow-list, reported to the audit log at most once a window per ref. */
@@ -881,6 +881,7 @@ public final class Engine implements AutoCloseable {
             identities.put(s, new Identity(source));
             SourceGate g = new SourceGate(
                     source, executor, new RefreshRules(p, random), breakerConfig, time, scheduler, events::publish);
+            g.engine = this;
             g.onRecovered(() -> scheduler.schedule(() -> recovered(g), Duration.ZERO));
             return g;
         });

@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
 final class Entry implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Entry.class);
 
-    final Engine engine;
     final SecretRef ref;
     final SourceGate gate;
     /** The timing rules of this secret's policy (the source's, or the declared secret's own). */
@@ -101,12 +100,11 @@ final class Entry implements Runnable {
     private long checkedEpochNanos = NONE; // when the store last confirmed the version held
     private Extra extra; // what most entries never need: created on first use
 
-    Entry(Engine engine, SecretRef ref, SourceGate gate, RefreshRules rules) {
-        this.engine = engine;
+    Entry(SecretRef ref, SourceGate gate, RefreshRules rules) {
         this.ref = ref;
         this.gate = gate;
         this.rules = rules;
-        this.countReads = engine.monitor.countsReads();
+        this.countReads = gate.engine.monitor.countsReads();
     }
 
     /**
@@ -151,7 +149,7 @@ final class Entry implements Runnable {
         synchronized (this) {
             last = extra == null ? null : extra.coldFailure;
         }
-        return last != null && engine.time.nanoTime() - last.retryAtNanos < 0 ? last.failure : null;
+        return last != null && gate.engine.time.nanoTime() - last.retryAtNanos < 0 ? last.failure : null;
     }
 
     /** The failure of the last first-load attempt, and when the next may start (on the monotonic clock). */
@@ -173,11 +171,12 @@ final class Entry implements Runnable {
 
     private Secret readExpired(Expired s) {
         Instant expiredAt = s.expiredAt;
-        boolean allowed = engine.stale.servesStale();
-        if (allowed && expiredAt != null && engine.stale.maxStaleness().isPresent()) {
-            allowed = engine.time
+        boolean allowed = gate.engine.stale.servesStale();
+        if (allowed && expiredAt != null && gate.engine.stale.maxStaleness().isPresent()) {
+            allowed = gate.engine
+                    .time
                     .now()
-                    .isBefore(expiredAt.plus(engine.stale.maxStaleness().get()));
+                    .isBefore(expiredAt.plus(gate.engine.stale.maxStaleness().get()));
         }
         if (!allowed) {
             throw new SecretExpiredException(
@@ -261,12 +260,12 @@ final class Entry implements Runnable {
         Secret held = (Secret) c;
         Lease lease = held.lease().orElse(null);
         if (lease != null) {
-            return urgentAt(lease) - engine.time.nanoTime() <= 0
+            return urgentAt(lease) - gate.engine.time.nanoTime() <= 0
                     ? SourceGate.Priority.LEASE
                     : SourceGate.Priority.RENEWAL;
         }
         Instant rotation = held.nextRotation().orElse(null);
-        if (rotation != null && !engine.time.now().isBefore(rotation)) {
+        if (rotation != null && !gate.engine.time.now().isBefore(rotation)) {
             return SourceGate.Priority.ROTATION;
         }
         return SourceGate.Priority.POLL;
@@ -277,7 +276,7 @@ final class Entry implements Runnable {
      * started, so that calls due later do not pass it again and again while the store throttles; otherwise now.
      */
     private synchronized long inLineSince() {
-        return extra != null && extra.failures > 0 ? extra.lookStartedNanos : engine.time.nanoTime();
+        return extra != null && extra.failures > 0 ? extra.lookStartedNanos : gate.engine.time.nanoTime();
     }
 
     /** From when (monotonic clock) a call of this priority stops waiting for the budget: its lease is about to end. */
@@ -297,8 +296,8 @@ final class Entry implements Runnable {
     private long urgentAt(Lease lease) {
         long ttl = lease.duration().toNanos();
         long margin = (long) (ttl * (1 - rules.policy.leaseFraction()) / 2);
-        long untilEnd = SystemScheduler.saturatedNanos(Duration.between(engine.time.now(), lease.expiresAt()));
-        long now = engine.time.nanoTime();
+        long untilEnd = SystemScheduler.saturatedNanos(Duration.between(gate.engine.time.now(), lease.expiresAt()));
+        long now = gate.engine.time.nanoTime();
         return now + Math.max(untilEnd - margin, 0);
     }
 
@@ -317,7 +316,7 @@ final class Entry implements Runnable {
         Secret result = null;
         Throwable failure = null;
         try {
-            if (engine.isClosed()) {
+            if (gate.engine.isClosed()) {
                 throw new dev.rotor.secrets.SecretConfigurationException("Secrets client is closed", ref, gate.name());
             }
             result = refreshOnce(reason);
@@ -342,12 +341,11 @@ final class Entry implements Runnable {
         for (Entry e : batch) {
             refs.add(e.ref);
         }
-        long t0 = batch.get(0).engine.time.nanoTime();
+        long t0 = gate.engine.time.nanoTime();
         Map<SecretRef, Secret> answer;
         try {
-            answer = Observed.call(
-                    batch.get(0).engine.observer(), FlightObserver.Kind.REFRESH, gate, null, () -> gate.source()
-                            .fetchAll(refs));
+            answer = Observed.call(gate.engine.observer(), FlightObserver.Kind.REFRESH, gate, null, () -> gate.source()
+                    .fetchAll(refs));
         } catch (SecretException ex) {
             answer = Map.of();
         }
@@ -381,7 +379,7 @@ final class Entry implements Runnable {
 
     /** One refresh: renew, probe or fetch; answers the version in service afterwards. Runs on an engine thread. */
     Secret refreshOnce(FetchReason requested) {
-        long t0 = engine.time.nanoTime();
+        long t0 = gate.engine.time.nanoTime();
         Secret old = version();
         FetchReason reason = requested;
         try {
@@ -392,7 +390,7 @@ final class Entry implements Runnable {
                     reason = extra == null ? FetchReason.REFRESH : extra.nextReason;
                 }
                 Lease lease = old.lease().orElse(null);
-                if (lease != null && !engine.time.now().isBefore(lease.expiresAt())) {
+                if (lease != null && !gate.engine.time.now().isBefore(lease.expiresAt())) {
                     reason = FetchReason.REISSUE;
                 }
             }
@@ -417,8 +415,8 @@ final class Entry implements Runnable {
                         && !newerKnown
                         && !lookAfterAnnouncedRotation(old)
                         && gate.supports(SourceCapability.PROBE_VERSION)) {
-                    Optional<VersionProbe> probed =
-                            Observed.call(engine.observer(), FlightObserver.Kind.REFRESH, gate, ref, () -> gate.source()
+                    Optional<VersionProbe> probed = Observed.call(
+                            gate.engine.observer(), FlightObserver.Kind.REFRESH, gate, ref, () -> gate.source()
                                     .probe(ref));
                     if (probed.isPresent() && probed.get().version().equals(old.version())) {
                         Secret held = withProbedRotation(old, probed.get());
@@ -467,7 +465,7 @@ final class Entry implements Runnable {
         if (rotation == null) {
             return false;
         }
-        Instant now = engine.time.now();
+        Instant now = gate.engine.time.now();
         return !now.isBefore(rotation) && now.isBefore(rotation.plus(rules.policy.pollInterval()));
     }
 
@@ -479,7 +477,7 @@ final class Entry implements Runnable {
         }
         Lease renewed;
         try {
-            renewed = Observed.call(engine.observer(), FlightObserver.Kind.RENEWAL, gate, ref, () -> gate.source()
+            renewed = Observed.call(gate.engine.observer(), FlightObserver.Kind.RENEWAL, gate, ref, () -> gate.source()
                     .renew(ref, lease, base));
         } catch (LeaseExpiredException e) {
             synchronized (this) {
@@ -538,12 +536,13 @@ final class Entry implements Runnable {
             fresh = gate.call(ref, () -> gate.source().rotate(ref));
         } else if (reason == FetchReason.COMPROMISED && gate.supports(SourceCapability.ROTATE)) {
             try {
-                fresh = Observed.call(engine.observer(), FlightObserver.Kind.ROTATION, gate, ref, () -> gate.source()
-                        .rotate(ref));
+                fresh = Observed.call(
+                        gate.engine.observer(), FlightObserver.Kind.ROTATION, gate, ref, () -> gate.source()
+                                .rotate(ref));
             } catch (SecretException refused) {
                 // The store would not rotate (no rotation function, one already under way, not allowed): say so, and
                 // what to do, then re-read what it holds; the compromised version is watched until it is replaced.
-                SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
+                SecretEvent.Builder ev = SecretEvent.builder(SecretEventType.COMPROMISED, gate.engine.time.now())
                         .ref(ref)
                         .source(gate.name())
                         .failure(refused)
@@ -558,7 +557,7 @@ final class Entry implements Runnable {
         }
         if (fresh == null) {
             FetchReason r = reason;
-            fresh = Observed.call(engine.observer(), Observed.fetchKind(r, old), gate, ref, () -> gate.source()
+            fresh = Observed.call(gate.engine.observer(), Observed.fetchKind(r, old), gate, ref, () -> gate.source()
                     .fetch(FetchRequest.of(ref, r, old == null ? null : old.version())));
         }
         checkAnswer(fresh);
@@ -603,7 +602,7 @@ final class Entry implements Runnable {
     }
 
     private void validate(Secret fresh, Secret old) {
-        for (SecretValidator v : engine.validatorsFor(ref)) {
+        for (SecretValidator v : gate.engine.validatorsFor(ref)) {
             try {
                 v.validate(fresh, Optional.ofNullable(old));
             } catch (Throwable t) {
@@ -650,12 +649,12 @@ final class Entry implements Runnable {
             ev.previousVersion(old.version());
         }
         publish(ev);
-        engine.monitor.swapped(this, old, fresh, reason);
+        gate.engine.monitor.swapped(this, old, fresh, reason);
         // Swaps of one entry happen only inside its single flight, so deliveries are queued in swap order. A watcher
         // added after the swap above gets this version once, as its initial delivery.
         SerialQueue queue = watching.isEmpty() ? null : deliveryQueue();
         if (old != null) {
-            engine.retiring(old);
+            gate.engine.retiring(old);
         }
         Retirement retirement = old == null ? null : new Retirement(old, compromisedOrElse(old, reason));
         for (Watcher w : watching) {
@@ -672,7 +671,7 @@ final class Entry implements Runnable {
         if (old == null) {
             scheduleFirst(fresh);
         } else {
-            Instant now = engine.time.now();
+            Instant now = gate.engine.time.now();
             scheduleAfter(
                     fresh,
                     rules.softDeadline(
@@ -717,7 +716,7 @@ final class Entry implements Runnable {
                     release();
                 }
             };
-            Cancellable timeout = engine.scheduler.schedule(once, atMost);
+            Cancellable timeout = gate.engine.scheduler.schedule(once, atMost);
             return () -> {
                 timeout.cancel();
                 once.run();
@@ -733,18 +732,18 @@ final class Entry implements Runnable {
             if (rules.policy.revokeDelay().isZero() || wipeNow) {
                 doRevoke.run();
             } else {
-                engine.scheduler.schedule(doRevoke, rules.policy.revokeDelay());
+                gate.engine.scheduler.schedule(doRevoke, rules.policy.revokeDelay());
             }
         }
         if (wipeNow || rules.policy.wipeDelay().isZero()) {
-            engine.wipeRetired(old);
+            gate.engine.wipeRetired(old);
         } else {
-            engine.scheduler.schedule(() -> engine.wipeRetired(old), rules.policy.wipeDelay());
+            gate.engine.scheduler.schedule(() -> gate.engine.wipeRetired(old), rules.policy.wipeDelay());
         }
     }
 
     private void revokeQuietly(Secret version, Lease lease) {
-        long t0 = engine.time.nanoTime();
+        long t0 = gate.engine.time.nanoTime();
         try {
             gate.call(ref, () -> {
                 gate.source().revoke(ref, lease);
@@ -772,7 +771,7 @@ final class Entry implements Runnable {
             Extra x = extra();
             attempt = ++x.failures;
             x.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-            x.lastErrorAt = engine.time.now();
+            x.lastErrorAt = gate.engine.time.now();
             x.throttled = e instanceof SourceThrottledException;
             if (attempt == 1) {
                 x.lookStartedNanos = t0; // the look's first failure: its retries keep this place in line
@@ -782,11 +781,11 @@ final class Entry implements Runnable {
             }
         }
         Duration retryIn = null;
-        if (!engine.isClosed()) {
+        if (!gate.engine.isClosed()) {
             Instant hard =
                     old == null ? null : old.lease().map(Lease::expiresAt).orElse(null);
-            retryIn =
-                    rules.retryDelay(attempt, e.isRetryable(), old != null, hard, engine.time.now(), gate.untilTrial());
+            retryIn = rules.retryDelay(
+                    attempt, e.isRetryable(), old != null, hard, gate.engine.time.now(), gate.untilTrial());
             if (e instanceof SourceThrottledException) {
                 Duration asked = ((SourceThrottledException) e).retryAfter().orElse(null);
                 retryIn = rules.throttledDelay(retryIn, asked);
@@ -796,7 +795,7 @@ final class Entry implements Runnable {
                 armHardDeadline();
                 scheduleRefresh(retryIn);
             } else {
-                ColdFailure cold = new ColdFailure(e, engine.time.nanoTime() + retryIn.toNanos());
+                ColdFailure cold = new ColdFailure(e, gate.engine.time.nanoTime() + retryIn.toNanos());
                 synchronized (this) {
                     extra().coldFailure = cold;
                 }
@@ -805,7 +804,7 @@ final class Entry implements Runnable {
         SecretEventType type = e instanceof SecretRejectedException
                 ? SecretEventType.REJECTED
                 : e instanceof SourceThrottledException ? SecretEventType.THROTTLED : SecretEventType.REFRESH_FAILED;
-        SecretEvent.Builder ev = SecretEvent.builder(type, engine.time.now())
+        SecretEvent.Builder ev = SecretEvent.builder(type, gate.engine.time.now())
                 .ref(ref)
                 .source(gate.name())
                 .failure(e)
@@ -829,12 +828,12 @@ final class Entry implements Runnable {
      * RefreshRules#firstSoftDeadline}), so that a fleet started together does not poll and renew together ever after.
      */
     private void scheduleFirst(Secret s) {
-        Instant now = engine.time.now();
+        Instant now = gate.engine.time.now();
         scheduleAfter(s, rules.firstSoftDeadline(s, now, s.checkAgainAt().orElse(null)), now);
     }
 
     private void scheduleAfterSuccess(Secret s, Instant checkAgainAt) {
-        Instant now = engine.time.now();
+        Instant now = gate.engine.time.now();
         scheduleAfter(
                 s, rules.softDeadline(s, now, checkAgainAt, s.nextRotation().orElse(null)), now);
     }
@@ -853,7 +852,7 @@ final class Entry implements Runnable {
         }
         Instant hard = rules.hardDeadline(s);
         synchronized (this) {
-            if (engine.isClosed()) {
+            if (gate.engine.isClosed()) {
                 return;
             }
             scheduleRefreshLocked(delay);
@@ -870,12 +869,12 @@ final class Entry implements Runnable {
     private void armHardDeadline() {
         synchronized (this) {
             Object c = current;
-            if (!(c instanceof Secret) || engine.isClosed()) {
+            if (!(c instanceof Secret) || gate.engine.isClosed()) {
                 return;
             }
             Instant hard = rules.hardDeadline((Secret) c);
             if (hard != null) {
-                armHardDeadlineLocked(hard, engine.time.now());
+                armHardDeadlineLocked(hard, gate.engine.time.now());
             }
         }
     }
@@ -890,7 +889,8 @@ final class Entry implements Runnable {
         }
         x.scheduledHardDeadline = hard;
         Duration until = Duration.between(now, hard);
-        x.expiryTask = engine.scheduler.schedule(() -> hardDeadline(hard), until.isNegative() ? Duration.ZERO : until);
+        x.expiryTask =
+                gate.engine.scheduler.schedule(() -> hardDeadline(hard), until.isNegative() ? Duration.ZERO : until);
     }
 
     private void disarmHardDeadlineLocked() {
@@ -928,7 +928,7 @@ final class Entry implements Runnable {
     void storeRecovered() {
         Duration delay = rules.jitter(rules.recoveryWindow());
         synchronized (this) {
-            if (engine.isClosed()
+            if (gate.engine.isClosed()
                     || !(current instanceof Secret)
                     || extra == null
                     || extra.failures == 0
@@ -937,7 +937,7 @@ final class Entry implements Runnable {
                     || flight != null) {
                 return;
             }
-            long at = epochNanos(engine.time.now().plus(delay));
+            long at = epochNanos(gate.engine.time.now().plus(delay));
             if (nextRefreshEpochNanos != NONE && nextRefreshEpochNanos <= at) {
                 return;
             }
@@ -946,7 +946,7 @@ final class Entry implements Runnable {
     }
 
     private synchronized void scheduleRefresh(Duration delay) {
-        if (!engine.isClosed()) {
+        if (!gate.engine.isClosed()) {
             scheduleRefreshLocked(delay);
         }
     }
@@ -956,15 +956,15 @@ final class Entry implements Runnable {
             refreshTask.cancel();
         }
         Duration d = delay.isNegative() ? Duration.ZERO : delay;
-        nextRefreshEpochNanos = epochNanos(engine.time.now().plus(d));
-        refreshTask = engine.scheduler.schedule(this, d);
+        nextRefreshEpochNanos = epochNanos(gate.engine.time.now().plus(d));
+        refreshTask = gate.engine.scheduler.schedule(this, d);
     }
 
     private void hardDeadline(Instant deadline) {
         Secret expired;
         synchronized (this) {
             Object c = current;
-            if (!(c instanceof Secret) || engine.isClosed()) {
+            if (!(c instanceof Secret) || gate.engine.isClosed()) {
                 return;
             }
             Secret held = (Secret) c;
@@ -1006,7 +1006,7 @@ final class Entry implements Runnable {
                 extra().compromisedVersion = old.version();
             }
         }
-        publish(SecretEvent.builder(SecretEventType.COMPROMISED, engine.time.now())
+        publish(SecretEvent.builder(SecretEventType.COMPROMISED, gate.engine.time.now())
                 .ref(ref)
                 .source(gate.name())
                 .version(old == null ? null : old.version()));
@@ -1072,9 +1072,9 @@ final class Entry implements Runnable {
     void retireAfterEviction() {
         currentValue = null;
         Secret v = version();
-        if (v != null && !engine.isClosed()) {
-            engine.retiring(v);
-            engine.scheduler.schedule(() -> engine.wipeRetired(v), rules.policy.wipeDelay());
+        if (v != null && !gate.engine.isClosed()) {
+            gate.engine.retiring(v);
+            gate.engine.scheduler.schedule(() -> gate.engine.wipeRetired(v), rules.policy.wipeDelay());
         }
     }
 
@@ -1107,7 +1107,7 @@ final class Entry implements Runnable {
     private synchronized SerialQueue deliveryQueue() {
         Extra x = extra();
         if (x.delivery == null) {
-            x.delivery = new SerialQueue(engine.executor);
+            x.delivery = new SerialQueue(gate.engine.executor);
         }
         return x.delivery;
     }
@@ -1256,7 +1256,7 @@ final class Entry implements Runnable {
 
     /** A success: the failure count and the retry reason start over. Guarded by this. */
     private void succeeded() {
-        checkedEpochNanos = epochNanos(engine.time.now());
+        checkedEpochNanos = epochNanos(gate.engine.time.now());
         if (extra != null) {
             extra.failures = 0;
             extra.newerSeen = false;
@@ -1285,7 +1285,7 @@ final class Entry implements Runnable {
     }
 
     private SecretEvent.Builder event(SecretEventType type, Secret version) {
-        SecretEvent.Builder b = SecretEvent.builder(type, engine.time.now())
+        SecretEvent.Builder b = SecretEvent.builder(type, gate.engine.time.now())
                 .ref(ref)
                 .source(gate.name())
                 .version(version.version());
@@ -1294,10 +1294,10 @@ final class Entry implements Runnable {
     }
 
     private void publish(SecretEvent.Builder event) {
-        engine.publish(event.build());
+        gate.engine.publish(event.build());
     }
 
     private Duration elapsed(long t0) {
-        return Duration.ofNanos(engine.time.nanoTime() - t0);
+        return Duration.ofNanos(gate.engine.time.nanoTime() - t0);
     }
 }

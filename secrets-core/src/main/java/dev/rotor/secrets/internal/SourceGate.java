@@ -100,6 +100,12 @@ final class SourceGate {
      * @param config the circuit breaker's configuration; null for the {@link #defaultBreakerConfig default}, whose
      *     open-state wait is drawn at random each time it opens
      */
+    /**
+     * The engine whose entries this gate serves, set once before the gate is published (the entries reach it here, so
+     * that each of thousands of entries holds one reference fewer); null in a gate tested on its own.
+     */
+    Engine engine;
+
     SourceGate(
             SecretSource source,
             Executor executor,
