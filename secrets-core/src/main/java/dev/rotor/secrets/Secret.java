@@ -193,7 +193,10 @@ public final class Secret {
         return ref;
     }
 
-    /** The source's version id, or one Rotor derived (a counter) when the source has none. */
+    /**
+     * The source's version id, or one Rotor derived (a counter) when the source has none. An ASCII id is kept as its
+     * bytes, so each call makes an equal {@code String}: compare versions with {@code equals}, not {@code ==}.
+     */
     public String version() {
         return CompactText.text(version);
     }
